@@ -1,0 +1,142 @@
+"""EventHub: the backend of the Sub-Forum on Migration Management Cooperation."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify
+from flask_smorest import Api
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from eventhub import errors
+from eventhub.extensions import db, migrate
+from eventhub.settings import load_settings, validate_settings
+
+API_TITLE = "EventHub API"
+API_VERSION = "v1"
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose HTTP errors are problem documents (RFC 9457)."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return errors.handle_http_exception(error)
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    # Keep fields in schema order: a statement or edition reads better top-down.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    settings = load_settings()
+    settings.update(config_overrides or {})
+    validate_settings(settings)
+    _configure(app, settings)
+
+    logging.basicConfig(level=settings["LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import eventhub.models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
+                     compare_type=True)
+    api = ProblemApi(app, spec_kwargs={
+        "info": {"description": "Editions, directory, programme and statements of the "
+                                "Sub-Forum on Migration Management Cooperation."}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer",
+                       "description": "Token from POST /api/v1/auth/token"})
+    _register_blueprints(api)
+    app.register_blueprint(Blueprint("swagger_ui_assets", __name__,
+                                     static_folder=str(swagger_ui_path),
+                                     static_url_path="/api/docs/assets"))
+    _register_error_handlers(app)
+    _register_transaction_boundary(app)
+    _register_health_checks(app)
+
+    from eventhub.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure(app: Flask, settings: dict[str, Any]) -> None:
+    database_url = settings["DATABASE_URL"]
+    if not database_url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{Path(app.instance_path) / 'eventhub.sqlite3'}"
+    for key, value in settings.items():
+        app.config[f"EVENTHUB_{key}"] = value
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        # Several threads (the dev server, tests with concurrent clients) share one file;
+        # a busy timeout makes writers queue instead of failing with "database is locked".
+        engine_options = {"connect_args": {"timeout": 30}}
+    app.config.update(
+        SECRET_KEY=settings["SECRET_KEY"],
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+        MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        # Swagger UI 4 (bundled below, so the docs work without internet) reads 3.0.
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
+    )
+
+
+def _register_blueprints(api: Api) -> None:
+    from eventhub.auth.api import blp as auth_blp
+    from eventhub.auth.api import users_blp
+    from eventhub.directory.api import blp as directory_blp
+    from eventhub.editions.api import blp as editions_blp
+
+    for blueprint in (auth_blp, users_blp, editions_blp, directory_blp):
+        api.register_blueprint(blueprint)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(errors.DomainError, errors.handle_domain_error)
+    app.register_error_handler(IntegrityError, errors.handle_integrity_error)
+    if not app.testing:
+        app.register_error_handler(Exception, errors.handle_unexpected_error)
+
+
+def _register_transaction_boundary(app: Flask) -> None:
+    # The one commit of a request: services only flush. A failed request (status >= 400)
+    # rolls back whatever a service flushed before it refused.
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except IntegrityError as exc:
+            return errors.handle_integrity_error(exc)
+        return response
+
+
+def _register_health_checks(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> Response | tuple[Response, int]:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database means "not ready"
+            app.logger.exception("readiness check failed")
+            return errors.problem_response(503, "Service unavailable",
+                                           "The database is not reachable."), 503
+        return jsonify(status="ready", database=db.engine.dialect.name)

@@ -1,0 +1,55 @@
+"""Who may do what. One table, read by both the HTTP layer (to refuse early) and the
+services (so the CLI and any future caller obey the same rules)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from eventhub.auth.models import Role
+from eventhub.errors import NotAuthenticated, PermissionDenied
+
+
+class Permission(enum.StrEnum):
+    READ_INTERNAL = "read internal data (draft editions, unpublished documents)"
+    READ_PRIVATE_CONTACTS = "read private contact details"
+    MANAGE_EDITIONS = "create and change editions"
+    MANAGE_DIRECTORY = "create and change organizations and people"
+    MANAGE_STATEMENTS = "draft and change statements"
+    MANAGE_USERS = "manage user accounts"
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.ORGANIZER: frozenset({Permission.READ_INTERNAL, Permission.READ_PRIVATE_CONTACTS,
+                               Permission.MANAGE_EDITIONS, Permission.MANAGE_DIRECTORY}),
+    Role.SECRETARIAT: frozenset({Permission.READ_INTERNAL, Permission.MANAGE_STATEMENTS}),
+    Role.VIEWER: frozenset({Permission.READ_INTERNAL}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, the anonymous public, or the system (CLI, seed)."""
+
+    user_id: int | None
+    role: Role | None
+    label: str
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not None
+
+    def can(self, permission: Permission) -> bool:
+        return self.role is not None and permission in _GRANTS[self.role]
+
+
+ANONYMOUS = Actor(user_id=None, role=None, label="anonymous")
+SYSTEM = Actor(user_id=None, role=Role.ADMIN, label="system")
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    if not actor.is_authenticated:
+        raise NotAuthenticated()
+    if not actor.can(permission):
+        raise PermissionDenied(f"Your role ({actor.role}) may not {permission.value}.")

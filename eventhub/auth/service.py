@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from eventhub.auth.models import ApiToken, Role, User
+from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
+from eventhub.errors import Conflict, NotAuthenticated, NotFound, Unprocessable
+from eventhub.extensions import db, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a login takes as long for an unknown
+# address as for a wrong password and does not reveal which addresses have accounts.
+_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+MIN_PASSWORD_LENGTH = 10
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Unprocessable.for_field(
+            "password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def create_user(actor: Actor, *, email: str, name: str, role: Role, password: str) -> User:
+    authorize(actor, Permission.MANAGE_USERS)
+    email = _normalise_email(email)
+    _check_password_strength(password)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise Conflict(f"A user with e-mail {email} already exists.")
+    user = User(email=email, name=name.strip(), role=Role(role),
+                password_hash=_hasher.hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def list_users(actor: Actor):
+    authorize(actor, Permission.MANAGE_USERS)
+    return select(User).order_by(User.id)
+
+
+def get_user(actor: Actor, user_id: int) -> User:
+    authorize(actor, Permission.MANAGE_USERS)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}.")
+    return user
+
+
+def update_user(actor: Actor, user_id: int, changes: dict) -> User:
+    user = get_user(actor, user_id)
+    if "password" in changes:
+        _check_password_strength(changes["password"])
+        user.password_hash = _hasher.hash(changes.pop("password"))
+    if changes.get("is_active") is False or changes.get("role", user.role) != user.role:
+        _refuse_removing_last_admin(user)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if user.is_active is False:
+        revoke_all_tokens(user)
+    db.session.flush()
+    return user
+
+
+def _refuse_removing_last_admin(user: User) -> None:
+    if user.role != Role.ADMIN or not user.is_active:
+        return
+    active_admins = db.session.scalar(
+        select(func.count()).select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active.is_(True)))
+    if active_admins <= 1:
+        raise Conflict("This is the last active admin; make another admin first.")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(email: str, password: str, ttl_seconds: int) -> tuple[str, ApiToken]:
+    user = db.session.scalar(select(User).where(func.lower(User.email)
+                                                == _normalise_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.is_active:
+        raise NotAuthenticated("E-mail or password is wrong, or the account is disabled.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    token = secrets.token_urlsafe(32)
+    api_token = ApiToken(user=user, token_digest=_digest(token),
+                         expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
+    db.session.add(api_token)
+    db.session.flush()
+    return token, api_token
+
+
+def actor_for_token(token: str | None) -> Actor:
+    if not token:
+        return ANONYMOUS
+    row = db.session.execute(
+        select(ApiToken, User).join(User).where(ApiToken.token_digest == _digest(token))
+    ).first()
+    if row is None:
+        raise NotAuthenticated("The bearer token is unknown.")
+    api_token, user = row
+    if api_token.revoked_at is not None or api_token.expires_at <= utcnow():
+        raise NotAuthenticated("The bearer token has expired or was revoked.")
+    if not user.is_active:
+        raise NotAuthenticated("The account is disabled.")
+    return Actor(user_id=user.id, role=user.role, label=user.email)
+
+
+def revoke_token(token: str) -> None:
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == _digest(token)))
+    if api_token is not None and api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()
+        db.session.flush()
+
+
+def revoke_all_tokens(user: User) -> None:
+    now = utcnow()
+    for api_token in user.tokens:
+        if api_token.revoked_at is None:
+            api_token.revoked_at = now
+
+
+def current_user(actor: Actor) -> User:
+    if actor.user_id is None:
+        raise NotAuthenticated()
+    user = db.session.get(User, actor.user_id)
+    if user is None:
+        raise NotAuthenticated()
+    return user

@@ -1,0 +1,107 @@
+"""The `eventhub` command: a Flask CLI group with the app factory built in."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from eventhub.auth.models import Role
+from eventhub.auth.permissions import SYSTEM
+from eventhub.errors import DomainError
+from eventhub.extensions import db
+
+
+def _create_app():
+    from eventhub import create_app
+
+    return create_app()
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+@click.group("users", help="Manage user accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create", help="Create a user who can sign in with e-mail and password.")
+@click.option("--email", required=True, help="Sign-in e-mail address.")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]),
+              help="What the user may do.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="EVENTHUB_NEW_USER_PASSWORD",
+              help="Prompted for when omitted (or read from EVENTHUB_NEW_USER_PASSWORD).")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    from eventhub.auth.service import create_user
+
+    try:
+        user = create_user(SYSTEM, email=email, name=name, role=Role(role), password=password)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(_describe(exc))
+    click.echo(f"Created user {user.email} (id {user.id}, role {user.role}).")
+
+
+@users_group.command("list", help="List user accounts.")
+@with_appcontext
+def list_users_command() -> None:
+    from eventhub.auth.service import list_users
+
+    for user in db.session.scalars(list_users(SYSTEM)):
+        state = "active" if user.is_active else "disabled"
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{state}\t{user.name}")
+
+
+@click.command("seed", help="Load a reference record. Running it again changes nothing.")
+@click.argument("record", type=click.Choice(["2024"]))
+@with_appcontext
+def seed_command(record: str) -> None:
+    from seed_2024.loader import load_reference_record
+
+    try:
+        report = load_reference_record()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(_describe(exc))
+    click.echo(report)
+
+
+@click.command("serve", help="Run the development server (use gunicorn in production).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    from flask import current_app
+
+    click.echo(f"EventHub API docs: http://{host}:{port}/api/docs")
+    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _describe(exc: DomainError) -> str:
+    details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
+    return f"{exc.detail} ({details})" if details and details not in exc.detail else exc.detail
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_group)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(serve_command)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False,
+             help="EventHub: editions, directory, programme and statements of the "
+                  "Sub-Forum on Migration Management Cooperation.")
+def main() -> None:
+    pass

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.auth.models import enum_column
+from eventhub.directory.models import Organization
+from eventhub.extensions import db, utcnow
+
+
+class EditionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+# The only moves allowed; anything else is refused with 409.
+STATUS_TRANSITIONS: dict[EditionStatus, frozenset[EditionStatus]] = {
+    EditionStatus.DRAFT: frozenset({EditionStatus.OPEN}),
+    EditionStatus.OPEN: frozenset({EditionStatus.CLOSED}),
+    EditionStatus.CLOSED: frozenset({EditionStatus.ARCHIVED}),
+    EditionStatus.ARCHIVED: frozenset(),
+}
+
+
+class Series(db.Model):
+    """The recurring forum; editions are its numbered occurrences."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Edition(db.Model):
+    __tablename__ = "editions"
+    __table_args__ = (
+        UniqueConstraint("series_id", "ordinal"),
+        CheckConstraint("ordinal > 0", name="ordinal_positive"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="RESTRICT"),
+                                           index=True)
+    ordinal: Mapped[int]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(400))
+    theme: Mapped[str | None] = mapped_column(Text)
+    host_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    city: Mapped[str | None] = mapped_column(String(120))
+    # Province, state or other subdivision, as the record names it.
+    region: Mapped[str | None] = mapped_column(String(120))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    venue: Mapped[str | None] = mapped_column(String(300))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    # None: no limit set (or, for a past edition, not recorded).
+    capacity: Mapped[int | None]
+    status: Mapped[EditionStatus] = mapped_column(
+        enum_column(EditionStatus, "edition_status"), default=EditionStatus.DRAFT)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    series: Mapped[Series] = relationship(lazy="joined")
+    host_organization: Mapped[Organization | None] = relationship(lazy="joined")
+    figures: Mapped[list[ReportedFigure]] = relationship(
+        back_populates="edition", order_by="ReportedFigure.position",
+        cascade="all, delete-orphan")
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != EditionStatus.DRAFT
+
+
+class ReportedFigure(db.Model):
+    """A number the record states ("about 300 guests"), kept with its qualifier and the
+    sentence it comes from; distinct from counts of records in the database."""
+
+    __tablename__ = "reported_figures"
+    __table_args__ = (UniqueConstraint("edition_id", "key"),
+                      CheckConstraint("value >= 0", name="value_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[int]
+    # "about", "more than", ...; None when the record states the number plainly.
+    qualifier: Mapped[str | None] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(200))
+    source_text: Mapped[str | None] = mapped_column(Text)
+    source_reference: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+    edition: Mapped[Edition] = relationship(back_populates="figures")
+
+
+class ParticipationRole(enum.StrEnum):
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+
+
+class Participation(db.Model):
+    """An organization's recorded part in an edition. The host is the edition's
+    host_organization and is not repeated here."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("edition_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[ParticipationRole] = mapped_column(
+        enum_column(ParticipationRole, "participation_role"))
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")

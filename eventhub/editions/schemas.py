@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSchema
+from eventhub.editions.models import EditionStatus, ParticipationRole
+from eventhub.editions.service import recorded_counts
+from eventhub.programme.models import Delivery, SpeechRole
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                       error="Use lowercase letters, digits and single hyphens.")
+KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lowercase letters, digits and _.")
+COUNTRY_CODE = validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 3166-1 alpha-2 code.")
+QUALIFIERS = ("about", "approximately", "more than", "over", "nearly", "almost", "at least",
+              "up to", "less than")
+
+
+class SeriesSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(allow_none=True)
+
+
+class SeriesCreateSchema(InputSchema):
+    slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
+    name = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class SeriesUpdateSchema(InputSchema):
+    name = fields.String(validate=[validate.Length(max=400), not_blank])
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class ReportedFigureSchema(OutputSchema):
+    key = fields.String(required=True)
+    value = fields.Integer(required=True)
+    qualifier = fields.String(allow_none=True)
+    unit = fields.String(required=True)
+    source_text = fields.String(allow_none=True)
+    source_reference = fields.String(allow_none=True)
+    position = fields.Integer()
+
+
+class ReportedFigureCreateSchema(InputSchema):
+    key = fields.String(required=True, validate=[validate.Length(max=60), KEY])
+    value = fields.Integer(required=True, strict=True,
+                           validate=validate.Range(min=0, max=2_000_000_000))
+    qualifier = fields.String(allow_none=True, validate=validate.OneOf(QUALIFIERS))
+    unit = fields.String(required=True, validate=[validate.Length(max=200), not_blank])
+    source_text = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    source_reference = fields.String(allow_none=True, validate=validate.Length(max=200))
+    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
+
+
+class ReportedFigureUpdateSchema(ReportedFigureCreateSchema):
+    value = fields.Integer(strict=True, validate=validate.Range(min=0, max=2_000_000_000))
+    unit = fields.String(validate=[validate.Length(max=200), not_blank])
+
+    class Meta(InputSchema.Meta):
+        exclude = ("key",)
+
+
+class RecordedCountsSchema(OutputSchema):
+    organizations = fields.Integer(required=True)
+    countries_and_regions = fields.Integer(required=True)
+    speakers = fields.Integer(required=True)
+    breakout_sessions = fields.Integer(required=True)
+
+
+class EditionSummarySchema(OutputSchema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    series = fields.Pluck(SeriesSchema, "slug", required=True)
+    ordinal = fields.Integer(required=True)
+    title = fields.String(required=True)
+    theme = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    country_code = fields.String(allow_none=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    status = fields.Enum(EditionStatus, by_value=True, required=True)
+
+
+class EditionSchema(EditionSummarySchema):
+    host_organization = fields.Nested(OrganizationBriefSchema, allow_none=True)
+    venue = fields.String(allow_none=True)
+    time_zone = fields.String(required=True)
+    capacity = fields.Integer(allow_none=True)
+    figures = fields.List(fields.Nested(ReportedFigureSchema), required=True,
+                          metadata={"description": "Numbers as the record reports them"})
+    recorded = fields.Function(
+        lambda edition: RecordedCountsSchema().dump(recorded_counts(edition)),
+        metadata={"description": "Counts of records held here, as opposed to figures"})
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class EditionCreateSchema(InputSchema):
+    series = fields.String(required=True, metadata={"description": "Series slug"})
+    ordinal = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
+    title = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
+    theme = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    host_organization_id = fields.Integer(allow_none=True)
+    city = fields.String(allow_none=True, validate=validate.Length(max=120))
+    region = fields.String(allow_none=True, validate=validate.Length(max=120))
+    country_code = fields.String(allow_none=True, validate=COUNTRY_CODE)
+    venue = fields.String(allow_none=True, validate=validate.Length(max=300))
+    time_zone = fields.String(required=True, validate=validate.Length(max=64),
+                              metadata={"example": "Asia/Shanghai"})
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    capacity = fields.Integer(allow_none=True, strict=True,
+                              validate=validate.Range(min=0, max=1_000_000))
+
+
+class EditionUpdateSchema(EditionCreateSchema):
+    """Used with partial=True: every field optional, series fixed for good."""
+
+    class Meta(InputSchema.Meta):
+        exclude = ("series",)
+
+
+class EditionStatusChangeSchema(InputSchema):
+    status = fields.Enum(EditionStatus, by_value=True, required=True)
+
+
+class EditionFilterSchema(QuerySchema):
+    status = fields.Enum(EditionStatus, by_value=True)
+    series = fields.String()
+    year = fields.Integer()
+    country_code = fields.String(validate=COUNTRY_CODE)
+
+
+class ParticipationCreateSchema(InputSchema):
+    organization_id = fields.Integer(required=True, strict=True)
+    role = fields.Enum(ParticipationRole, by_value=True,
+                       load_default=ParticipationRole.PARTICIPANT)
+    position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
+
+
+class ParticipatingOrganizationSchema(OutputSchema):
+    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    role = fields.String(required=True)
+
+
+class PersonRoleSchema(OutputSchema):
+    role = fields.Enum(SpeechRole, by_value=True, required=True)
+    programme_item_id = fields.Integer(required=True)
+    programme_item_title = fields.String(required=True)
+    delivery = fields.Enum(Delivery, by_value=True, allow_none=True)
+
+
+class ParticipatingPersonSchema(OutputSchema):
+    person = fields.Nested(PersonPublicSchema, required=True)
+    roles = fields.List(fields.Nested(PersonRoleSchema), required=True)
+
+
+class ParticipantsSchema(OutputSchema):
+    edition = fields.String(required=True)
+    organizations = fields.List(fields.Nested(ParticipatingOrganizationSchema), required=True)
+    people = fields.List(fields.Nested(ParticipatingPersonSchema), required=True)

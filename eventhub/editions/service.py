@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from sqlalchemy import Select, distinct, extract, func, or_, select
+
+from eventhub.auth.permissions import Actor, Permission, authorize
+from eventhub.directory.models import Organization
+from eventhub.directory.service import country_name_for
+from eventhub.editions.models import (
+    STATUS_TRANSITIONS,
+    Edition,
+    EditionStatus,
+    Participation,
+    ReportedFigure,
+    Series,
+)
+from eventhub.errors import Conflict, NotFound, Unprocessable
+from eventhub.extensions import db
+
+
+def list_series(actor: Actor) -> Select:
+    return select(Series).order_by(Series.id)
+
+
+def get_series(actor: Actor, slug: str) -> Series:
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        raise NotFound(f"No series {slug!r}.")
+    return series
+
+
+def create_series(actor: Actor, values: dict[str, Any]) -> Series:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    if db.session.scalar(select(Series.id).where(Series.slug == values["slug"])) is not None:
+        raise Conflict(f"Series {values['slug']!r} already exists.")
+    series = Series(**values)
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def update_series(actor: Actor, slug: str, changes: dict[str, Any]) -> Series:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    series = get_series(actor, slug)
+    for key, value in changes.items():
+        setattr(series, key, value)
+    db.session.flush()
+    return series
+
+
+def list_editions(actor: Actor, filters: dict[str, Any]) -> Select:
+    query = select(Edition)
+    if not actor.can(Permission.READ_INTERNAL):
+        query = query.where(Edition.status != EditionStatus.DRAFT)
+    if status := filters.get("status"):
+        query = query.where(Edition.status == status)
+    if series_slug := filters.get("series"):
+        query = query.join(Series).where(Series.slug == series_slug)
+    if year := filters.get("year"):
+        query = query.where(extract("year", Edition.start_date) == year)
+    if code := filters.get("country_code"):
+        query = query.where(Edition.country_code == code.upper())
+    return query.order_by(Edition.start_date.desc(), Edition.id.desc())
+
+
+def get_edition(actor: Actor, slug: str, *, for_update: bool = False) -> Edition:
+    """An edition the actor may see. Drafts are invisible (404) to the public, so their
+    existence is not disclosed."""
+    query = select(Edition).where(Edition.slug == slug)
+    if for_update:
+        # Serialises concurrent changes of one edition across app processes (PostgreSQL).
+        query = query.with_for_update(of=Edition)
+    edition = db.session.scalar(query)
+    if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
+        raise NotFound(f"No edition {slug!r}.")
+    return edition
+
+
+def ensure_writable(edition: Edition) -> None:
+    """Every write under an edition calls this: the archive is read-only."""
+    if edition.status == EditionStatus.ARCHIVED:
+        raise Conflict(f"Edition {edition.slug!r} is archived and read-only.",
+                       extra={"edition_status": edition.status.value})
+
+
+def _validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise Unprocessable.for_field("time_zone", f"{name!r} is not an IANA time zone name.")
+
+
+def _validate_dates(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise Unprocessable.for_field("end_date", "The end date is before the start date.")
+
+
+def _validate_host(host_organization_id: int | None) -> None:
+    if host_organization_id is not None and db.session.get(
+            Organization, host_organization_id) is None:
+        raise Unprocessable.for_field("host_organization_id",
+                                      f"No organization with id {host_organization_id}.")
+
+
+def _refuse_taken_slug(slug: str, exclude_id: int | None = None) -> None:
+    query = select(Edition.id).where(Edition.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Edition.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(f"An edition with slug {slug!r} already exists.")
+
+
+def _refuse_taken_ordinal(series_id: int, ordinal: int, exclude_id: int | None = None) -> None:
+    query = select(Edition.slug).where(Edition.series_id == series_id, Edition.ordinal == ordinal)
+    if exclude_id is not None:
+        query = query.where(Edition.id != exclude_id)
+    if (other := db.session.scalar(query)) is not None:
+        raise Conflict(f"Edition number {ordinal} of this series already exists ({other}).")
+
+
+def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    values = dict(values)
+    series = get_series(actor, values.pop("series"))
+    _validate_time_zone(values["time_zone"])
+    _validate_dates(values["start_date"], values["end_date"])
+    _validate_host(values.get("host_organization_id"))
+    if values.get("country_code"):
+        country_name_for(values["country_code"])
+        values["country_code"] = values["country_code"].upper()
+    _refuse_taken_slug(values["slug"])
+    _refuse_taken_ordinal(series.id, values["ordinal"])
+    edition = Edition(series=series, status=EditionStatus.DRAFT, **values)
+    db.session.add(edition)
+    db.session.flush()
+    return edition
+
+
+def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    if "time_zone" in changes:
+        _validate_time_zone(changes["time_zone"])
+    _validate_dates(changes.get("start_date", edition.start_date),
+                    changes.get("end_date", edition.end_date))
+    if "host_organization_id" in changes:
+        _validate_host(changes["host_organization_id"])
+    if changes.get("country_code"):
+        country_name_for(changes["country_code"])
+        changes["country_code"] = changes["country_code"].upper()
+    if "slug" in changes:
+        _refuse_taken_slug(changes["slug"], edition.id)
+    if "ordinal" in changes:
+        _refuse_taken_ordinal(edition.series_id, changes["ordinal"], edition.id)
+    for key, value in changes.items():
+        setattr(edition, key, value)
+    db.session.flush()
+    return edition
+
+
+def change_status(actor: Actor, slug: str, new_status: EditionStatus) -> Edition:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    allowed = STATUS_TRANSITIONS[edition.status]
+    if new_status not in allowed:
+        raise Conflict(
+            f"An edition cannot go from {edition.status.value} to {new_status.value}.",
+            extra={"current_status": edition.status.value,
+                   "allowed": sorted(s.value for s in allowed)})
+    edition.status = new_status
+    db.session.flush()
+    return edition
+
+
+def delete_edition(actor: Actor, slug: str) -> None:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    if edition.status != EditionStatus.DRAFT:
+        raise Conflict("Only draft editions can be deleted; others are part of the record.",
+                       extra={"current_status": edition.status.value})
+    db.session.delete(edition)
+    db.session.flush()
+
+
+def recorded_counts(edition: Edition) -> dict[str, int]:
+    """Counts of what the database holds for an edition, as opposed to reported figures."""
+    from eventhub.programme.models import ItemKind, ProgrammeItem, Speech
+
+    taking_part = select(Participation.organization_id).where(
+        Participation.edition_id == edition.id)
+    organization_rows = db.session.execute(
+        select(Organization.id, Organization.country_code).where(
+            or_(Organization.id.in_(taking_part),
+                Organization.id == edition.host_organization_id))).all()
+    organizations = len(organization_rows)
+    countries = len({code for _, code in organization_rows if code})
+    speakers = db.session.scalar(
+        select(func.count(distinct(Speech.person_id))).join(ProgrammeItem)
+        .where(ProgrammeItem.edition_id == edition.id)) or 0
+    breakouts = db.session.scalar(
+        select(func.count()).select_from(ProgrammeItem).where(
+            ProgrammeItem.edition_id == edition.id,
+            ProgrammeItem.kind == ItemKind.BREAKOUT_SESSION)) or 0
+    return {"organizations": organizations, "countries_and_regions": countries,
+            "speakers": speakers, "breakout_sessions": breakouts}
+
+
+# Reported figures ---------------------------------------------------------------------
+
+def list_figures(actor: Actor, slug: str) -> list[ReportedFigure]:
+    return list(get_edition(actor, slug).figures)
+
+
+def _load_figure(edition: Edition, key: str) -> ReportedFigure:
+    figure = db.session.scalar(select(ReportedFigure).where(
+        ReportedFigure.edition_id == edition.id, ReportedFigure.key == key))
+    if figure is None:
+        raise NotFound(f"Edition {edition.slug!r} has no reported figure {key!r}.")
+    return figure
+
+
+def add_figure(actor: Actor, slug: str, values: dict[str, Any]) -> ReportedFigure:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    if db.session.scalar(select(ReportedFigure.id).where(
+            ReportedFigure.edition_id == edition.id,
+            ReportedFigure.key == values["key"])) is not None:
+        raise Conflict(f"Edition {slug!r} already has a figure {values['key']!r}.")
+    if "position" not in values:
+        values = {**values, "position": len(edition.figures)}
+    figure = ReportedFigure(edition=edition, **values)
+    db.session.add(figure)
+    db.session.flush()
+    return figure
+
+
+def update_figure(actor: Actor, slug: str, key: str, changes: dict[str, Any]) -> ReportedFigure:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    figure = _load_figure(edition, key)
+    for field, value in changes.items():
+        setattr(figure, field, value)
+    db.session.flush()
+    return figure
+
+
+def delete_figure(actor: Actor, slug: str, key: str) -> None:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    db.session.delete(_load_figure(edition, key))
+    db.session.flush()
+
+
+# Participating organizations ----------------------------------------------------------
+
+def add_participation(actor: Actor, slug: str, values: dict[str, Any]) -> Participation:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    organization = db.session.get(Organization, values["organization_id"])
+    if organization is None:
+        raise Unprocessable.for_field("organization_id",
+                                      f"No organization with id {values['organization_id']}.")
+    if db.session.scalar(select(Participation.id).where(
+            Participation.edition_id == edition.id,
+            Participation.organization_id == organization.id)) is not None:
+        raise Conflict(f"{organization.name} already takes part in {slug}.")
+    position = values.get("position")
+    if position is None:
+        position = (db.session.scalar(select(func.max(Participation.position)).where(
+            Participation.edition_id == edition.id)) or 0) + 1
+    participation = Participation(edition_id=edition.id, organization=organization,
+                                  role=values["role"], position=position)
+    db.session.add(participation)
+    db.session.flush()
+    return participation
+
+
+def remove_participation(actor: Actor, slug: str, organization_id: int) -> None:
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    participation = db.session.scalar(select(Participation).where(
+        Participation.edition_id == edition.id,
+        Participation.organization_id == organization_id))
+    if participation is None:
+        raise NotFound(f"Organization {organization_id} does not take part in {slug}.")
+    db.session.delete(participation)
+    db.session.flush()
+
+
+def participants(actor: Actor, slug: str) -> dict[str, Any]:
+    """Who took part: the host, participating organizations in recorded order, and the
+    people the programme names, each with what they did."""
+    from eventhub.programme.models import ProgrammeItem, Speech
+
+    edition = get_edition(actor, slug)
+    organizations: list[dict[str, Any]] = []
+    if edition.host_organization is not None:
+        organizations.append({"organization": edition.host_organization, "role": "host"})
+    rows = db.session.scalars(select(Participation).where(
+        Participation.edition_id == edition.id).order_by(Participation.position,
+                                                         Participation.id))
+    organizations.extend({"organization": p.organization, "role": p.role.value}
+                         for p in rows if p.organization_id != edition.host_organization_id)
+
+    speeches = db.session.execute(
+        select(Speech, ProgrammeItem).join(ProgrammeItem)
+        .where(ProgrammeItem.edition_id == edition.id)
+        .order_by(ProgrammeItem.position, ProgrammeItem.id, Speech.position)).all()
+    people: dict[int, dict[str, Any]] = {}
+    for speech, item in speeches:
+        entry = people.setdefault(speech.person_id, {"person": speech.person, "roles": []})
+        entry["roles"].append({"role": speech.role.value, "programme_item_id": item.id,
+                               "programme_item_title": item.title,
+                               "delivery": speech.delivery.value if speech.delivery else None})
+    return {"edition": edition.slug, "organizations": organizations,
+            "people": list(people.values())}
+
+

@@ -1,0 +1,85 @@
+"""Helpers shared by every domain's HTTP layer: the acting user, permission checks that run
+before input parsing, and pagination of SQLAlchemy selects."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, request
+from flask_smorest import Page
+from sqlalchemy import Select, func, select
+
+from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
+from eventhub.extensions import db
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def current_actor() -> Actor:
+    actor = g.get("actor")
+    if actor is None:
+        from eventhub.auth.service import actor_for_token
+
+        actor = actor_for_token(bearer_token())
+        g.actor = actor
+    return actor
+
+
+def requires(permission: Permission) -> Callable:
+    """Refuse before the body is parsed, so an anonymous or under-privileged caller gets
+    401/403 rather than a validation report about a request it may not make at all.
+    Must be placed above @blp.arguments."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authorize(current_actor(), permission)
+            return view(*args, **kwargs)
+
+        # functools.wraps already carried flask-smorest's _apidoc over.
+        wrapper._required_permission = permission  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def requires_login(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from eventhub.errors import NotAuthenticated
+
+        if not current_actor().is_authenticated:
+            raise NotAuthenticated()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+class SelectPage(Page):
+    """flask-smorest pager over a SQLAlchemy select: one COUNT and one page query."""
+
+    @property
+    def items(self) -> list[Any]:
+        statement: Select = self.collection
+        return list(db.session.scalars(
+            statement.limit(self.page_params.page_size).offset(self.page_params.first_item)))
+
+    @property
+    def item_count(self) -> int:
+        statement: Select = self.collection
+        return db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+def config(key: str) -> Any:
+    return current_app.config[f"EVENTHUB_{key}"]

@@ -1,0 +1,31 @@
+"""Schema bases shared by every domain."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import RAISE, ValidationError
+
+
+class InputSchema(ma.Schema):
+    """Request bodies: unknown fields are an error, so a typo never passes silently."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QuerySchema(ma.Schema):
+    """Query-string filters. Unknown parameters are ignored (the pagination parameters
+    `page` and `page_size` are parsed by flask-smorest from the same query string)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class OutputSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+
+def not_blank(value: str) -> None:
+    if not value or not value.strip():
+        raise ValidationError("Must not be blank.")

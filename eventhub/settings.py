@@ -1,0 +1,59 @@
+"""Settings: defaults from config/defaults.toml, overridden by EVENTHUB_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
+ENV_PREFIX = "EVENTHUB_"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or cannot be parsed; the process must not start."""
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    # The type of each default decides how its environment variable is read, so a
+    # typo such as EVENTHUB_PAGE_SIZE=fifty fails at start-up, not at the first request.
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{ENV_PREFIX}{key} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{ENV_PREFIX}{key} must be an integer, not {raw!r}") from exc
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    with DEFAULTS_FILE.open("rb") as fh:
+        defaults = tomllib.load(fh)
+    settings = dict(defaults)
+    for key, default in defaults.items():
+        env_key = ENV_PREFIX + key
+        if env_key in environ:
+            settings[key] = _coerce(key, environ[env_key], default)
+    return settings
+
+
+def validate_settings(settings: dict[str, Any]) -> None:
+    if settings["ENV"] not in {"development", "production"}:
+        raise SettingsError("EVENTHUB_ENV must be 'development' or 'production'")
+    if settings["ENV"] == "production":
+        if settings["SECRET_KEY"] == "dev-only-not-secret" or len(settings["SECRET_KEY"]) < 32:
+            raise SettingsError("production needs EVENTHUB_SECRET_KEY of at least 32 characters")
+        if not settings["DATABASE_URL"]:
+            raise SettingsError("production needs EVENTHUB_DATABASE_URL")
+    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH"):
+        if settings[key] <= 0:
+            raise SettingsError(f"{ENV_PREFIX}{key} must be positive")
