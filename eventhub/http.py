@@ -11,7 +11,7 @@ from flask import current_app, g, request
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
 
-from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
+from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.extensions import db
 
 BEARER_SECURITY = [{"bearerAuth": []}]

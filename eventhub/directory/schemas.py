@@ -3,7 +3,6 @@ from __future__ import annotations
 from marshmallow import fields, post_dump, validate
 
 from eventhub.auth.permissions import Permission
-
 from eventhub.directory.models import OrganizationKind
 from eventhub.http import current_actor
 from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank

@@ -306,7 +306,7 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
     rows = db.session.scalars(select(Participation).where(
         Participation.edition_id == edition.id).order_by(Participation.position,
                                                          Participation.id))
-    organizations.extend({"organization": p.organization, "role": p.role.value}
+    organizations.extend({"organization": p.organization, "role": p.role}
                          for p in rows if p.organization_id != edition.host_organization_id)
 
     speeches = db.session.execute(
@@ -316,9 +316,9 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
     people: dict[int, dict[str, Any]] = {}
     for speech, item in speeches:
         entry = people.setdefault(speech.person_id, {"person": speech.person, "roles": []})
-        entry["roles"].append({"role": speech.role.value, "programme_item_id": item.id,
+        entry["roles"].append({"role": speech.role, "programme_item_id": item.id,
                                "programme_item_title": item.title,
-                               "delivery": speech.delivery.value if speech.delivery else None})
+                               "delivery": speech.delivery})
     return {"edition": edition.slug, "organizations": organizations,
             "people": list(people.values())}
 
