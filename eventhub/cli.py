@@ -82,10 +82,14 @@ def seed_command(record: str) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     click.echo(f"EventHub API docs: http://{host}:{port}/api/docs")
-    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json", nl=True)
+    sys.stdout.flush()
+    # Flask's app.run() refuses to block inside a CLI command; run werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
 
 
 def _describe(exc: DomainError) -> str:
