@@ -58,6 +58,11 @@ def _check_parent(parent_id: int | None, own_id: int | None) -> None:
         current = current.parent
 
 
+def _contains(column, text: str):
+    """Case-insensitive substring match; % and _ in the text are literal characters."""
+    return func.lower(column).contains(text.lower(), autoescape=True)
+
+
 def list_organizations(actor: Actor, filters: dict[str, Any]) -> Select:
     authorize(actor, Permission.READ_INTERNAL)
     query = select(Organization)
@@ -68,9 +73,8 @@ def list_organizations(actor: Actor, filters: dict[str, Any]) -> Select:
     if (parent_id := filters.get("parent_id")) is not None:
         query = query.where(Organization.parent_id == parent_id)
     if text := filters.get("q"):
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Organization.name).like(pattern),
-                                func.lower(Organization.acronym).like(pattern)))
+        query = query.where(or_(_contains(Organization.name, text),
+                                _contains(Organization.acronym, text)))
     return query.order_by(Organization.name, Organization.id)
 
 
@@ -113,6 +117,8 @@ def update_organization(actor: Actor, organization_id: int,
     for key, value in changes.items():
         setattr(organization, key, value)
     db.session.flush()
+    # Reload relationships (parent) so the response reflects the new foreign keys.
+    db.session.expire(organization)
     return organization
 
 
@@ -151,9 +157,8 @@ def list_people(actor: Actor, filters: dict[str, Any]) -> Select:
     if (organization_id := filters.get("organization_id")) is not None:
         query = query.where(Person.organization_id == organization_id)
     if text := filters.get("q"):
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Person.full_name).like(pattern),
-                                func.lower(Person.position).like(pattern)))
+        query = query.where(or_(_contains(Person.full_name, text),
+                                _contains(Person.position, text)))
     return query.order_by(Person.full_name, Person.id)
 
 
@@ -192,6 +197,7 @@ def update_person(actor: Actor, person_id: int, changes: dict[str, Any]) -> Pers
     for key, value in changes.items():
         setattr(person, key, value)
     db.session.flush()
+    db.session.expire(person)
     return person
 
 

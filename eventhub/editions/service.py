@@ -122,7 +122,10 @@ def _refuse_taken_ordinal(series_id: int, ordinal: int, exclude_id: int | None =
 def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
     authorize(actor, Permission.MANAGE_EDITIONS)
     values = dict(values)
-    series = get_series(actor, values.pop("series"))
+    series_slug = values.pop("series")
+    series = db.session.scalar(select(Series).where(Series.slug == series_slug))
+    if series is None:
+        raise Unprocessable.for_field("series", f"No series {series_slug!r}.")
     _validate_time_zone(values["time_zone"])
     _validate_dates(values["start_date"], values["end_date"])
     _validate_host(values.get("host_organization_id"))
@@ -157,6 +160,8 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
     for key, value in changes.items():
         setattr(edition, key, value)
     db.session.flush()
+    # Reload relationships (host) so the response reflects the new foreign keys.
+    db.session.expire(edition)
     return edition
 
 
