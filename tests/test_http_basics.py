@@ -1,0 +1,75 @@
+"""Health checks, the API documents and HTTP-level errors."""
+
+from __future__ import annotations
+
+from _helpers import assert_problem
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_names_the_database(client, is_postgres):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ready"
+    assert response.json["database"] == ("postgresql" if is_postgres else "sqlite")
+
+
+def test_openapi_document(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    spec = response.json
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "EventHub API"
+    for path in ("/api/v1/editions", "/api/v1/editions/{slug}", "/api/v1/organizations",
+                 "/api/v1/auth/token"):
+        assert path in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/editions"]
+    assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+def test_swagger_ui_is_served_with_its_local_assets(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "/api/docs/assets/swagger-ui-bundle.js" in html
+    assert "/api/openapi.json" in html
+
+    asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert "javascript" in asset.mimetype
+    assert len(asset.data) > 10_000
+    asset.close()
+
+
+def test_unknown_url_is_a_404_problem(client):
+    body = assert_problem(client.get("/api/v1/no-such-thing"), 404)
+    assert body["instance"] == "/api/v1/no-such-thing"
+    assert body["type"] == "about:blank"
+
+
+def test_wrong_method_is_a_405_problem_with_allow(client):
+    response = client.put("/api/v1/editions", json={})
+    assert_problem(response, 405)
+    allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+    assert {"GET", "POST"} <= allowed
+    assert "PUT" not in allowed
+
+
+def test_oversized_body_is_a_413_problem(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/api/v1/auth/token", data=b"x" * (limit + 1),
+                           content_type="application/json")
+    assert_problem(response, 413)
+
+
+def test_malformed_json_is_a_problem(client):
+    response = client.post("/api/v1/auth/token", data=b"{not json",
+                           content_type="application/json")
+    body = assert_problem(response, 400)
+    assert body["errors"][0]["message"] == "Invalid JSON body."
