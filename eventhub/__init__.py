@@ -99,11 +99,14 @@ def _register_blueprints(api: Api) -> None:
     from eventhub.auth.api import users_blp
     from eventhub.directory.api import blp as directory_blp
     from eventhub.editions.api import blp as editions_blp
+    from eventhub.invitations.api import blp as invitations_blp
+    from eventhub.invitations.api import rsvp_blp
     from eventhub.programme.api import blp as programme_blp
+    from eventhub.registrations.api import blp as registrations_blp
     from eventhub.statements.api import blp as statements_blp
 
     for blueprint in (auth_blp, users_blp, editions_blp, directory_blp, programme_blp,
-                      statements_blp):
+                      statements_blp, invitations_blp, rsvp_blp, registrations_blp):
         api.register_blueprint(blueprint)
 
 

@@ -83,3 +83,4 @@ class SelectPage(Page):
 
 def config(key: str) -> Any:
     return current_app.config[f"EVENTHUB_{key}"]
+

@@ -3,16 +3,31 @@
 from eventhub.auth.models import ApiToken, User
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure, Series
+from eventhub.invitations.models import Invitation
+from eventhub.mail.models import OutboxMessage
 from eventhub.programme.models import ProgrammeItem, Speech
+from eventhub.registrations.models import (
+    CredentialDocument,
+    Delegation,
+    IdempotentRequest,
+    Registration,
+    VisaRequest,
+)
 from eventhub.statements.models import Statement, StatementParagraph, StatementSection
 
 __all__ = [
     "ApiToken",
+    "CredentialDocument",
+    "Delegation",
     "Edition",
+    "IdempotentRequest",
+    "Invitation",
     "Organization",
+    "OutboxMessage",
     "Participation",
     "Person",
     "ProgrammeItem",
+    "Registration",
     "ReportedFigure",
     "Series",
     "Speech",
@@ -20,4 +35,5 @@ __all__ = [
     "StatementParagraph",
     "StatementSection",
     "User",
+    "VisaRequest",
 ]

@@ -54,6 +54,12 @@ def validate_settings(settings: dict[str, Any]) -> None:
             raise SettingsError("production needs EVENTHUB_SECRET_KEY of at least 32 characters")
         if not settings["DATABASE_URL"]:
             raise SettingsError("production needs EVENTHUB_DATABASE_URL")
-    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH"):
+        if not settings["DATA_ENCRYPTION_KEY"]:
+            raise SettingsError("production needs EVENTHUB_DATA_ENCRYPTION_KEY "
+                                "(a Fernet key) for passport details")
+    if not settings["CAPACITY_GUARD"] and settings["ENV"] == "production":
+        raise SettingsError("EVENTHUB_CAPACITY_GUARD=false is for tests only")
+    for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "CREDENTIAL_MAX_BYTES",
+                "REGISTRATION_LOCK_TIMEOUT_MS", "MAIL_MAX_ATTEMPTS"):
         if settings[key] <= 0:
             raise SettingsError(f"{ENV_PREFIX}{key} must be positive")

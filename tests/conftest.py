@@ -49,7 +49,6 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     try:
         yield url
     finally:
-        db.session.remove()
         for engine in list(_engines):
             engine.dispose()
         with admin.connect() as conn:

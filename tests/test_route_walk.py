@@ -3,8 +3,9 @@
 Expectations are derived from the app itself, so a route added later is covered without
 touching this file: a view method decorated with eventhub.http.requires carries
 `_required_permission`, and eventhub.auth.permissions._GRANTS says which roles hold it;
-requires_login routes only need a signed-in caller. A write route with neither (and not
-whitelisted below as public) fails the walk.
+requires_login routes only need a signed-in caller; routes marked public_token_route are
+authorized by a secret link token in their URL (the focal point's invitation link). A write
+route with none of these (and not whitelisted below as public) fails the walk.
 """
 
 from __future__ import annotations
@@ -42,13 +43,15 @@ class WriteRoute:
     permission: Permission | None
     login_only: bool
     public: bool
+    token_route: bool
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule} ({self.endpoint})"
 
     @property
     def declared(self) -> bool:
-        return self.permission is not None or self.login_only or self.public
+        return (self.permission is not None or self.login_only or self.public
+                or self.token_route)
 
 
 def _wrapper_chain(func: Callable) -> list[Callable]:
@@ -85,7 +88,8 @@ def write_routes(app: Flask) -> list[WriteRoute]:
                 permission=getattr(func, "_required_permission", None),
                 login_only=any(f.__code__ is _LOGIN_WRAPPER_CODE for f in chain
                                if hasattr(f, "__code__")),
-                public=(rule.endpoint, method) in PUBLIC_WRITES))
+                public=(rule.endpoint, method) in PUBLIC_WRITES,
+                token_route=getattr(func, "_public_token_route", False)))
     return routes
 
 
@@ -146,13 +150,24 @@ def test_permission_checks_are_the_outermost_decorator(app):
 def test_anonymous_writes_are_refused_with_401(client, app):
     failures = []
     for route in write_routes(app):
-        if route.public:
+        if route.public or route.token_route:
             continue
         response = call(client, route)
         if problem := _problem_mismatch(response, 401):
             failures.append(f"{route}: {problem}")
         elif "WWW-Authenticate" not in response.headers:
             failures.append(f"{route}: 401 without WWW-Authenticate")
+    assert failures == []
+
+
+def test_token_routes_refuse_a_forged_link_with_404(client, app):
+    token_routes = [route for route in write_routes(app) if route.token_route]
+    assert token_routes, "the invitation response routes are token routes"
+    failures = []
+    for route in token_routes:
+        assert "<token>" in route.rule, f"{route} is marked as a token route without a token"
+        if problem := _problem_mismatch(call(client, route), 404):
+            failures.append(f"{route}: {problem}")
     assert failures == []
 
 
@@ -165,7 +180,7 @@ def test_viewers_may_write_nothing(app, viewer_client):
     assert granted_for(app, Role.VIEWER) == []
     failures = []
     for route in write_routes(app):
-        if route.public or route.login_only:
+        if route.public or route.login_only or route.token_route:
             continue
         if problem := _problem_mismatch(call(viewer_client, route), 403):
             failures.append(f"{route}: {problem}")

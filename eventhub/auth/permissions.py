@@ -15,6 +15,7 @@ class Permission(enum.StrEnum):
     READ_PRIVATE_CONTACTS = "read private contact details"
     MANAGE_EDITIONS = "create and change editions"
     MANAGE_DIRECTORY = "create and change organizations and people"
+    MANAGE_ATTENDANCE = "manage invitations, delegations and registrations"
     MANAGE_STATEMENTS = "draft and change statements"
     MANAGE_USERS = "manage user accounts"
 
@@ -22,7 +23,8 @@ class Permission(enum.StrEnum):
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.ORGANIZER: frozenset({Permission.READ_INTERNAL, Permission.READ_PRIVATE_CONTACTS,
-                               Permission.MANAGE_EDITIONS, Permission.MANAGE_DIRECTORY}),
+                               Permission.MANAGE_EDITIONS, Permission.MANAGE_DIRECTORY,
+                               Permission.MANAGE_ATTENDANCE}),
     Role.SECRETARIAT: frozenset({Permission.READ_INTERNAL, Permission.MANAGE_STATEMENTS}),
     Role.VIEWER: frozenset({Permission.READ_INTERNAL}),
 }

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -67,6 +67,8 @@ class Edition(db.Model):
     end_date: Mapped[dt.date]
     # None: no limit set (or, for a past edition, not recorded).
     capacity: Mapped[int | None]
+    # When set, new registrations wait as "pending" for an organizer to confirm them.
+    requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[EditionStatus] = mapped_column(
         enum_column(EditionStatus, "edition_status"), default=EditionStatus.DRAFT)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.auth.models import enum_column
+from eventhub.directory.models import Organization
+from eventhub.extensions import db, utcnow
+
+
+class InvitationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class Invitation(db.Model):
+    """A request to an organization to take part in an edition, addressed to its focal
+    point, with a delegation quota and a response deadline."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("edition_id", "organization_id"),
+                      CheckConstraint("quota >= 1", name="quota_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    focal_point_name: Mapped[str] = mapped_column(String(300))
+    focal_point_email: Mapped[str] = mapped_column(String(254))
+    # BCP 47 tag ("en", "zh"); mail falls back to English where no template exists.
+    focal_point_language: Mapped[str] = mapped_column(String(16), default="en")
+    quota: Mapped[int]
+    deadline: Mapped[dt.datetime]
+    status: Mapped[InvitationStatus] = mapped_column(
+        enum_column(InvitationStatus, "invitation_status"), default=InvitationStatus.DRAFT)
+    # The response link's token is HMAC(secret key, nonce): the database holds the nonce
+    # and the token's SHA-256 digest, never the token, so a copy of the database alone
+    # opens no invitation. A new nonce (resend) kills the old link.
+    token_nonce: Mapped[str | None] = mapped_column(String(64))
+    token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[dt.datetime | None]
+    responded_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from eventhub.directory.schemas import OrganizationBriefSchema
+from eventhub.invitations.models import InvitationStatus
+from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+
+LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                           error="Use a language tag such as en, zh or zh-CN.")
+
+
+class InvitationSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    focal_point_name = fields.String(required=True)
+    focal_point_email = fields.String(required=True)
+    focal_point_language = fields.String(required=True)
+    quota = fields.Integer(required=True)
+    deadline = fields.AwareDateTime(required=True)
+    status = fields.Enum(InvitationStatus, by_value=True, required=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    responded_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class InvitationCreateSchema(InputSchema):
+    organization_id = fields.Integer(required=True, strict=True)
+    focal_point_name = fields.String(required=True, validate=[validate.Length(max=300),
+                                                              not_blank])
+    focal_point_email = fields.Email(required=True, validate=validate.Length(max=254))
+    focal_point_language = fields.String(load_default="en", validate=LANGUAGE)
+    quota = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=200))
+    deadline = fields.AwareDateTime(required=True)
+
+
+class InvitationUpdateSchema(InputSchema):
+    focal_point_name = fields.String(validate=[validate.Length(max=300), not_blank])
+    focal_point_email = fields.Email(validate=validate.Length(max=254))
+    focal_point_language = fields.String(validate=LANGUAGE)
+    quota = fields.Integer(strict=True, validate=validate.Range(min=1, max=200))
+    deadline = fields.AwareDateTime()
+
+
+class BulkEntrySchema(InputSchema):
+    organization_id = fields.Integer(required=True, strict=True)
+    focal_point_name = fields.String(required=True, validate=[validate.Length(max=300),
+                                                              not_blank])
+    focal_point_email = fields.Email(required=True, validate=validate.Length(max=254))
+    focal_point_language = fields.String(validate=LANGUAGE)
+    quota = fields.Integer(strict=True, validate=validate.Range(min=1, max=200))
+    deadline = fields.AwareDateTime()
+
+
+class BulkDefaultsSchema(InputSchema):
+    focal_point_language = fields.String(load_default="en", validate=LANGUAGE)
+    quota = fields.Integer(strict=True, validate=validate.Range(min=1, max=200))
+    deadline = fields.AwareDateTime()
+
+
+class BulkInvitationsSchema(InputSchema):
+    defaults = fields.Nested(BulkDefaultsSchema, load_default=dict)
+    invitations = fields.List(fields.Nested(BulkEntrySchema), required=True,
+                              validate=validate.Length(min=1, max=500))
+
+
+class InvitationFilterSchema(QuerySchema):
+    status = fields.Enum(InvitationStatus, by_value=True)
+    country_code = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+
+
+class MemberSchema(InputSchema):
+    full_name = fields.String(required=True, validate=[validate.Length(max=300), not_blank])
+    position = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.Enum(RegistrationRole, by_value=True, required=True)
+    attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
+    needs_visa_letter = fields.Boolean(load_default=False)
+    dietary = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    accessibility = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class DelegationInputSchema(InputSchema):
+    members = fields.List(fields.Nested(MemberSchema), required=True,
+                          validate=validate.Length(min=1, max=200))
+
+
+class MemberOutputSchema(OutputSchema):
+    registration_id = fields.Integer(attribute="id", required=True)
+    full_name = fields.String(attribute="person.full_name", required=True)
+    position = fields.String(attribute="person.position", allow_none=True)
+    email = fields.String(attribute="person.email", allow_none=True)
+    role = fields.Enum(RegistrationRole, by_value=True, required=True)
+    attendance = fields.Enum(Attendance, by_value=True, required=True)
+    status = fields.Enum(RegistrationStatus, by_value=True, required=True)
+    needs_visa_letter = fields.Boolean(required=True)
+    dietary = fields.String(allow_none=True)
+    accessibility = fields.String(allow_none=True)
+
+
+class CredentialStatusSchema(OutputSchema):
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    uploaded_at = fields.AwareDateTime(required=True)
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+
+
+class FocalPointViewSchema(OutputSchema):
+    """What the focal point sees through the response link."""
+
+    edition = fields.Dict(required=True)
+    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    focal_point_name = fields.String(required=True)
+    quota = fields.Integer(required=True)
+    deadline = fields.AwareDateTime(required=True)
+    status = fields.Enum(InvitationStatus, by_value=True, required=True)
+    members = fields.List(fields.Nested(MemberOutputSchema), required=True)
+    credential = fields.Nested(CredentialStatusSchema, allow_none=True)

@@ -1,0 +1,284 @@
+"""Invitations: the list per edition, their lifecycle, and the focal point's response link.
+
+draft -> sent -> accepted | declined; a sent invitation past its deadline is expired;
+draft or sent ones can be revoked. Anything else is refused with 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from eventhub.auth.permissions import Actor, Permission, authorize
+from eventhub.directory.models import Organization
+from eventhub.editions.models import Edition, EditionStatus
+from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.errors import Conflict, DomainError, NotFound, Unprocessable
+from eventhub.extensions import db, utcnow
+from eventhub.invitations import tokens
+from eventhub.invitations.models import Invitation, InvitationStatus
+
+_S = InvitationStatus
+TRANSITIONS: dict[InvitationStatus, frozenset[InvitationStatus]] = {
+    _S.DRAFT: frozenset({_S.SENT, _S.REVOKED}),
+    _S.SENT: frozenset({_S.ACCEPTED, _S.DECLINED, _S.EXPIRED, _S.REVOKED, _S.SENT}),
+    _S.ACCEPTED: frozenset(),
+    _S.DECLINED: frozenset(),
+    _S.EXPIRED: frozenset(),
+    _S.REVOKED: frozenset(),
+}
+
+
+class LinkGone(DomainError):
+    status = 410
+    title = "Gone"
+
+
+def _move(invitation: Invitation, new_status: InvitationStatus) -> None:
+    refresh_expiry(invitation)
+    if new_status not in TRANSITIONS[invitation.status]:
+        raise Conflict(
+            f"The invitation is {invitation.status.value}; it cannot become "
+            f"{new_status.value}.",
+            extra={"current_status": invitation.status.value,
+                   "allowed": sorted(s.value for s in TRANSITIONS[invitation.status])})
+    invitation.status = new_status
+
+
+def refresh_expiry(invitation: Invitation) -> None:
+    """A sent invitation whose deadline has passed is expired, whoever looks first."""
+    if invitation.status == _S.SENT and invitation.deadline <= utcnow():
+        invitation.status = _S.EXPIRED
+
+
+def _check_deadline(deadline) -> None:
+    if deadline.tzinfo is None:
+        raise Unprocessable.for_field("deadline", "Give the deadline with a time zone offset.")
+    if deadline <= utcnow():
+        raise Unprocessable.for_field("deadline", "The deadline must be in the future.")
+
+
+def _writable_edition(actor: Actor, slug: str) -> Edition:
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    if edition.status == EditionStatus.CLOSED:
+        raise Conflict(f"Edition {slug!r} is closed; invitations can no longer change.")
+    return edition
+
+
+def list_invitations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    query = select(Invitation).where(Invitation.edition_id == edition.id)
+    if status := filters.get("status"):
+        query = query.where(Invitation.status == status)
+    if code := filters.get("country_code"):
+        query = query.join(Organization).where(Organization.country_code == code.upper())
+    return query.order_by(Invitation.id)
+
+
+def get_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.edition_id != edition.id:
+        raise NotFound(f"Edition {slug!r} has no invitation {invitation_id}.")
+    refresh_expiry(invitation)
+    return invitation
+
+
+def _new_invitation(edition: Edition, values: dict[str, Any]) -> Invitation:
+    organization = db.session.get(Organization, values["organization_id"])
+    if organization is None:
+        raise Unprocessable.for_field("organization_id",
+                                      f"No organization with id {values['organization_id']}.")
+    if db.session.scalar(select(Invitation.id).where(
+            Invitation.edition_id == edition.id,
+            Invitation.organization_id == organization.id)) is not None:
+        raise Conflict(f"{organization.name} is already on the invitation list of "
+                       f"{edition.slug}.", extra={"organization_id": organization.id})
+    _check_deadline(values["deadline"])
+    invitation = Invitation(edition_id=edition.id, organization=organization,
+                            status=_S.DRAFT, **{k: v for k, v in values.items()
+                                                if k != "organization_id"})
+    db.session.add(invitation)
+    return invitation
+
+
+def create_invitation(actor: Actor, slug: str, values: dict[str, Any]) -> Invitation:
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    invitation = _new_invitation(edition, values)
+    db.session.flush()
+    return invitation
+
+
+def create_invitations(actor: Actor, slug: str, entries: list[dict[str, Any]],
+                       defaults: dict[str, Any]) -> list[Invitation]:
+    """Several organizations at once, all or nothing; each entry may override the
+    shared quota, deadline and language."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    seen: set[int] = set()
+    created = []
+    for index, entry in enumerate(entries):
+        values = {**defaults, **entry}
+        if values["organization_id"] in seen:
+            raise Unprocessable(f"Organization {values['organization_id']} is listed twice.",
+                                errors=[{"field": f"invitations.{index}.organization_id",
+                                         "location": "json", "message": "Listed twice."}])
+        seen.add(values["organization_id"])
+        missing = [f for f in ("quota", "deadline") if values.get(f) is None]
+        if missing:
+            raise Unprocessable("Each invitation needs a quota and a deadline.",
+                                errors=[{"field": f"invitations.{index}.{f}",
+                                         "location": "json", "message": "Missing."}
+                                        for f in missing])
+        created.append(_new_invitation(edition, values))
+    db.session.flush()
+    return created
+
+
+def update_invitation(actor: Actor, slug: str, invitation_id: int,
+                      changes: dict[str, Any]) -> Invitation:
+    """Correct a focal point, quota or deadline; a new deadline also revives nothing that
+    has already expired."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    _writable_edition(actor, slug)
+    invitation = get_invitation(actor, slug, invitation_id)
+    if invitation.status not in (_S.DRAFT, _S.SENT):
+        raise Conflict(f"A {invitation.status.value} invitation cannot be changed.")
+    if "deadline" in changes:
+        _check_deadline(changes["deadline"])
+    if "quota" in changes:
+        from eventhub.registrations.service import active_delegation_size
+
+        size = active_delegation_size(invitation)
+        if changes["quota"] < size:
+            raise Conflict(f"The delegation already has {size} registered members.")
+    for key, value in changes.items():
+        setattr(invitation, key, value)
+    db.session.flush()
+    return invitation
+
+
+def _send(invitation: Invitation) -> None:
+    from eventhub.mail.service import queue_message
+
+    _move(invitation, _S.SENT)
+    nonce = tokens.new_nonce()
+    invitation.token_nonce = nonce
+    invitation.token_digest = tokens.digest_of(tokens.token_for(nonce))
+    invitation.sent_at = utcnow()
+    queue_message(invitation.focal_point_email, "invitation", invitation.focal_point_language,
+                  {"invitation_id": invitation.id,
+                   "token_nonce_hash": hashlib.sha256(nonce.encode()).hexdigest()[:16]})
+
+
+def _require_open(edition: Edition) -> None:
+    if edition.status != EditionStatus.OPEN:
+        raise Conflict(f"Edition {edition.slug!r} is {edition.status.value}; open it before "
+                       "sending invitations, so that delegations can register.")
+
+
+def send_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:
+    """Send a draft, or send a sent one again with a new link (the old link dies)."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    _require_open(edition)
+    invitation = get_invitation(actor, slug, invitation_id)
+    _send(invitation)
+    db.session.flush()
+    return invitation
+
+
+def send_all_drafts(actor: Actor, slug: str) -> list[Invitation]:
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    _require_open(edition)
+    drafts = list(db.session.scalars(select(Invitation).where(
+        Invitation.edition_id == edition.id, Invitation.status == _S.DRAFT)
+        .order_by(Invitation.id)))
+    for invitation in drafts:
+        _send(invitation)
+    db.session.flush()
+    return drafts
+
+
+def revoke_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    _writable_edition(actor, slug)
+    invitation = get_invitation(actor, slug, invitation_id)
+    _move(invitation, _S.REVOKED)
+    invitation.revoked_at = utcnow()
+    invitation.token_digest = None
+    db.session.flush()
+    return invitation
+
+
+# The focal point's side: the response link ---------------------------------------------
+
+def invitation_for_token(token: str, *, for_update: bool = False) -> Invitation:
+    """The invitation a response link opens. Unknown or forged links are 404; revoked,
+    expired or answered-and-closed ones are 410, so the focal point knows the link was
+    real but is no longer usable."""
+    query = select(Invitation).where(Invitation.token_digest == tokens.digest_of(token))
+    if for_update:
+        query = query.with_for_update(of=Invitation)
+    invitation = db.session.scalar(query)
+    if invitation is None or not tokens.matches(token, invitation.token_digest):
+        raise NotFound("This invitation link is not valid. Check that the whole link was "
+                       "copied from the e-mail.")
+    refresh_expiry(invitation)
+    if invitation.status == _S.EXPIRED or invitation.deadline <= utcnow():
+        raise LinkGone("The response deadline of this invitation has passed.",
+                       extra={"deadline": invitation.deadline.isoformat()})
+    if invitation.status == _S.REVOKED:
+        raise LinkGone("This invitation has been withdrawn by the organizers.")
+    edition = db.session.get(Edition, invitation.edition_id)
+    if edition is not None and edition.status in (EditionStatus.CLOSED,
+                                                  EditionStatus.ARCHIVED):
+        raise LinkGone("Registration for this edition has closed.")
+    return invitation
+
+
+def respond(token: str, accept: bool) -> dict[str, Any]:
+    invitation = invitation_for_token(token, for_update=True)
+    _move(invitation, _S.ACCEPTED if accept else _S.DECLINED)
+    invitation.responded_at = utcnow()
+    if accept:
+        from eventhub.registrations.service import delegation_for_invitation
+
+        delegation_for_invitation(invitation, create=True)
+    db.session.flush()
+    return focal_point_view(token)
+
+
+def set_delegation(token: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    from eventhub.registrations.service import register_delegation
+
+    register_delegation(token, members)
+    return focal_point_view(token)
+
+
+def focal_point_view(token: str) -> dict[str, Any]:
+    """The invitation as its focal point sees it, with the delegation registered so far."""
+    from eventhub.registrations.service import delegation_for_invitation, delegation_members
+
+    invitation = invitation_for_token(token)
+    edition = db.session.get(Edition, invitation.edition_id)
+    delegation = delegation_for_invitation(invitation)
+    return {
+        "edition": {"slug": edition.slug, "title": edition.title, "city": edition.city,
+                    "country_code": edition.country_code,
+                    "start_date": edition.start_date.isoformat(),
+                    "end_date": edition.end_date.isoformat()},
+        "organization": invitation.organization,
+        "focal_point_name": invitation.focal_point_name,
+        "quota": invitation.quota, "deadline": invitation.deadline,
+        "status": invitation.status,
+        "members": delegation_members(delegation) if delegation else [],
+        "credential": delegation.credential if delegation else None,
+    }

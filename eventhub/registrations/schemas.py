@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from marshmallow import fields, post_dump, validate
+
+from eventhub.auth.permissions import Permission
+from eventhub.directory.schemas import OrganizationBriefSchema
+from eventhub.http import current_actor
+from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+
+PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
+
+
+class RegistrationSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    person_id = fields.Integer(required=True)
+    full_name = fields.String(attribute="person.full_name", required=True)
+    position = fields.String(attribute="person.position", allow_none=True)
+    organization = fields.Nested(OrganizationBriefSchema, attribute="person.organization",
+                                 allow_none=True)
+    delegation_id = fields.Integer(allow_none=True)
+    role = fields.Enum(RegistrationRole, by_value=True, required=True)
+    status = fields.Enum(RegistrationStatus, by_value=True, required=True)
+    attendance = fields.Enum(Attendance, by_value=True, required=True)
+    badge_code = fields.String(allow_none=True)
+    checked_in_at = fields.AwareDateTime(allow_none=True)
+    waitlisted_at = fields.AwareDateTime(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    email = fields.String(attribute="person.email", allow_none=True)
+    needs_visa_letter = fields.Boolean()
+    dietary = fields.String(allow_none=True)
+    accessibility = fields.String(allow_none=True)
+
+    @post_dump
+    def _hide_private_fields(self, data, **kwargs):
+        # Contact details and needs: organizers and admins only.
+        if not current_actor().can(Permission.READ_PRIVATE_CONTACTS):
+            for field in PRIVATE_FIELDS:
+                data.pop(field, None)
+        return data
+
+
+class RegistrationCreateSchema(InputSchema):
+    person_id = fields.Integer(strict=True, allow_none=True)
+    full_name = fields.String(validate=[validate.Length(max=300), not_blank])
+    position = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    organization_id = fields.Integer(strict=True, allow_none=True)
+    delegation_id = fields.Integer(strict=True, allow_none=True)
+    role = fields.Enum(RegistrationRole, by_value=True, required=True)
+    attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
+    needs_visa_letter = fields.Boolean(load_default=False)
+    dietary = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    accessibility = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class RegistrationFilterSchema(QuerySchema):
+    status = fields.Enum(RegistrationStatus, by_value=True)
+    role = fields.Enum(RegistrationRole, by_value=True)
+    organization_id = fields.Integer()
+    country_code = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    attendance = fields.Enum(Attendance, by_value=True)
+
+
+class CheckInSchema(InputSchema):
+    badge_code = fields.String(required=True, validate=validate.Length(min=4, max=16))
+
+
+class CountsSchema(OutputSchema):
+    edition = fields.String(required=True)
+    capacity = fields.Integer(allow_none=True)
+    seats_taken = fields.Integer(required=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    confirmed_by_attendance = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                          required=True)
+    checked_in = fields.Integer(required=True)
+    confirmed_countries_and_regions = fields.Integer(required=True)
+    confirmed_by_country = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                       required=True)
+    confirmed_by_organization_kind = fields.Dict(keys=fields.String(),
+                                                 values=fields.Integer(), required=True)
+
+
+class DelegationSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    invitation_id = fields.Integer(allow_none=True)
+    credential = fields.Nested("CredentialSummarySchema", allow_none=True)
+
+
+class CredentialSummarySchema(OutputSchema):
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    uploaded_at = fields.AwareDateTime(required=True)
+    reviewed_at = fields.AwareDateTime(allow_none=True)

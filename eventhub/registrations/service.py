@@ -1,0 +1,429 @@
+"""Registrations: capacity, waiting list, delegation quotas, approval and check-in.
+
+Seats are held by pending and confirmed in-person registrations. A registration that finds
+no seat is waitlisted; whenever a seat frees up, the waiting list moves in arrival order.
+Every change that can take or free a seat first locks the edition row (SELECT ... FOR
+UPDATE), so concurrent requests in any number of app processes queue on PostgreSQL
+instead of overbooking; a request that waits too long gets 409 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from eventhub.auth.permissions import Actor, Permission, authorize
+from eventhub.directory.models import Organization, Person
+from eventhub.editions.models import Edition, EditionStatus
+from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.errors import Conflict, NotFound, Unprocessable
+from eventhub.extensions import db, utcnow
+from eventhub.invitations.models import Invitation, InvitationStatus
+from eventhub.registrations.models import (
+    Attendance,
+    Delegation,
+    Registration,
+    RegistrationRole,
+    RegistrationStatus,
+)
+
+_R = RegistrationStatus
+ACTIVE = (_R.PENDING, _R.CONFIRMED, _R.WAITLISTED)
+SEAT_HOLDING = (_R.PENDING, _R.CONFIRMED)
+_BADGE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class Busy(Conflict):
+    """The edition is locked by other registrations for longer than we wait."""
+
+    def __init__(self) -> None:
+        super().__init__("Many registrations are arriving at once; please retry shortly.",
+                         headers={"Retry-After": "2"})
+
+
+def lock_edition_for_capacity(edition: Edition) -> None:
+    if not current_app.config["EVENTHUB_CAPACITY_GUARD"]:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        timeout = int(current_app.config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
+        db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
+    try:
+        db.session.execute(select(Edition.id).where(Edition.id == edition.id)
+                           .with_for_update())
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            db.session.rollback()
+            raise Busy() from exc
+        raise
+
+
+def _editable_edition(actor: Actor, slug: str) -> Edition:
+    edition = get_edition(actor, slug)
+    ensure_writable(edition)
+    return edition
+
+
+def _require_open(edition: Edition) -> None:
+    if edition.status != EditionStatus.OPEN:
+        raise Conflict(f"Registration for {edition.slug!r} is not open "
+                       f"(the edition is {edition.status.value}).")
+
+
+def seats_taken(edition: Edition, *, excluding: int | None = None) -> int:
+    query = select(func.count()).select_from(Registration).where(
+        Registration.edition_id == edition.id, Registration.status.in_(SEAT_HOLDING),
+        Registration.attendance == Attendance.IN_PERSON)
+    if excluding is not None:
+        query = query.where(Registration.id != excluding)
+    return db.session.scalar(query) or 0
+
+
+def _seat_free(edition: Edition, *, excluding: int | None = None) -> bool:
+    return edition.capacity is None or seats_taken(edition, excluding=excluding) < (
+        edition.capacity)
+
+
+def _new_badge_code() -> str:
+    return "".join(secrets.choice(_BADGE_ALPHABET) for _ in range(10))
+
+
+def _admit(registration: Registration, edition: Edition) -> None:
+    now = utcnow()
+    if edition.requires_approval:
+        registration.status = _R.PENDING
+    else:
+        registration.status = _R.CONFIRMED
+        registration.confirmed_at = now
+        registration.badge_code = registration.badge_code or _new_badge_code()
+
+
+def _place(registration: Registration, edition: Edition) -> None:
+    """Give a new (or returning) registration a seat, or a place on the waiting list."""
+    if registration.attendance == Attendance.VIDEO or _seat_free(edition):
+        _admit(registration, edition)
+    else:
+        registration.status = _R.WAITLISTED
+        registration.waitlisted_at = utcnow()
+
+
+def promote_waitlist(edition: Edition) -> list[Registration]:
+    promoted = []
+    while _seat_free(edition):
+        first = db.session.scalar(
+            select(Registration).where(Registration.edition_id == edition.id,
+                                       Registration.status == _R.WAITLISTED)
+            .order_by(Registration.waitlisted_at, Registration.id).limit(1))
+        if first is None:
+            break
+        _admit(first, edition)
+        db.session.flush()
+        promoted.append(first)
+    return promoted
+
+
+def _person_for(values: dict[str, Any], organization_id: int | None) -> Person:
+    email = (values.get("email") or "").strip().lower() or None
+    person = None
+    if email:
+        person = db.session.scalar(select(Person).where(func.lower(Person.email) == email)
+                                   .order_by(Person.id).limit(1))
+    if person is None:
+        person = Person(full_name=values["full_name"], position=values.get("position"),
+                        email=email, organization_id=organization_id)
+        db.session.add(person)
+    else:
+        person.full_name = values["full_name"]
+        if values.get("position") is not None:
+            person.position = values["position"]
+    db.session.flush()
+    return person
+
+
+def _refuse_second_registration(edition: Edition, person: Person) -> None:
+    if db.session.scalar(select(Registration.id).where(
+            Registration.edition_id == edition.id,
+            Registration.person_id == person.id)) is not None:
+        raise Conflict(f"{person.full_name} is already registered for {edition.slug}.")
+
+
+def _registration_fields(values: dict[str, Any]) -> dict[str, Any]:
+    keys = ("role", "attendance", "needs_visa_letter", "dietary", "accessibility")
+    return {k: values[k] for k in keys if k in values}
+
+
+def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
+    """An organizer registers someone (a person from the directory, or a new one)."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _editable_edition(actor, slug)
+    _require_open(edition)
+    lock_edition_for_capacity(edition)
+    if values.get("person_id") is not None:
+        person = db.session.get(Person, values["person_id"])
+        if person is None:
+            raise Unprocessable.for_field("person_id", f"No person with id {values['person_id']}.")
+    elif values.get("full_name"):
+        person = _person_for(values, values.get("organization_id"))
+    else:
+        raise Unprocessable.for_field("person_id", "Give person_id or full_name.")
+    _refuse_second_registration(edition, person)
+    delegation = None
+    if values.get("delegation_id") is not None:
+        delegation = db.session.get(Delegation, values["delegation_id"])
+        if delegation is None or delegation.edition_id != edition.id:
+            raise Unprocessable.for_field("delegation_id", "No such delegation in this edition.")
+    registration = Registration(edition_id=edition.id, person=person, delegation=delegation,
+                                **_registration_fields(values))
+    registration.attendance = registration.attendance or Attendance.IN_PERSON
+    db.session.add(registration)
+    _place(registration, edition)
+    db.session.flush()
+    return registration
+
+
+def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    query = (select(Registration).join(Person, Registration.person_id == Person.id)
+             .outerjoin(Organization, Person.organization_id == Organization.id)
+             .where(Registration.edition_id == edition.id))
+    if status := filters.get("status"):
+        query = query.where(Registration.status == status)
+    if role := filters.get("role"):
+        query = query.where(Registration.role == role)
+    if (organization_id := filters.get("organization_id")) is not None:
+        query = query.where(Person.organization_id == organization_id)
+    if code := filters.get("country_code"):
+        query = query.where(Organization.country_code == code.upper())
+    if attendance := filters.get("attendance"):
+        query = query.where(Registration.attendance == attendance)
+    return query.order_by(Registration.id)
+
+
+def get_registration(actor: Actor, slug: str, registration_id: int) -> Registration:
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.edition_id != edition.id:
+        raise NotFound(f"Edition {slug!r} has no registration {registration_id}.")
+    return registration
+
+
+def _transition(actor: Actor, slug: str, registration_id: int,
+                allowed_from: tuple[RegistrationStatus, ...], target: RegistrationStatus
+                ) -> tuple[Edition, Registration]:
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _editable_edition(actor, slug)
+    lock_edition_for_capacity(edition)
+    registration = get_registration(actor, slug, registration_id)
+    db.session.refresh(registration)
+    if registration.status not in allowed_from:
+        raise Conflict(f"A {registration.status.value} registration cannot become "
+                       f"{target.value}.", extra={"current_status": registration.status.value})
+    return edition, registration
+
+
+def confirm(actor: Actor, slug: str, registration_id: int) -> Registration:
+    edition, registration = _transition(actor, slug, registration_id,
+                                        (_R.PENDING, _R.WAITLISTED), _R.CONFIRMED)
+    if registration.status == _R.WAITLISTED and registration.attendance == (
+            Attendance.IN_PERSON) and not _seat_free(edition):
+        raise Conflict("The edition is full; this registration stays on the waiting list.")
+    delegation = registration.delegation
+    if delegation is not None and delegation.invitation_id is not None:
+        credential = delegation.credential
+        if credential is None or credential.reviewed_at is None:
+            raise Conflict("Review the delegation's credentials (note verbale or nomination "
+                           "letter) before confirming its members.")
+    registration.status = _R.CONFIRMED
+    registration.confirmed_at = utcnow()
+    registration.badge_code = registration.badge_code or _new_badge_code()
+    db.session.flush()
+    return registration
+
+
+def _release(edition: Edition, registration: Registration, target: RegistrationStatus) -> None:
+    registration.status = target
+    if target == _R.CANCELLED:
+        registration.cancelled_at = utcnow()
+    db.session.flush()
+    promote_waitlist(edition)
+
+
+def reject(actor: Actor, slug: str, registration_id: int) -> Registration:
+    edition, registration = _transition(actor, slug, registration_id,
+                                        (_R.PENDING, _R.WAITLISTED), _R.REJECTED)
+    _release(edition, registration, _R.REJECTED)
+    return registration
+
+
+def cancel(actor: Actor, slug: str, registration_id: int) -> Registration:
+    edition, registration = _transition(actor, slug, registration_id, ACTIVE, _R.CANCELLED)
+    _release(edition, registration, _R.CANCELLED)
+    return registration
+
+
+def check_in(actor: Actor, slug: str, badge_code: str) -> Registration:
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _editable_edition(actor, slug)
+    registration = db.session.scalar(
+        select(Registration).where(Registration.edition_id == edition.id,
+                                   Registration.badge_code == badge_code.strip().upper())
+        .with_for_update(of=Registration))
+    if registration is None:
+        raise NotFound(f"No badge {badge_code!r} in {slug}.")
+    if registration.status != _R.CONFIRMED:
+        raise Conflict(f"The registration is {registration.status.value}, not confirmed.")
+    if registration.checked_in_at is not None:
+        raise Conflict(f"{registration.person.full_name} already checked in at "
+                       f"{registration.checked_in_at.isoformat()}.",
+                       extra={"checked_in_at": registration.checked_in_at.isoformat()})
+    registration.checked_in_at = utcnow()
+    db.session.flush()
+    return registration
+
+
+# Delegations: registered by the focal point through the invitation link ---------------
+
+def delegation_for_invitation(invitation: Invitation, *, create: bool = False
+                              ) -> Delegation | None:
+    delegation = db.session.scalar(select(Delegation).where(
+        Delegation.invitation_id == invitation.id))
+    if delegation is None and create:
+        delegation = Delegation(edition_id=invitation.edition_id,
+                                organization_id=invitation.organization_id,
+                                invitation_id=invitation.id)
+        db.session.add(delegation)
+        db.session.flush()
+    return delegation
+
+
+def active_delegation_size(invitation: Invitation) -> int:
+    delegation = delegation_for_invitation(invitation)
+    if delegation is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.delegation_id == delegation.id, Registration.status.in_(ACTIVE))) or 0
+
+
+def delegation_members(delegation: Delegation) -> list[Registration]:
+    return list(db.session.scalars(select(Registration).where(
+        Registration.delegation_id == delegation.id, Registration.status.in_(ACTIVE))
+        .order_by(Registration.id)))
+
+
+def _validate_members(members: list[dict[str, Any]], quota: int) -> None:
+    errors = []
+    heads = [i for i, m in enumerate(members) if m["role"] == RegistrationRole.HEAD_OF_DELEGATION]
+    if len(heads) != 1:
+        errors.append({"field": "members", "location": "json",
+                       "message": "Name exactly one head of delegation."})
+    if len(members) > quota:
+        errors.append({"field": "members", "location": "json",
+                       "message": f"The quota is {quota} people; {len(members)} were given."})
+    seen: dict[str, int] = {}
+    for index, member in enumerate(members):
+        email = member["email"].strip().lower()
+        if email in seen:
+            errors.append({"field": f"members.{index}.email", "location": "json",
+                           "message": f"Same e-mail as member {seen[email]}."})
+        seen[email] = index
+    if errors:
+        raise Unprocessable("The delegation cannot be registered as given.", errors=errors)
+
+
+def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation:
+    """Set the delegation's members to exactly this list (register, amend, remove), up to
+    the quota; matched to existing registrations by e-mail."""
+    from eventhub.invitations.service import invitation_for_token
+
+    invitation = invitation_for_token(token)
+    if invitation.status != InvitationStatus.ACCEPTED:
+        raise Conflict(f"The invitation is {invitation.status.value}; accept it before "
+                       "registering the delegation.")
+    edition = db.session.get(Edition, invitation.edition_id)
+    _require_open(edition)
+    lock_edition_for_capacity(edition)
+    db.session.refresh(invitation, with_for_update=True)
+    _validate_members(members, invitation.quota)
+    delegation = delegation_for_invitation(invitation, create=True)
+    current = {r.person.email.lower(): r for r in delegation_members(delegation)
+               if r.person.email}
+    wanted = {m["email"].strip().lower(): m for m in members}
+    for email, registration in current.items():
+        if email not in wanted:
+            _release(edition, registration, _R.CANCELLED)
+    for email, member in wanted.items():
+        registration = current.get(email)
+        if registration is None:
+            person = _person_for(member, delegation.organization_id)
+            _refuse_second_registration(edition, person)
+            registration = Registration(edition_id=edition.id, person=person,
+                                        delegation=delegation, **_registration_fields(member))
+            db.session.add(registration)
+            _place(registration, edition)
+        else:
+            _amend(edition, registration, member)
+    db.session.flush()
+    promote_waitlist(edition)
+    db.session.expire(delegation)
+    return delegation
+
+
+def _amend(edition: Edition, registration: Registration, member: dict[str, Any]) -> None:
+    person = registration.person
+    person.full_name = member["full_name"]
+    person.position = member.get("position")
+    moving_in = (member.get("attendance") == Attendance.IN_PERSON
+                 and registration.attendance == Attendance.VIDEO)
+    if moving_in and registration.status in SEAT_HOLDING and not _seat_free(
+            edition, excluding=registration.id):
+        raise Conflict(f"No seat is left for {person.full_name} to attend in person; "
+                       "keep attendance by video or ask the organizers.")
+    for key, value in _registration_fields(member).items():
+        setattr(registration, key, value)
+
+
+def counts(actor: Actor, slug: str) -> dict[str, Any]:
+    """The numbers an organizer watches and a statement quotes."""
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    rows = db.session.execute(
+        select(Registration.status, Registration.attendance, Registration.checked_in_at,
+               Organization.country_code, Organization.kind)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Organization, Person.organization_id == Organization.id)
+        .where(Registration.edition_id == edition.id)).all()
+    by_status = {status.value: 0 for status in RegistrationStatus}
+    by_country: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    by_attendance = {attendance.value: 0 for attendance in Attendance}
+    checked_in = 0
+    for status, attendance, checked_in_at, country_code, kind in rows:
+        by_status[status.value] += 1
+        if status != _R.CONFIRMED:
+            continue
+        by_attendance[attendance.value] += 1
+        checked_in += checked_in_at is not None
+        if country_code:
+            by_country[country_code] = by_country.get(country_code, 0) + 1
+        kind_key = kind.value if kind else "unaffiliated"
+        by_kind[kind_key] = by_kind.get(kind_key, 0) + 1
+    return {
+        "edition": edition.slug, "capacity": edition.capacity,
+        "seats_taken": seats_taken(edition), "by_status": by_status,
+        "confirmed_by_attendance": by_attendance, "checked_in": checked_in,
+        "confirmed_countries_and_regions": len(by_country),
+        "confirmed_by_country": dict(sorted(by_country.items())),
+        "confirmed_by_organization_kind": dict(sorted(by_kind.items())),
+    }
+
+
+def list_delegations(actor: Actor, slug: str) -> list[Delegation]:
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    return list(db.session.scalars(select(Delegation).where(
+        Delegation.edition_id == edition.id).order_by(Delegation.id)))
