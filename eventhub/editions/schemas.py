@@ -90,6 +90,7 @@ class EditionSchema(EditionSummarySchema):
     venue = fields.String(allow_none=True)
     time_zone = fields.String(required=True)
     capacity = fields.Integer(allow_none=True)
+    requires_approval = fields.Boolean(required=True)
     figures = fields.List(fields.Nested(ReportedFigureSchema), required=True,
                           metadata={"description": "Numbers as the record reports them"})
     recorded = fields.Function(
@@ -116,6 +117,9 @@ class EditionCreateSchema(InputSchema):
     end_date = fields.Date(required=True)
     capacity = fields.Integer(allow_none=True, strict=True,
                               validate=validate.Range(min=0, max=1_000_000))
+    requires_approval = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Registrations wait for an organizer to confirm them"})
 
 
 class EditionUpdateSchema(EditionCreateSchema):
@@ -149,9 +153,11 @@ class ParticipatingOrganizationSchema(OutputSchema):
 
 
 class PersonRoleSchema(OutputSchema):
-    role = fields.Enum(SpeechRole, by_value=True, required=True)
-    programme_item_id = fields.Integer(required=True)
-    programme_item_title = fields.String(required=True)
+    role = fields.String(required=True, metadata={
+        "description": "A speech role on a programme item, or head_of_delegation",
+        "enum": [*[r.value for r in SpeechRole], "head_of_delegation"]})
+    programme_item_id = fields.Integer(allow_none=True)
+    programme_item_title = fields.String(allow_none=True)
     delivery = fields.Enum(Delivery, by_value=True, allow_none=True)
 
 

@@ -321,9 +321,23 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
     people: dict[int, dict[str, Any]] = {}
     for speech, item in speeches:
         entry = people.setdefault(speech.person_id, {"person": speech.person, "roles": []})
-        entry["roles"].append({"role": speech.role, "programme_item_id": item.id,
+        entry["roles"].append({"role": speech.role.value, "programme_item_id": item.id,
                                "programme_item_title": item.title,
                                "delivery": speech.delivery})
+    # Heads of confirmed delegations took a public role too; other delegates stay private.
+    from eventhub.registrations.models import Registration, RegistrationRole, RegistrationStatus
+
+    heads = db.session.scalars(
+        select(Registration).where(
+            Registration.edition_id == edition.id,
+            Registration.role == RegistrationRole.HEAD_OF_DELEGATION,
+            Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.id))
+    for registration in heads:
+        entry = people.setdefault(registration.person_id,
+                                  {"person": registration.person, "roles": []})
+        entry["roles"].append({"role": "head_of_delegation", "programme_item_id": None,
+                               "programme_item_title": None, "delivery": None})
     return {"edition": edition.slug, "organizations": organizations,
             "people": list(people.values())}
 
