@@ -5,7 +5,13 @@ from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure, Series
 from eventhub.invitations.models import Invitation
 from eventhub.mail.models import OutboxMessage
-from eventhub.programme.models import ProgrammeItem, Speech
+from eventhub.programme.models import (
+    Exhibitor,
+    ProgrammeItem,
+    ProgrammeVersion,
+    SessionSignup,
+    Speech,
+)
 from eventhub.registrations.models import (
     CredentialDocument,
     Delegation,
@@ -20,6 +26,7 @@ __all__ = [
     "CredentialDocument",
     "Delegation",
     "Edition",
+    "Exhibitor",
     "IdempotentRequest",
     "Invitation",
     "Organization",
@@ -27,9 +34,11 @@ __all__ = [
     "Participation",
     "Person",
     "ProgrammeItem",
+    "ProgrammeVersion",
     "Registration",
     "ReportedFigure",
     "Series",
+    "SessionSignup",
     "Speech",
     "Statement",
     "StatementParagraph",

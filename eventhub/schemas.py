@@ -29,3 +29,11 @@ class OutputSchema(ma.Schema):
 def not_blank(value: str) -> None:
     if not value or not value.strip():
         raise ValidationError("Must not be blank.")
+
+
+class Serialized(ma.fields.Nested):
+    """A nested value that is already serialized (e.g. a frozen snapshot): passed through
+    as is, while the API documentation still shows the nested schema."""
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        return nested_obj

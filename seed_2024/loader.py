@@ -66,6 +66,8 @@ def load_reference_record(path: Path = RECORD_FILE) -> str:
             programme.add_speech(SYSTEM, slug, item.id, {
                 "person_id": people[speech["person"]].id, "role": speech["role"],
                 "delivery": speech["delivery"]})
+    # The public reads published programme versions; the record is version 1.
+    programme.publish(SYSTEM, slug, note=None)
     statement = record["statement"]
     statements.import_statement(SYSTEM, slug, {
         "kind": statement["kind"], "title": statement["title"],

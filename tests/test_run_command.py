@@ -88,7 +88,7 @@ def test_run_command_migrates_seeds_and_serves_the_2024_record(fresh_database_ur
         assert len(participants["organizations"]) == 21
         assert len(participants["people"]) == 18
         programme = json.loads(fetch(f"{base}/api/v1/editions/2024-suzhou/programme")[2])
-        assert [len(item["speeches"]) for item in programme] == [3, 15, 0, 0, 0, 0, 0]
+        assert [len(item["speeches"]) for item in programme["items"]] == [3, 15, 0, 0, 0, 0, 0]
         statements = json.loads(fetch(f"{base}/api/v1/editions/2024-suzhou/statements")[2])
         text = fetch(f"{base}/api/v1/editions/2024-suzhou/statements/{statements[0]['id']}",
                      accept="text/plain")[2].decode()

@@ -62,7 +62,10 @@ def breakout_topics_in_source() -> list[str]:
 def programme(client, seeded):
     response = client.get(f"/api/v1/editions/{SLUG}/programme")
     assert response.status_code == 200
-    return response.json
+    # The public reads the published version; the record is version 1.
+    assert response.json["version"] == 1
+    assert response.json["time_zone"] == "Asia/Shanghai"
+    return response.json["items"]
 
 
 @pytest.fixture

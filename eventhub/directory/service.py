@@ -6,7 +6,7 @@ import pycountry
 from sqlalchemy import Select, func, or_, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
-from eventhub.directory.models import Organization, Person
+from eventhub.directory.models import Organization, OrganizationKind, Person
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db
 
@@ -93,6 +93,7 @@ def _load_organization(organization_id: int) -> Organization:
 def create_organization(actor: Actor, values: dict[str, Any]) -> Organization:
     authorize(actor, Permission.MANAGE_DIRECTORY)
     values = dict(values)
+    values["kind"] = OrganizationKind(values["kind"])
     _apply_country(values)
     _refuse_duplicate_name(values["name"], values.get("country_code"), None)
     _check_parent(values.get("parent_id"), None)

@@ -14,6 +14,7 @@ from eventhub.editions.models import (
     Edition,
     EditionStatus,
     Participation,
+    ParticipationRole,
     ReportedFigure,
     Series,
 )
@@ -280,7 +281,7 @@ def add_participation(actor: Actor, slug: str, values: dict[str, Any]) -> Partic
         position = (db.session.scalar(select(func.max(Participation.position)).where(
             Participation.edition_id == edition.id)) or 0) + 1
     participation = Participation(edition_id=edition.id, organization=organization,
-                                  role=values["role"], position=position)
+                                  role=ParticipationRole(values["role"]), position=position)
     db.session.add(participation)
     db.session.flush()
     return participation

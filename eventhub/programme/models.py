@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
-from eventhub.directory.models import Person
+from eventhub.directory.models import Organization, Person
+from eventhub.editions.models import Edition
 from eventhub.extensions import db, utcnow
 
 
@@ -55,11 +57,19 @@ class ProgrammeItem(db.Model):
     starts_at: Mapped[dt.datetime | None]
     ends_at: Mapped[dt.datetime | None]
     capacity: Mapped[int | None]
+    # Chairs or moderators as written on the programme ("Chaired by ...").
+    chairs: Mapped[str | None] = mapped_column(String(400))
     position: Mapped[int] = mapped_column(default=0)
+    # A published item is cancelled rather than deleted, so the changelog can say so.
+    is_cancelled: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    edition: Mapped[Edition] = relationship()
     speeches: Mapped[list[Speech]] = relationship(
         back_populates="item", order_by="Speech.position", cascade="all, delete-orphan")
+    signups: Mapped[list[SessionSignup]] = relationship(
+        back_populates="item", cascade="all, delete-orphan")
 
 
 class Speech(db.Model):
@@ -81,3 +91,56 @@ class Speech(db.Model):
 
     item: Mapped[ProgrammeItem] = relationship(back_populates="speeches")
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class SessionSignup(db.Model):
+    """A confirmed registrant's place in a session (chosen, or assigned by organizers)."""
+
+    __tablename__ = "session_signups"
+    __table_args__ = (UniqueConstraint("item_id", "registration_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("programme_items.id", ondelete="CASCADE"),
+                                         index=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    assigned_by_organizer: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[ProgrammeItem] = relationship(back_populates="signups")
+
+
+class Exhibitor(db.Model):
+    """An organization showing devices or services at an edition."""
+
+    __tablename__ = "exhibitors"
+    __table_args__ = (UniqueConstraint("edition_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    stand: Mapped[str | None] = mapped_column(String(60))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class ProgrammeVersion(db.Model):
+    """A published, frozen programme: what the public reads until the next version."""
+
+    __tablename__ = "programme_versions"
+    __table_args__ = (UniqueConstraint("edition_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
+                                            index=True)
+    number: Mapped[int]
+    note: Mapped[str | None] = mapped_column(String(500))
+    # The items as the public API showed them at publication (ProgrammeItemSchema).
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))

@@ -11,6 +11,7 @@ from eventhub.errors import NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.statements.models import (
     Statement,
+    StatementKind,
     StatementParagraph,
     StatementSection,
     StatementStatus,
@@ -66,7 +67,7 @@ def import_statement(actor: Actor, slug: str, values: dict[str, Any]) -> Stateme
                                       "A statement needs sections, each with paragraphs.")
     status = StatementStatus(values.get("status", StatementStatus.DRAFT))
     statement = Statement(
-        edition_id=edition.id, kind=values["kind"], title=values["title"],
+        edition_id=edition.id, kind=StatementKind(values["kind"]), title=values["title"],
         dateline=values.get("dateline"), language=values.get("language", "en"), status=status,
         published_at=values.get("published_at"))
     for section_position, section in enumerate(sections, start=1):
