@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization
@@ -68,9 +68,20 @@ def _writable_edition(actor: Actor, slug: str) -> Edition:
     return edition
 
 
+def expire_overdue(edition: Edition) -> None:
+    """Mark every sent invitation past its deadline as expired, so lists and filters
+    show the state the focal point's link already has."""
+    db.session.execute(
+        update(Invitation).where(Invitation.edition_id == edition.id,
+                                 Invitation.status == _S.SENT, Invitation.deadline <= utcnow())
+        .values(status=_S.EXPIRED).execution_options(synchronize_session="fetch"))
+
+
 def list_invitations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
+    if edition.status != EditionStatus.ARCHIVED:
+        expire_overdue(edition)
     query = select(Invitation).where(Invitation.edition_id == edition.id)
     if status := filters.get("status"):
         query = query.where(Invitation.status == status)
