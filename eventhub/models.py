@@ -19,7 +19,12 @@ from eventhub.registrations.models import (
     Registration,
     VisaRequest,
 )
-from eventhub.statements.models import Statement, StatementParagraph, StatementSection
+from eventhub.statements.models import (
+    Statement,
+    StatementComment,
+    StatementRevision,
+    StatementSuggestion,
+)
 
 __all__ = [
     "ApiToken",
@@ -41,8 +46,9 @@ __all__ = [
     "SessionSignup",
     "Speech",
     "Statement",
-    "StatementParagraph",
-    "StatementSection",
+    "StatementComment",
+    "StatementRevision",
+    "StatementSuggestion",
     "User",
     "VisaRequest",
 ]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -24,51 +25,109 @@ class StatementStatus(enum.StrEnum):
 
 
 class Statement(db.Model):
+    """An outcome document of an edition in one language. Its text lives in immutable
+    revisions; the latest revision is the current text, the published one is public."""
+
     __tablename__ = "statements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
                                             index=True)
     kind: Mapped[StatementKind] = mapped_column(enum_column(StatementKind, "statement_kind"))
+    # Mirrors the current revision's title, for lists.
     title: Mapped[str] = mapped_column(Text)
     dateline: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # Language versions of one statement point at the version they were made from.
+    translation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="SET NULL"), index=True)
     status: Mapped[StatementStatus] = mapped_column(
         enum_column(StatementStatus, "statement_status"), default=StatementStatus.DRAFT)
+    # The user whose approval the chair requires; None: an admin approves.
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_revision: Mapped[int | None]
+    published_revision: Mapped[int | None]
     published_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    sections: Mapped[list[StatementSection]] = relationship(
-        back_populates="statement", order_by="StatementSection.position",
+    revisions: Mapped[list[StatementRevision]] = relationship(
+        back_populates="statement", order_by="StatementRevision.number",
         cascade="all, delete-orphan")
 
 
-class StatementSection(db.Model):
-    """A numbered section. Its roman number is derived from position, never stored."""
+class StatementRevision(db.Model):
+    """One saved state of a statement; never changed after it is written.
 
-    __tablename__ = "statement_sections"
-    __table_args__ = (UniqueConstraint("statement_id", "position"),)
+    content = {"title": str, "dateline": str | None,
+               "sections": [{"key": str, "paragraphs": [str, ...]}, ...]}
+    Section keys are stable across revisions, so edits, merges, comments and diffs follow
+    a section wherever it moves; its roman number is derived from its place.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"),
-                                              index=True)
-    position: Mapped[int]
-
-    statement: Mapped[Statement] = relationship(back_populates="sections")
-    paragraphs: Mapped[list[StatementParagraph]] = relationship(
-        back_populates="section", order_by="StatementParagraph.position",
-        cascade="all, delete-orphan", lazy="selectin")
-
-
-class StatementParagraph(db.Model):
-    __tablename__ = "statement_paragraphs"
-    __table_args__ = (UniqueConstraint("section_id", "position"),)
+    __tablename__ = "statement_revisions"
+    __table_args__ = (UniqueConstraint("statement_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    section_id: Mapped[int] = mapped_column(
-        ForeignKey("statement_sections.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    text: Mapped[str] = mapped_column(Text)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(500))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    # A published correction carries a note the public sees.
+    is_published: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    section: Mapped[StatementSection] = relationship(back_populates="paragraphs")
+    statement: Mapped[Statement] = relationship(back_populates="revisions")
+
+
+class StatementComment(db.Model):
+    """A review comment anchored to a section (by key), or a reply to one."""
+
+    __tablename__ = "statement_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_comments.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class StatementSuggestion(db.Model):
+    """A reviewer's proposed replacement text for one paragraph."""
+
+    __tablename__ = "statement_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(40))
+    paragraph_index: Mapped[int]
+    base_revision: Mapped[int]
+    original_text: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    status: Mapped[SuggestionStatus] = mapped_column(
+        enum_column(SuggestionStatus, "suggestion_status"), default=SuggestionStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None]
+    resulting_revision: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

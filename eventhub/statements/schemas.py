@@ -2,36 +2,178 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from eventhub.schemas import OutputSchema, QuerySchema
-from eventhub.statements.models import StatementKind, StatementStatus
-from eventhub.statements.service import roman
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
+
+LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                           error="Use a language tag such as en, zh or fr.")
+FORMATS = ("json", "text", "markdown", "html", "pdf")
+
+
+def _paragraph() -> fields.String:
+    return fields.String(validate=[validate.Length(max=20_000), not_blank])
 
 
 class SectionSchema(OutputSchema):
-    number = fields.Function(lambda section: roman(section.position), required=True,
-                             metadata={"description": "Roman numeral derived from order"})
-    position = fields.Integer(required=True)
-    paragraphs = fields.Pluck("ParagraphSchema", "text", many=True, required=True)
+    key = fields.String(required=True, metadata={"description": "Stable across revisions"})
+    number = fields.String(required=True, metadata={"description": "Roman, from order"})
+    paragraphs = fields.List(fields.String(), required=True)
 
 
-class ParagraphSchema(OutputSchema):
-    text = fields.String(required=True)
+class LanguageVersionSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    language = fields.String(required=True)
+    status = fields.Enum(StatementStatus, by_value=True, required=True)
+    published = fields.Boolean(required=True)
+
+
+class CorrectionSchema(OutputSchema):
+    revision = fields.Integer(required=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
 
 
 class StatementSummarySchema(OutputSchema):
     id = fields.Integer(required=True)
     kind = fields.Enum(StatementKind, by_value=True, required=True)
+    language = fields.String(required=True)
     title = fields.String(required=True)
     dateline = fields.String(allow_none=True)
-    language = fields.String(required=True)
     status = fields.Enum(StatementStatus, by_value=True, required=True)
+    published_revision = fields.Integer(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True)
 
 
 class StatementSchema(StatementSummarySchema):
+    revision = fields.Integer(required=True, metadata={"description": "Revision shown"})
+    latest_revision = fields.Integer(allow_none=True)
+    approver_id = fields.Integer(allow_none=True)
+    languages = fields.List(fields.Nested(LanguageVersionSchema), required=True)
+    corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
     sections = fields.List(fields.Nested(SectionSchema), required=True)
 
 
-class StatementFormatSchema(QuerySchema):
-    format = fields.String(validate=validate.OneOf(["json", "text"]),
-                           metadata={"description": "text: plain text, as Accept: text/plain"})
+class StatementReadSchema(QuerySchema):
+    format = fields.String(validate=validate.OneOf(FORMATS), metadata={
+        "description": "text, markdown, html or pdf; or ask with the Accept header"})
+    revision = fields.Integer(validate=validate.Range(min=1))
+
+
+class SectionInputSchema(InputSchema):
+    key = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "Keep a section's key when restructuring; omit for a new section"})
+    paragraphs = fields.List(_paragraph(), required=True, validate=validate.Length(min=1))
+
+
+class ContentSchema(InputSchema):
+    title = fields.String(required=True, validate=[validate.Length(max=2000), not_blank])
+    dateline = fields.String(allow_none=True, validate=validate.Length(max=200))
+    sections = fields.List(fields.Nested(SectionInputSchema), required=True,
+                           validate=validate.Length(min=1, max=100))
+
+
+class StatementCreateSchema(InputSchema):
+    kind = fields.Enum(StatementKind, by_value=True, required=True)
+    language = fields.String(load_default="en", validate=LANGUAGE)
+    approver_id = fields.Integer(allow_none=True, strict=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    content = fields.Nested(ContentSchema, required=True)
+
+
+class StatementEditSchema(InputSchema):
+    title = fields.String(validate=[validate.Length(max=2000), not_blank])
+    dateline = fields.String(allow_none=True, validate=validate.Length(max=200))
+    sections = fields.List(fields.Nested(SectionInputSchema),
+                           validate=validate.Length(min=1, max=100))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class SectionEditSchema(InputSchema):
+    paragraphs = fields.List(_paragraph(), required=True, validate=validate.Length(min=1))
+    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class SectionInsertSchema(SectionEditSchema):
+    position = fields.Integer(strict=True, validate=validate.Range(min=1, max=100),
+                              metadata={"description": "1-based; default: last"})
+
+
+class StatusChangeSchema(InputSchema):
+    status = fields.Enum(StatementStatus, by_value=True, required=True)
+
+
+class CorrectionInputSchema(InputSchema):
+    title = fields.String(validate=[validate.Length(max=2000), not_blank])
+    sections = fields.List(fields.Nested(SectionInputSchema),
+                           validate=validate.Length(min=1, max=100))
+    note = fields.String(required=True, validate=[validate.Length(max=500), not_blank],
+                         metadata={"description": "Shown to the public with the correction"})
+
+
+class ApproverSchema(InputSchema):
+    approver_id = fields.Integer(required=True, allow_none=True, strict=True)
+
+
+class LanguageCreateSchema(InputSchema):
+    language = fields.String(required=True, validate=LANGUAGE)
+
+
+class RevisionSchema(OutputSchema):
+    number = fields.Integer(required=True)
+    note = fields.String(allow_none=True)
+    author_label = fields.String(required=True)
+    is_published = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class DiffQuerySchema(QuerySchema):
+    from_revision = fields.Integer(required=True, data_key="from",
+                                   validate=validate.Range(min=1))
+    to_revision = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+
+
+class DiffSchema(OutputSchema):
+    from_revision = fields.Integer(required=True)
+    to_revision = fields.Integer(required=True)
+    identical = fields.Boolean(required=True)
+    header = fields.Dict(required=True)
+    sections = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Per section: change (added, removed, moved, edited), numbers, and "
+                       "paragraph changes with word-level operations (equal, delete, insert)"})
+
+
+class CommentSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    section_key = fields.String(required=True)
+    parent_id = fields.Integer(allow_none=True)
+    author_label = fields.String(required=True)
+    body = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class CommentCreateSchema(InputSchema):
+    section_key = fields.String(validate=validate.Length(max=40))
+    parent_id = fields.Integer(allow_none=True, strict=True)
+    body = fields.String(required=True, validate=[validate.Length(max=10_000), not_blank])
+
+
+class SuggestionSchema(OutputSchema):
+    id = fields.Integer(required=True)
+    section_key = fields.String(required=True)
+    paragraph_index = fields.Integer(required=True)
+    base_revision = fields.Integer(required=True)
+    original_text = fields.String(required=True)
+    proposed_text = fields.String(required=True)
+    author_label = fields.String(required=True)
+    status = fields.Enum(SuggestionStatus, by_value=True, required=True)
+    resulting_revision = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class SuggestionCreateSchema(InputSchema):
+    section_key = fields.String(required=True, validate=validate.Length(max=40))
+    paragraph_index = fields.Integer(required=True, strict=True,
+                                     validate=validate.Range(min=0))
+    proposed_text = fields.String(required=True,
+                                  validate=[validate.Length(max=20_000), not_blank])

@@ -1,24 +1,56 @@
+"""Statements: revisions, concurrent editing, review and the publication workflow.
+
+Every save writes a new immutable revision. Edits name the revision they were based on
+(If-Match). A stale edit of one section merges onto the current text when nobody changed
+that section since; otherwise it is refused with 412 and the current revision, so nothing
+is overwritten silently. Published text is frozen: a correction is a new published
+revision with a visible note, and older published revisions stay readable.
+"""
+
 from __future__ import annotations
 
+import copy
+import secrets
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from eventhub.auth.models import Role
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import NotFound, Unprocessable
+from eventhub.errors import (
+    Conflict,
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    Unprocessable,
+)
 from eventhub.extensions import db, utcnow
 from eventhub.statements.models import (
     Statement,
+    StatementComment,
     StatementKind,
-    StatementParagraph,
-    StatementSection,
+    StatementRevision,
     StatementStatus,
+    StatementSuggestion,
+    SuggestionStatus,
 )
 
 _ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_S = StatementStatus
+EDITABLE = (_S.DRAFT, _S.IN_REVIEW, _S.APPROVED)
+
+
+class StaleRevision(DomainError):
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    title = "Precondition required"
 
 
 def roman(number: int) -> str:
@@ -31,9 +63,36 @@ def roman(number: int) -> str:
     return "".join(parts)
 
 
+def new_section_key() -> str:
+    return "s-" + secrets.token_hex(4)
+
+
+def etag_for(statement: Statement, revision: int) -> str:
+    return f'"statement-{statement.id}-rev-{revision}"'
+
+
+def revision_from_etag(statement: Statement, if_match: str | None) -> int:
+    if not if_match:
+        raise PreconditionRequired(
+            "Send If-Match with the ETag of the revision your edit is based on.")
+    value = if_match.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    prefix = f'"statement-{statement.id}-rev-'
+    if not (value.startswith(prefix) and value.endswith('"')):
+        raise StaleRevision("The If-Match value is not an ETag of this statement.",
+                            extra={"current_revision": latest_number(statement)})
+    try:
+        return int(value[len(prefix):-1])
+    except ValueError as exc:
+        raise StaleRevision("The If-Match value is not an ETag of this statement.") from exc
+
+
+# Reading ---------------------------------------------------------------------------
+
 def _visible(actor: Actor, query):
     if not actor.can(Permission.READ_INTERNAL):
-        query = query.where(Statement.status == StatementStatus.PUBLISHED)
+        query = query.where(Statement.published_revision.is_not(None))
     return query
 
 
@@ -44,51 +103,511 @@ def list_statements(actor: Actor, slug: str) -> list[Statement]:
     return list(db.session.scalars(query.order_by(Statement.id)))
 
 
-def get_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
+def get_statement(actor: Actor, slug: str, statement_id: int, *,
+                  for_update: bool = False) -> Statement:
     edition = get_edition(actor, slug)
     query = _visible(actor, select(Statement).where(
-        Statement.edition_id == edition.id, Statement.id == statement_id)
-    ).options(selectinload(Statement.sections).selectinload(StatementSection.paragraphs))
+        Statement.edition_id == edition.id, Statement.id == statement_id))
+    if for_update:
+        # Serialises saves of one statement, so revision numbers never collide.
+        query = query.with_for_update(of=Statement)
     statement = db.session.scalar(query)
     if statement is None:
         raise NotFound(f"Edition {slug!r} has no statement {statement_id}.")
     return statement
 
 
-def import_statement(actor: Actor, slug: str, values: dict[str, Any]) -> Statement:
-    """Bring in a statement issued outside EventHub (an earlier edition's, or one from an
-    export bundle) with its sections and status as they stand."""
+def latest_number(statement: Statement) -> int:
+    return max((r.number for r in statement.revisions), default=0)
+
+
+def revision(statement: Statement, number: int) -> StatementRevision:
+    for rev in statement.revisions:
+        if rev.number == number:
+            return rev
+    raise NotFound(f"Statement {statement.id} has no revision {number}.")
+
+
+def readable_revision(actor: Actor, slug: str, statement_id: int,
+                      number: int | None = None) -> tuple[Statement, StatementRevision]:
+    """The revision a caller may read: staff any (default: the latest); the public only
+    published ones (default: the current published one)."""
+    statement = get_statement(actor, slug, statement_id)
+    internal = actor.can(Permission.READ_INTERNAL)
+    if number is None:
+        number = latest_number(statement) if internal else statement.published_revision
+    rev = revision(statement, number)
+    if not internal and not rev.is_published:
+        raise NotFound(f"Statement {statement.id} has no published revision {number}.")
+    return statement, rev
+
+
+def list_revisions(actor: Actor, slug: str, statement_id: int) -> list[StatementRevision]:
+    statement = get_statement(actor, slug, statement_id)
+    if actor.can(Permission.READ_INTERNAL):
+        return list(statement.revisions)
+    return [r for r in statement.revisions if r.is_published]
+
+
+def language_versions(statement: Statement) -> list[Statement]:
+    """All language versions of the statement, the original first."""
+    root_id = statement.translation_of_id or statement.id
+    return list(db.session.scalars(select(Statement).where(
+        (Statement.id == root_id) | (Statement.translation_of_id == root_id))
+        .order_by(Statement.id)))
+
+
+# Writing ---------------------------------------------------------------------------
+
+def _validate_content(content: dict[str, Any]) -> dict[str, Any]:
+    if not content.get("title", "").strip():
+        raise Unprocessable.for_field("title", "A statement needs a title.")
+    sections = content.get("sections") or []
+    if not sections:
+        raise Unprocessable.for_field("sections", "A statement needs at least one section.")
+    keys = set()
+    for index, section in enumerate(sections):
+        if not section.get("paragraphs") or any(not p.strip() for p in section["paragraphs"]):
+            raise Unprocessable.for_field(f"sections.{index}.paragraphs",
+                                          "Each section needs paragraphs with text.")
+        section.setdefault("key", new_section_key())
+        if section["key"] in keys:
+            raise Unprocessable.for_field(f"sections.{index}.key", "Duplicate section key.")
+        keys.add(section["key"])
+    return {"title": content["title"], "dateline": content.get("dateline"),
+            "sections": [{"key": s["key"], "paragraphs": list(s["paragraphs"])}
+                         for s in sections]}
+
+
+def _save(actor: Actor, statement: Statement, content: dict[str, Any], note: str | None, *,
+          published: bool = False) -> StatementRevision:
+    number = latest_number(statement) + 1
+    rev = StatementRevision(statement=statement, number=number, content=content, note=note,
+                            author_id=actor.user_id, author_label=actor.label,
+                            is_published=published)
+    db.session.add(rev)
+    statement.title = content["title"]
+    statement.dateline = content.get("dateline")
+    statement.updated_at = utcnow()
+    if statement.status == _S.APPROVED and not published:
+        # Approval covered another text; the new one needs approving again.
+        statement.status = _S.IN_REVIEW
+        statement.approved_revision = None
+    db.session.flush()
+    return rev
+
+
+def _editable_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    edition = get_edition(actor, slug)
+    ensure_writable(edition)
+    statement = get_statement(actor, slug, statement_id, for_update=True)
+    if statement.status == _S.PUBLISHED:
+        raise Conflict("The statement is published and frozen; issue a correction instead.")
+    return statement
+
+
+def create_statement(actor: Actor, slug: str, values: dict[str, Any]) -> Statement:
+    """A new draft with its first revision."""
     authorize(actor, Permission.MANAGE_STATEMENTS)
     edition = get_edition(actor, slug, for_update=True)
     ensure_writable(edition)
-    sections = values["sections"]
-    if not sections or any(not section["paragraphs"] for section in sections):
-        raise Unprocessable.for_field("sections",
-                                      "A statement needs sections, each with paragraphs.")
-    status = StatementStatus(values.get("status", StatementStatus.DRAFT))
-    statement = Statement(
-        edition_id=edition.id, kind=StatementKind(values["kind"]), title=values["title"],
-        dateline=values.get("dateline"), language=values.get("language", "en"), status=status,
-        published_at=values.get("published_at"))
-    for section_position, section in enumerate(sections, start=1):
-        statement.sections.append(StatementSection(
-            position=section_position,
-            paragraphs=[StatementParagraph(position=paragraph_position, text=text)
-                        for paragraph_position, text in enumerate(section["paragraphs"],
-                                                                  start=1)]))
-    statement.updated_at = utcnow()
+    content = _validate_content(values["content"])
+    statement = Statement(edition_id=edition.id, kind=StatementKind(values["kind"]),
+                          title=content["title"], dateline=content.get("dateline"),
+                          language=values.get("language", "en"), status=_S.DRAFT,
+                          approver_id=values.get("approver_id"))
     db.session.add(statement)
+    db.session.flush()
+    _save(actor, statement, content, values.get("note") or "First draft")
+    return statement
+
+
+def import_statement(actor: Actor, slug: str, values: dict[str, Any]) -> Statement:
+    """Bring in a statement issued outside EventHub (an earlier edition's, or one from an
+    export bundle) as it stands: one revision, published if it was."""
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    content = _validate_content({"title": values["title"], "dateline": values.get("dateline"),
+                                 "sections": [{"paragraphs": s["paragraphs"]}
+                                              for s in values["sections"]]})
+    status = StatementStatus(values.get("status", _S.DRAFT))
+    statement = Statement(edition_id=edition.id, kind=StatementKind(values["kind"]),
+                          title=content["title"], dateline=content.get("dateline"),
+                          language=values.get("language", "en"), status=status,
+                          published_at=values.get("published_at"))
+    db.session.add(statement)
+    db.session.flush()
+    published = status == _S.PUBLISHED
+    rev = _save(actor, statement, content, "Imported", published=published)
+    if published:
+        statement.published_revision = rev.number
     db.session.flush()
     return statement
 
 
-def render_text(statement: Statement) -> str:
-    """The statement as plain text: title, dateline, then each section's paragraphs with
-    the section number before the first one, separated by blank lines."""
-    blocks = [statement.title]
-    if statement.dateline:
-        blocks.append(statement.dateline)
-    for number, section in enumerate(statement.sections, start=1):
-        for index, paragraph in enumerate(section.paragraphs):
-            blocks.append(f"{roman(number)}. {paragraph.text}" if index == 0 else paragraph.text)
+def _base_content(statement: Statement, if_match: str | None) -> tuple[int, int]:
+    base = revision_from_etag(statement, if_match)
+    current = latest_number(statement)
+    if base > current or base < 1:
+        raise StaleRevision(f"Revision {base} does not exist.",
+                            extra={"current_revision": current})
+    return base, current
+
+
+def _stale(statement: Statement, current: int, detail: str) -> StaleRevision:
+    return StaleRevision(detail, extra={"current_revision": current,
+                                        "current": revision(statement, current).content},
+                         headers={"ETag": etag_for(statement, current)})
+
+
+def _section_of(content: dict[str, Any], key: str) -> dict[str, Any] | None:
+    return next((s for s in content["sections"] if s["key"] == key), None)
+
+
+def edit_section(actor: Actor, slug: str, statement_id: int, key: str,
+                 paragraphs: list[str], note: str | None, if_match: str | None
+                 ) -> StatementRevision:
+    """Replace one section's paragraphs. Based on an older revision, the edit still lands
+    if nobody changed this section since (the edits merge); otherwise 412."""
+    statement = _editable_statement(actor, slug, statement_id)
+    base, current = _base_content(statement, if_match)
+    current_content = revision(statement, current).content
+    if base != current:
+        then = _section_of(revision(statement, base).content, key)
+        now = _section_of(current_content, key)
+        if then != now:
+            raise _stale(statement, current, f"Section changed since revision {base}; "
+                         "merge your edit into the current text and send it again.")
+    content = copy.deepcopy(current_content)
+    section = _section_of(content, key)
+    if section is None:
+        raise NotFound(f"Statement {statement.id} has no section {key!r}.")
+    if not paragraphs or any(not p.strip() for p in paragraphs):
+        raise Unprocessable.for_field("paragraphs", "A section needs paragraphs with text.")
+    section["paragraphs"] = list(paragraphs)
+    return _save(actor, statement, content, note)
+
+
+def edit_structure(actor: Actor, slug: str, statement_id: int, changes: dict[str, Any],
+                   if_match: str | None) -> StatementRevision:
+    """Title, dateline, or the sections as a whole (insert, move, delete): these need the
+    current revision, since they touch every section's number."""
+    statement = _editable_statement(actor, slug, statement_id)
+    base, current = _base_content(statement, if_match)
+    content = copy.deepcopy(revision(statement, current).content)
+    touches_sections = "sections" in changes
+    if base != current:
+        base_content = revision(statement, base).content
+        header_changed = any(base_content.get(f) != content.get(f) for f in ("title", "dateline")
+                             if f in changes)
+        if touches_sections or header_changed:
+            raise _stale(statement, current, f"The statement changed since revision {base}.")
+    for field in ("title", "dateline"):
+        if field in changes:
+            content[field] = changes[field]
+    if touches_sections:
+        content["sections"] = changes["sections"]
+    return _save(actor, statement, _validate_content(content), changes.get("note"))
+
+
+def insert_section(actor: Actor, slug: str, statement_id: int, position: int | None,
+                   paragraphs: list[str], note: str | None, if_match: str | None
+                   ) -> StatementRevision:
+    statement = _editable_statement(actor, slug, statement_id)
+    base, current = _base_content(statement, if_match)
+    if base != current:
+        raise _stale(statement, current, f"The statement changed since revision {base}.")
+    content = copy.deepcopy(revision(statement, current).content)
+    index = len(content["sections"]) if position is None else max(
+        0, min(position - 1, len(content["sections"])))
+    content["sections"].insert(index, {"key": new_section_key(), "paragraphs": paragraphs})
+    return _save(actor, statement, _validate_content(content), note)
+
+
+def restore(actor: Actor, slug: str, statement_id: int, number: int) -> StatementRevision:
+    statement = _editable_statement(actor, slug, statement_id)
+    old = revision(statement, number)
+    return _save(actor, statement, copy.deepcopy(old.content), f"Restored revision {number}")
+
+
+# Workflow --------------------------------------------------------------------------
+
+def _may_approve(actor: Actor, statement: Statement) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return statement.approver_id is not None and actor.user_id == statement.approver_id
+
+
+def change_status(actor: Actor, slug: str, statement_id: int, target: StatementStatus
+                  ) -> Statement:
+    """draft -> in_review -> approved -> published; review can send a text back to draft.
+    The secretariat submits and publishes; the chair's approver (or an admin) approves."""
+    statement = get_statement(actor, slug, statement_id, for_update=True)
+    ensure_writable(get_edition(actor, slug))
+    allowed = {
+        (_S.DRAFT, _S.IN_REVIEW): Permission.MANAGE_STATEMENTS,
+        (_S.IN_REVIEW, _S.DRAFT): Permission.MANAGE_STATEMENTS,
+        (_S.IN_REVIEW, _S.APPROVED): None,
+        (_S.APPROVED, _S.PUBLISHED): Permission.MANAGE_STATEMENTS,
+    }
+    key = (statement.status, target)
+    if key not in allowed:
+        raise Conflict(f"A statement cannot go from {statement.status.value} to "
+                       f"{target.value}.", extra={"current_status": statement.status.value})
+    permission = allowed[key]
+    if permission is None:
+        if not actor.is_authenticated:
+            raise NotAuthenticated()
+        if not _may_approve(actor, statement):
+            raise PermissionDenied("Only the chair's designated approver (or an admin) "
+                                   "may approve the statement.")
+        statement.approved_revision = latest_number(statement)
+    else:
+        authorize(actor, permission)
+    if target == _S.PUBLISHED:
+        rev = revision(statement, statement.approved_revision or latest_number(statement))
+        if rev.number != latest_number(statement):
+            raise Conflict("The text changed after approval; approve it again.")
+        rev.is_published = True
+        statement.published_revision = rev.number
+        statement.published_at = utcnow()
+    statement.status = target
+    db.session.flush()
+    return statement
+
+
+def publish_correction(actor: Actor, slug: str, statement_id: int,
+                       sections: list[dict[str, Any]] | None, title: str | None,
+                       note: str, if_match: str | None) -> StatementRevision:
+    """Correct a published statement: a new published revision with a visible note."""
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    edition = get_edition(actor, slug)
+    ensure_writable(edition)
+    statement = get_statement(actor, slug, statement_id, for_update=True)
+    if statement.status != _S.PUBLISHED:
+        raise Conflict("Only a published statement takes corrections; edit the draft.")
+    base, current = _base_content(statement, if_match)
+    if base != current:
+        raise _stale(statement, current, f"The statement changed since revision {base}.")
+    content = copy.deepcopy(revision(statement, current).content)
+    if title is not None:
+        content["title"] = title
+    if sections is not None:
+        content["sections"] = sections
+    rev = _save(actor, statement, _validate_content(content), note, published=True)
+    statement.published_revision = rev.number
+    statement.published_at = utcnow()
+    db.session.flush()
+    return rev
+
+
+def set_approver(actor: Actor, slug: str, statement_id: int, approver_id: int | None
+                 ) -> Statement:
+    from eventhub.auth.models import User
+
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    statement = _editable_statement(actor, slug, statement_id)
+    if approver_id is not None and db.session.get(User, approver_id) is None:
+        raise Unprocessable.for_field("approver_id", f"No user with id {approver_id}.")
+    statement.approver_id = approver_id
+    db.session.flush()
+    return statement
+
+
+def create_language_version(actor: Actor, slug: str, statement_id: int, language: str
+                            ) -> Statement:
+    """A new draft in another language, linked to the others, starting from the source
+    text with the same sections (to be translated section by section)."""
+    source = _any_statement_for_write(actor, slug, statement_id)
+    versions = language_versions(source)
+    if any(v.language == language for v in versions):
+        raise Conflict(f"A {language} version of this statement already exists.")
+    content = copy.deepcopy(revision(source, latest_number(source)).content)
+    statement = Statement(edition_id=source.edition_id, kind=source.kind,
+                          title=content["title"], dateline=content.get("dateline"),
+                          language=language, status=_S.DRAFT,
+                          translation_of_id=source.translation_of_id or source.id)
+    db.session.add(statement)
+    db.session.flush()
+    _save(actor, statement, content, f"Started from the {source.language} version")
+    return statement
+
+
+def _any_statement_for_write(actor: Actor, slug: str, statement_id: int) -> Statement:
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    ensure_writable(get_edition(actor, slug))
+    return get_statement(actor, slug, statement_id)
+
+
+# Review: comments and suggestions --------------------------------------------------
+
+def _review_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
+    """Reviewers: the secretariat, admins, and the statement's designated approver."""
+    if not actor.is_authenticated:
+        raise NotAuthenticated()
+    ensure_writable(get_edition(actor, slug))
+    statement = get_statement(actor, slug, statement_id)
+    if not (actor.can(Permission.MANAGE_STATEMENTS)
+            or (actor.user_id is not None and actor.user_id == statement.approver_id)):
+        raise PermissionDenied("Only the secretariat and the statement's approver review it.")
+    return statement
+
+
+def list_comments(actor: Actor, slug: str, statement_id: int) -> list[StatementComment]:
+    authorize(actor, Permission.READ_INTERNAL)
+    statement = get_statement(actor, slug, statement_id)
+    return list(db.session.scalars(select(StatementComment).where(
+        StatementComment.statement_id == statement.id).order_by(StatementComment.id)))
+
+
+def add_comment(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
+                ) -> StatementComment:
+    statement = _review_statement(actor, slug, statement_id)
+    parent = None
+    if values.get("parent_id") is not None:
+        parent = db.session.get(StatementComment, values["parent_id"])
+        if parent is None or parent.statement_id != statement.id:
+            raise Unprocessable.for_field("parent_id", "No such comment on this statement.")
+    section_key = parent.section_key if parent else values.get("section_key")
+    current = revision(statement, latest_number(statement)).content
+    if _section_of(current, section_key or "") is None and parent is None:
+        raise Unprocessable.for_field("section_key", "No such section in the current text.")
+    comment = StatementComment(statement_id=statement.id, section_key=section_key,
+                               parent_id=parent.id if parent else None,
+                               author_id=actor.user_id, author_label=actor.label,
+                               body=values["body"])
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def resolve_comment(actor: Actor, slug: str, statement_id: int, comment_id: int
+                    ) -> StatementComment:
+    statement = _review_statement(actor, slug, statement_id)
+    comment = db.session.get(StatementComment, comment_id)
+    if comment is None or comment.statement_id != statement.id:
+        raise NotFound(f"Statement {statement.id} has no comment {comment_id}.")
+    if comment.resolved_at is not None:
+        raise Conflict("The comment is already resolved.")
+    comment.resolved_at = utcnow()
+    comment.resolved_by_id = actor.user_id
+    db.session.flush()
+    return comment
+
+
+def list_suggestions(actor: Actor, slug: str, statement_id: int) -> list[StatementSuggestion]:
+    authorize(actor, Permission.READ_INTERNAL)
+    statement = get_statement(actor, slug, statement_id)
+    return list(db.session.scalars(select(StatementSuggestion).where(
+        StatementSuggestion.statement_id == statement.id).order_by(StatementSuggestion.id)))
+
+
+def suggest(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
+            ) -> StatementSuggestion:
+    statement = _review_statement(actor, slug, statement_id)
+    if statement.status == _S.PUBLISHED:
+        raise Conflict("The statement is published; suggest a correction instead.")
+    number = latest_number(statement)
+    section = _section_of(revision(statement, number).content, values["section_key"])
+    index = values["paragraph_index"]
+    if section is None or not 0 <= index < len(section["paragraphs"]):
+        raise Unprocessable.for_field("paragraph_index", "No such paragraph in the section.")
+    suggestion = StatementSuggestion(
+        statement_id=statement.id, section_key=values["section_key"], paragraph_index=index,
+        base_revision=number, original_text=section["paragraphs"][index],
+        proposed_text=values["proposed_text"], author_id=actor.user_id,
+        author_label=actor.label)
+    db.session.add(suggestion)
+    db.session.flush()
+    return suggestion
+
+
+def decide_suggestion(actor: Actor, slug: str, statement_id: int, suggestion_id: int,
+                      accept: bool) -> StatementSuggestion:
+    """Accepting replaces the paragraph in a new revision, provided the paragraph still
+    reads as it did when the suggestion was made."""
+    statement = _editable_statement(actor, slug, statement_id)
+    suggestion = db.session.get(StatementSuggestion, suggestion_id)
+    if suggestion is None or suggestion.statement_id != statement.id:
+        raise NotFound(f"Statement {statement.id} has no suggestion {suggestion_id}.")
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise Conflict(f"The suggestion was already {suggestion.status.value}.")
+    suggestion.decided_by_id = actor.user_id
+    suggestion.decided_at = utcnow()
+    if not accept:
+        suggestion.status = SuggestionStatus.REJECTED
+        db.session.flush()
+        return suggestion
+    content = copy.deepcopy(revision(statement, latest_number(statement)).content)
+    section = _section_of(content, suggestion.section_key)
+    index = suggestion.paragraph_index
+    if section is None or index >= len(section["paragraphs"]) or (
+            section["paragraphs"][index] != suggestion.original_text):
+        raise Conflict("The paragraph changed since the suggestion was made; it cannot be "
+                       "applied as is.")
+    section["paragraphs"][index] = suggestion.proposed_text
+    rev = _save(actor, statement, content, f"Accepted suggestion {suggestion.id}")
+    suggestion.status = SuggestionStatus.ACCEPTED
+    suggestion.resulting_revision = rev.number
+    db.session.flush()
+    return suggestion
+
+
+# Views -----------------------------------------------------------------------------
+
+def view(statement: Statement, rev: StatementRevision, *, internal: bool) -> dict[str, Any]:
+    """A statement at one revision, as the API shows it."""
+    content = rev.content
+    versions = [v for v in language_versions(statement)
+                if internal or v.published_revision is not None]
+    corrections = [{"revision": r.number, "note": r.note, "created_at": r.created_at}
+                   for r in statement.revisions
+                   if r.is_published and r.number != min(
+                       (x.number for x in statement.revisions if x.is_published), default=0)]
+    return {
+        "id": statement.id, "kind": statement.kind, "language": statement.language,
+        "status": statement.status, "title": content["title"],
+        "dateline": content.get("dateline"), "revision": rev.number,
+        "latest_revision": latest_number(statement) if internal else None,
+        "published_revision": statement.published_revision,
+        "published_at": statement.published_at, "approver_id": statement.approver_id,
+        "languages": [{"id": v.id, "language": v.language, "status": v.status,
+                       "published": v.published_revision is not None} for v in versions],
+        "corrections": corrections,
+        "sections": [{"key": s["key"], "number": roman(i), "paragraphs": s["paragraphs"]}
+                     for i, s in enumerate(content["sections"], start=1)],
+    }
+
+
+def statement_view(actor: Actor, slug: str, statement_id: int,
+                   number: int | None = None) -> dict[str, Any]:
+    statement, rev = readable_revision(actor, slug, statement_id, number)
+    return view(statement, rev, internal=actor.can(Permission.READ_INTERNAL))
+
+
+def current_view(actor: Actor, statement: Statement) -> dict[str, Any]:
+    return view(statement, revision(statement, latest_number(statement)),
+                internal=actor.can(Permission.READ_INTERNAL))
+
+
+def diff(actor: Actor, slug: str, statement_id: int, old: int, new: int) -> dict[str, Any]:
+    from eventhub.statements.diff import compare
+
+    _, old_rev = readable_revision(actor, slug, statement_id, old)
+    _, new_rev = readable_revision(actor, slug, statement_id, new)
+    return {"from_revision": old, "to_revision": new,
+            **compare(old_rev.content, new_rev.content)}
+
+
+def render_text(content: dict[str, Any]) -> str:
+    """Plain text: title, dateline, then each section's paragraphs with the section
+    number before the first one, separated by blank lines (as the 2024 source reads)."""
+    blocks = [content["title"]]
+    if content.get("dateline"):
+        blocks.append(content["dateline"])
+    for number, section in enumerate(content["sections"], start=1):
+        for index, paragraph in enumerate(section["paragraphs"]):
+            blocks.append(f"{roman(number)}. {paragraph}" if index == 0 else paragraph)
     return "\n\n".join(blocks)

@@ -1,0 +1,72 @@
+"""Compare two revisions: sections aligned by key, paragraphs aligned by content, and
+word-level changes inside a changed paragraph."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> list[dict[str, str]]:
+    """Operations that turn old into new: equal / delete / insert runs of text."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    ops: list[dict[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops.append({"op": "equal", "text": "".join(a[i1:i2])})
+            continue
+        if tag in ("delete", "replace"):
+            ops.append({"op": "delete", "text": "".join(a[i1:i2])})
+        if tag in ("insert", "replace"):
+            ops.append({"op": "insert", "text": "".join(b[j1:j2])})
+    return ops
+
+
+def _paragraph_changes(old: list[str], new: list[str]) -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            # Same number of paragraphs replaced: show each as an edited paragraph.
+            for offset in range(i2 - i1):
+                changes.append({"change": "edited", "old_index": i1 + offset,
+                                "new_index": j1 + offset,
+                                "words": word_diff(old[i1 + offset], new[j1 + offset])})
+            continue
+        for index in range(i1, i2):
+            changes.append({"change": "removed", "old_index": index, "text": old[index]})
+        for index in range(j1, j2):
+            changes.append({"change": "added", "new_index": index, "text": new[index]})
+    return changes
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The differences between two revision contents, for people to read."""
+    old_sections = {s["key"]: (i, s) for i, s in enumerate(old["sections"])}
+    new_sections = {s["key"]: (i, s) for i, s in enumerate(new["sections"])}
+    sections = []
+    for key, (new_index, section) in new_sections.items():
+        if key not in old_sections:
+            sections.append({"key": key, "change": "added", "new_number": new_index + 1,
+                             "paragraphs": section["paragraphs"]})
+            continue
+        old_index, previous = old_sections[key]
+        paragraphs = _paragraph_changes(previous["paragraphs"], section["paragraphs"])
+        moved = old_index != new_index
+        if paragraphs or moved:
+            sections.append({"key": key, "change": "edited" if paragraphs else "moved",
+                             "old_number": old_index + 1, "new_number": new_index + 1,
+                             "paragraphs": paragraphs})
+    for key, (old_index, section) in old_sections.items():
+        if key not in new_sections:
+            sections.append({"key": key, "change": "removed", "old_number": old_index + 1,
+                             "paragraphs": section["paragraphs"]})
+    header = {field: {"old": old.get(field), "new": new.get(field)}
+              for field in ("title", "dateline") if old.get(field) != new.get(field)}
+    return {"header": header, "sections": sections, "identical": not header and not sections}
