@@ -71,6 +71,9 @@ class Edition(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[EditionStatus] = mapped_column(
         enum_column(EditionStatus, "edition_status"), default=EditionStatus.DRAFT)
+    archived_at: Mapped[dt.datetime | None]
+    # When the retention rules removed the edition's private personal data.
+    anonymized_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -19,7 +19,7 @@ from eventhub.editions.models import (
     Series,
 )
 from eventhub.errors import Conflict, NotFound, Unprocessable
-from eventhub.extensions import db
+from eventhub.extensions import db, utcnow
 
 
 def list_series(actor: Actor) -> Select:
@@ -176,6 +176,8 @@ def change_status(actor: Actor, slug: str, new_status: EditionStatus) -> Edition
             extra={"current_status": edition.status.value,
                    "allowed": sorted(s.value for s in allowed)})
     edition.status = new_status
+    if new_status == EditionStatus.ARCHIVED:
+        edition.archived_at = utcnow()
     db.session.flush()
     return edition
 

@@ -33,12 +33,14 @@ class Invitation(db.Model):
                                             index=True)
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
-    focal_point_name: Mapped[str] = mapped_column(String(300))
-    focal_point_email: Mapped[str] = mapped_column(String(254))
+    # A draft may still lack its focal point, quota or deadline (e.g. one carried over
+    # from the last edition); sending requires them.
+    focal_point_name: Mapped[str | None] = mapped_column(String(300))
+    focal_point_email: Mapped[str | None] = mapped_column(String(254))
     # BCP 47 tag ("en", "zh"); mail falls back to English where no template exists.
     focal_point_language: Mapped[str] = mapped_column(String(16), default="en")
-    quota: Mapped[int]
-    deadline: Mapped[dt.datetime]
+    quota: Mapped[int | None]
+    deadline: Mapped[dt.datetime | None]
     status: Mapped[InvitationStatus] = mapped_column(
         enum_column(InvitationStatus, "invitation_status"), default=InvitationStatus.DRAFT)
     # The response link's token is HMAC(secret key, nonce): the database holds the nonce

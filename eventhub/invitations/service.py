@@ -49,7 +49,8 @@ def _move(invitation: Invitation, new_status: InvitationStatus) -> None:
 
 def refresh_expiry(invitation: Invitation) -> None:
     """A sent invitation whose deadline has passed is expired, whoever looks first."""
-    if invitation.status == _S.SENT and invitation.deadline <= utcnow():
+    if (invitation.status == _S.SENT and invitation.deadline is not None
+            and invitation.deadline <= utcnow()):
         invitation.status = _S.EXPIRED
 
 
@@ -110,7 +111,8 @@ def _new_invitation(edition: Edition, values: dict[str, Any]) -> Invitation:
             Invitation.organization_id == organization.id)) is not None:
         raise Conflict(f"{organization.name} is already on the invitation list of "
                        f"{edition.slug}.", extra={"organization_id": organization.id})
-    _check_deadline(values["deadline"])
+    if values.get("deadline") is not None:
+        _check_deadline(values["deadline"])
     invitation = Invitation(edition_id=edition.id, organization=organization,
                             status=_S.DRAFT, **{k: v for k, v in values.items()
                                                 if k != "organization_id"})
@@ -178,6 +180,15 @@ def update_invitation(actor: Actor, slug: str, invitation_id: int,
 def _send(invitation: Invitation) -> None:
     from eventhub.mail.service import queue_message
 
+    missing = [field for field in ("focal_point_name", "focal_point_email", "quota",
+                                   "deadline") if getattr(invitation, field) is None]
+    if missing:
+        raise Unprocessable(
+            f"Complete the invitation to {invitation.organization.name} before sending it.",
+            errors=[{"field": field, "location": "invitation", "message": "Missing."}
+                    for field in missing])
+    if invitation.deadline <= utcnow():
+        raise Unprocessable.for_field("deadline", "The deadline has passed; set a new one.")
     _move(invitation, _S.SENT)
     nonce = tokens.new_nonce()
     invitation.token_nonce = nonce
