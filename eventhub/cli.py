@@ -76,6 +76,90 @@ def seed_command(record: str) -> None:
     click.echo(report)
 
 
+@click.command("export", help="Write an edition with everything under it as a JSON bundle.")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+@click.option("--include-personal", is_flag=True,
+              help="Include contact details, needs, focal points and credential files.")
+@with_appcontext
+def export_command(slug: str, output: str | None, include_personal: bool) -> None:
+    from eventhub.archive.bundle import dumps, export_edition
+
+    try:
+        text = dumps(export_edition(SYSTEM, slug, include_personal=include_personal))
+    except DomainError as exc:
+        fail(_describe(exc))
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"Exported {slug} to {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("import", help="Load an edition bundle, all or nothing.")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def import_command(file) -> None:
+    import json
+
+    from eventhub.archive.bundle import import_bundle
+
+    try:
+        document = json.load(file)
+    except json.JSONDecodeError as exc:
+        fail(f"{file.name} is not JSON: {exc}")
+    try:
+        edition = import_bundle(SYSTEM, document)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(_describe(exc))
+    click.echo(f"Imported edition {edition.slug} ({edition.status.value}).")
+
+
+@click.group("retention", help="Retention rules for personal data.")
+def retention_group() -> None:
+    pass
+
+
+@retention_group.command("anonymize", help="Anonymize one archived edition now.")
+@click.argument("slug")
+@with_appcontext
+def anonymize_command(slug: str) -> None:
+    from eventhub.archive.service import anonymize
+
+    try:
+        report = anonymize(SYSTEM, slug)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(_describe(exc))
+    click.echo(f"Anonymized {slug}: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+
+
+@retention_group.command("run", help="Anonymize archived editions older than "
+                                     "EVENTHUB_RETENTION_DAYS (for a daily timer).")
+@with_appcontext
+def retention_run_command() -> None:
+    from flask import current_app
+
+    from eventhub.archive.service import anonymize, due_for_anonymization
+
+    days = current_app.config["EVENTHUB_RETENTION_DAYS"]
+    if days <= 0:
+        click.echo("EVENTHUB_RETENTION_DAYS is 0: automatic anonymization is off.")
+        return
+    editions = due_for_anonymization(days)
+    for edition in editions:
+        anonymize(SYSTEM, edition.slug)
+        db.session.commit()
+        click.echo(f"Anonymized {edition.slug}.")
+    if not editions:
+        click.echo("Nothing to do.")
+
+
 @click.command("serve", help="Run the development server (use gunicorn in production).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -101,6 +185,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(retention_group)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
