@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from eventhub import errors
+from eventhub import errors, security
 from eventhub.extensions import db, migrate
 from eventhub.settings import load_settings, validate_settings
 
@@ -38,10 +38,15 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     validate_settings(settings)
     _configure(app, settings)
 
-    logging.basicConfig(level=settings["LOG_LEVEL"],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    security.configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
+    if settings["PROXY_COUNT"] > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"],  # type: ignore[method-assign]
+                                x_proto=settings["PROXY_COUNT"])
 
     import eventhub.models  # noqa: F401  (registers every table)
+    from eventhub.audit import recorder
+
+    recorder.install()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
@@ -59,6 +64,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_transaction_boundary(app)
     _register_health_checks(app)
+    security.install(app)
 
     from eventhub.cli import register_cli
 
@@ -95,6 +101,8 @@ def _configure(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def _register_blueprints(api: Api) -> None:
+    from eventhub.archive.api import blp as archive_blp
+    from eventhub.audit.api import blp as audit_blp
     from eventhub.auth.api import blp as auth_blp
     from eventhub.auth.api import users_blp
     from eventhub.directory.api import blp as directory_blp
@@ -106,7 +114,8 @@ def _register_blueprints(api: Api) -> None:
     from eventhub.statements.api import blp as statements_blp
 
     for blueprint in (auth_blp, users_blp, editions_blp, directory_blp, programme_blp,
-                      statements_blp, invitations_blp, rsvp_blp, registrations_blp):
+                      statements_blp, invitations_blp, rsvp_blp, registrations_blp,
+                      archive_blp, audit_blp):
         api.register_blueprint(blueprint)
 
 

@@ -1,5 +1,6 @@
 """Imports every model so that the metadata (and Alembic autogenerate) sees all tables."""
 
+from eventhub.audit.models import AuditEntry, RateLimitBucket
 from eventhub.auth.models import ApiToken, User
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure, Series
@@ -28,6 +29,7 @@ from eventhub.statements.models import (
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "CredentialDocument",
     "Delegation",
     "Edition",
@@ -40,6 +42,7 @@ __all__ = [
     "Person",
     "ProgrammeItem",
     "ProgrammeVersion",
+    "RateLimitBucket",
     "Registration",
     "ReportedFigure",
     "Series",

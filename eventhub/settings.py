@@ -57,6 +57,13 @@ def validate_settings(settings: dict[str, Any]) -> None:
         if not settings["DATA_ENCRYPTION_KEY"]:
             raise SettingsError("production needs EVENTHUB_DATA_ENCRYPTION_KEY "
                                 "(a Fernet key) for passport details")
+    if settings["LOG_FORMAT"] not in {"text", "json"}:
+        raise SettingsError("EVENTHUB_LOG_FORMAT must be 'text' or 'json'")
+    for key in ("RATE_LIMIT_LOGIN", "RATE_LIMIT_TOKEN_LINK"):
+        count, _, seconds = settings[key].partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+            raise SettingsError(f"{ENV_PREFIX}{key} must look like 10/300 "
+                                "(requests per seconds)")
     if not settings["CAPACITY_GUARD"] and settings["ENV"] == "production":
         raise SettingsError("EVENTHUB_CAPACITY_GUARD=false is for tests only")
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "CREDENTIAL_MAX_BYTES",

@@ -61,7 +61,9 @@ _engines: list[sa.Engine] = []
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"DATABASE_URL": database_url, "TOKEN_TTL_SECONDS": 3600})
+    # Rate limits are tested on their own (test_hardening); the suite logs in a lot.
+    app = create_app({"DATABASE_URL": database_url, "TOKEN_TTL_SECONDS": 3600,
+                      "RATE_LIMIT_LOGIN": "100000/60", "RATE_LIMIT_TOKEN_LINK": "100000/60"})
     app.config["TESTING"] = True
     with app.app_context():
         upgrade()

@@ -1,0 +1,179 @@
+"""Request hardening: request ids, secure headers, CORS (closed unless configured),
+shared rate limits, and logs that never carry secrets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from eventhub.audit.models import RateLimitBucket
+from eventhub.errors import problem_response
+from eventhub.extensions import db, utcnow
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SECRETS = (
+    (re.compile(r"(/rsvp/)[^/\s?\"]+"), r"\1[redacted]"),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
+    (re.compile(r"(?i)(\"?password\"?\s*[:=]\s*\"?)[^\s\",}]+"), r"\1[redacted]"),
+)
+_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
+             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+             "frame-ancestors 'none'; base-uri 'none'")
+_API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+access_log = logging.getLogger("eventhub.access")
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Removes invitation tokens, bearer tokens and passwords from every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        for key in ("request_id", "method", "path", "status", "duration_ms", "remote_addr"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_eventhub", False):
+            root.removeHandler(existing)
+    handler._eventhub = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    # The development server's own access lines would repeat paths unredacted.
+    logging.getLogger("werkzeug").addFilter(RedactingFilter())
+
+
+def _limit(spec: str) -> tuple[int, int]:
+    count, _, seconds = spec.partition("/")
+    return int(count), int(seconds)
+
+
+def hit(key: str, spec: str) -> int | None:
+    """Count one request against a fixed window; returns seconds to wait when over the
+    limit. Counted on a connection of its own, so a refused login still counts."""
+    allowed, window = _limit(spec)
+    now = utcnow()
+    epoch = int(now.timestamp())
+    window_start = dt.datetime.fromtimestamp(epoch - epoch % window, dt.UTC)
+    table = RateLimitBucket.__table__
+    dialect = db.engine.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    with db.engine.begin() as conn:
+        statement = insert(table).values(key=key, window_start=window_start, hits=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"hits": table.c.hits + 1})
+        conn.execute(statement)
+        conn.execute(update(table).where(table.c.key == key,
+                                         table.c.window_start < window_start)
+                     .values(window_start=window_start, hits=1))
+        hits = conn.execute(table.select().where(table.c.key == key)).one().hits
+    if hits > allowed:
+        return max(1, int(window - (now - window_start).total_seconds()))
+    return None
+
+
+def _rate_limited_key() -> tuple[str, str] | None:
+    config = current_app.config
+    if request.method == "POST" and request.path == "/api/v1/auth/token":
+        return f"login:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_LOGIN"]
+    if request.path.startswith("/api/v1/rsvp/"):
+        return f"link:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_TOKEN_LINK"]
+    return None
+
+
+def install(app: Flask) -> None:
+    settings = {key[len("EVENTHUB_"):]: value for key, value in app.config.items()
+                if key.startswith("EVENTHUB_")}
+    origins = {o.strip() for o in settings["CORS_ORIGINS"].split(",") if o.strip()}
+    production = settings["ENV"] == "production"
+
+    @app.before_request
+    def start_request() -> Response | None:
+        g.started = time.perf_counter()
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        if request.method == "OPTIONS" and request.headers.get("Origin"):
+            return _preflight(origins)
+        limited = _rate_limited_key()
+        if limited is not None:
+            retry_after = hit(*limited)
+            if retry_after is not None:
+                return problem_response(429, "Too many requests",
+                                        "Too many attempts; wait before trying again.",
+                                        headers={"Retry-After": str(retry_after)})
+        return None
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Request-ID"] = g.get("request_id", "")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        docs = request.path.startswith("/api/docs")
+        headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _API_CSP)
+        if request.headers.get("Authorization") or request.path.startswith("/api/v1/rsvp/"):
+            headers["Cache-Control"] = "no-store"
+        if production:
+            headers.setdefault("Strict-Transport-Security",
+                               "max-age=31536000; includeSubDomains")
+        origin = request.headers.get("Origin")
+        if origin and origin in origins:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Vary"] = "Origin"
+            headers["Access-Control-Expose-Headers"] = "ETag, X-Pagination, X-Request-ID"
+        duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        access_log.info("%s %s %s", request.method, redact(request.path), response.status_code,
+                        extra={"request_id": g.get("request_id"), "method": request.method,
+                               "path": redact(request.path), "status": response.status_code,
+                               "duration_ms": round(duration, 1),
+                               "remote_addr": request.remote_addr})
+        return response
+
+
+def _preflight(origins: set[str]) -> Response:
+    origin = request.headers["Origin"]
+    if origin not in origins:
+        # CORS is closed unless the origin is configured: no allow headers at all.
+        return Response(status=204)
+    return Response(status=204, headers={
+        "Access-Control-Allow-Origin": origin, "Vary": "Origin",
+        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, "
+                                        "Idempotency-Key, X-Request-ID",
+        "Access-Control-Max-Age": "600"})
