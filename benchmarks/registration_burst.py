@@ -1,0 +1,95 @@
+"""Benchmarks 1 and 2: a registration burst against an edition with capacity 300, and the
+floor (one INSERT per request) on the same server and database.
+
+    .venv/bin/python benchmarks/registration_burst.py [--registrations 2000] [--clients 50]
+
+Needs PostgreSQL (EVENTHUB_BENCH_POSTGRES, default the local server); creates and drops a
+scratch database. Prints throughput, latency percentiles, confirmed and overbooked counts,
+and our throughput as a ratio of the floor's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import uuid
+
+from _common import (
+    burst,
+    gunicorn,
+    login,
+    machine,
+    percentiles,
+    prepare,
+    request,
+    scratch_database,
+)
+
+CAPACITY = 300
+
+
+def register(base: str, token: str, slug: str, n: int) -> tuple[int, float]:
+    body = {"full_name": f"Delegate {n}", "email": f"delegate-{n}@bench.example.org",
+            "role": "delegate"}
+    total = 0.0
+    for _ in range(20):
+        status, _, elapsed = request("POST", f"{base}/api/v1/editions/{slug}/registrations",
+                                     body, token, {"Idempotency-Key": f"bench-{n}"})
+        total += elapsed
+        if status != 409:  # Busy: retry as a client told Retry-After would
+            break
+    return status, total
+
+
+def floor_call(base: str, n: int) -> tuple[int, float]:
+    status, _, elapsed = request("POST", f"{base}/floor", {"n": n})
+    return status, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--registrations", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+
+    with scratch_database() as database_url:
+        prepare(database_url)
+        with gunicorn("eventhub:create_app()", database_url) as base:
+            token = login(base)
+            slug = f"bench-{uuid.uuid4().hex[:6]}"
+            request("POST", f"{base}/api/v1/series", {"slug": "bench", "name": "Bench"}, token)
+            status, body, _ = request("POST", f"{base}/api/v1/editions", {
+                "series": "bench", "ordinal": 1, "slug": slug, "title": "Burst",
+                "time_zone": "Asia/Shanghai", "start_date": "2027-09-09",
+                "end_date": "2027-09-10", "capacity": CAPACITY}, token)
+            assert status == 201, body
+            request("POST", f"{base}/api/v1/editions/{slug}/status", {"status": "open"}, token)
+            calls = [functools.partial(register, base, token, slug, n)
+                     for n in range(args.registrations)]
+            results, wall = burst(calls, args.clients)
+            _, counts, _ = request("GET", f"{base}/api/v1/editions/{slug}/registration-counts",
+                                   token=token)
+        ok = [seconds for status, seconds in results if status == 201]
+        errors = len(results) - len(ok)
+        confirmed = counts["by_status"]["confirmed"]
+        ours = len(ok) / wall
+        print(f"machine: {machine()}")
+        print(f"registration burst: {args.registrations} registrations, {args.clients} clients,"
+              f" capacity {CAPACITY}")
+        print(f"  throughput: {ours:.1f} registrations/s over {wall:.1f} s")
+        print(f"  latency: {percentiles(ok)}")
+        print(f"  confirmed: {confirmed}, waitlisted: {counts['by_status']['waitlisted']}, "
+              f"overbooked: {max(0, confirmed - CAPACITY)}, failed requests: {errors}")
+
+        with gunicorn("benchmarks.floor_app:app", database_url) as base:
+            calls = [functools.partial(floor_call, base, n) for n in range(args.registrations)]
+            results, wall = burst(calls, args.clients)
+        floor_ok = [seconds for status, seconds in results if status == 201]
+        floor = len(floor_ok) / wall
+        print(f"floor (one INSERT per request): {floor:.1f} requests/s, "
+              f"latency {percentiles(floor_ok)}")
+        print(f"registration throughput / floor: {ours / floor:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
