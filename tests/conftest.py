@@ -63,7 +63,10 @@ _engines: list[sa.Engine] = []
 def app(database_url: str) -> Iterator[Flask]:
     # Rate limits are tested on their own (test_hardening); the suite logs in a lot.
     app = create_app({"DATABASE_URL": database_url, "TOKEN_TTL_SECONDS": 3600,
-                      "RATE_LIMIT_LOGIN": "100000/60", "RATE_LIMIT_TOKEN_LINK": "100000/60"})
+                      "RATE_LIMIT_LOGIN": "100000/60", "RATE_LIMIT_TOKEN_LINK": "100000/60",
+                      # Cheap hashing keeps the many logins of the suite fast; production
+                      # cost is the default in config/defaults.toml.
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})
     app.config["TESTING"] = True
     with app.app_context():
         upgrade()

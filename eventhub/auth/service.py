@@ -6,6 +6,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from eventhub.auth.models import ApiToken, Role, User
@@ -13,10 +14,19 @@ from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
 from eventhub.errors import Conflict, NotAuthenticated, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a login takes as long for an unknown
-# address as for a wrong password and does not reveal which addresses have accounts.
-_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+_hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _password_hasher() -> tuple[PasswordHasher, str]:
+    """The argon2 hasher with the configured cost, and a hash of nothing: verified against
+    when the e-mail is unknown, so a login takes as long for an unknown address as for a
+    wrong password and does not reveal which addresses have accounts."""
+    cost = (current_app.config["EVENTHUB_ARGON2_TIME_COST"],
+            current_app.config["EVENTHUB_ARGON2_MEMORY_KIB"])
+    if cost not in _hashers:
+        hasher = PasswordHasher(time_cost=cost[0], memory_cost=cost[1])
+        _hashers[cost] = (hasher, hasher.hash("not-a-password-of-anyone"))
+    return _hashers[cost]
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -37,7 +47,7 @@ def create_user(actor: Actor, *, email: str, name: str, role: Role, password: st
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise Conflict(f"A user with e-mail {email} already exists.")
     user = User(email=email, name=name.strip(), role=Role(role),
-                password_hash=_hasher.hash(password))
+                password_hash=_password_hasher()[0].hash(password))
     db.session.add(user)
     db.session.flush()
     return user
@@ -60,7 +70,7 @@ def update_user(actor: Actor, user_id: int, changes: dict) -> User:
     user = get_user(actor, user_id)
     if "password" in changes:
         _check_password_strength(changes["password"])
-        user.password_hash = _hasher.hash(changes.pop("password"))
+        user.password_hash = _password_hasher()[0].hash(changes.pop("password"))
     if changes.get("is_active") is False or changes.get("role", user.role) != user.role:
         _refuse_removing_last_admin(user)
     for key, value in changes.items():
@@ -89,13 +99,14 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> tuple[str, ApiTo
     user = db.session.scalar(select(User).where(func.lower(User.email)
                                                 == _normalise_email(email)))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher, dummy_hash = _password_hasher()
+        hasher.verify(user.password_hash if user else dummy_hash, password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.is_active:
         raise NotAuthenticated("E-mail or password is wrong, or the account is disabled.")
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     token = secrets.token_urlsafe(32)
     api_token = ApiToken(user=user, token_digest=_digest(token),
                          expires_at=utcnow() + dt.timedelta(seconds=ttl_seconds))
