@@ -432,8 +432,8 @@ def _build_email(message: OutboxMessage, rendered: RenderedMail, now: dt.datetim
     mail["Date"] = email.utils.format_datetime(now)
     mail["Message-ID"] = message.message_id
     mail["Auto-Submitted"] = "auto-generated"
-    mail["Content-Language"] = rendered.language
     mail.set_content(rendered.body, charset="utf-8")
+    mail["Content-Language"] = rendered.language  # after set_content, which clears Content-*
     return mail
 
 
