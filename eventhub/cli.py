@@ -182,6 +182,9 @@ def _describe(exc: DomainError) -> str:
 
 
 def register_cli(app: Flask) -> None:
+    from eventhub.mail.cli import mail_group
+
+    app.cli.add_command(mail_group)
     app.cli.add_command(users_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)
