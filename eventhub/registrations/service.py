@@ -178,8 +178,10 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
     registration = Registration(edition_id=edition.id, person=person, delegation=delegation,
                                 **_registration_fields(values))
     registration.attendance = registration.attendance or Attendance.IN_PERSON
-    db.session.add(registration)
+    # Placed before it joins the session: counting seats autoflushes, and a row without
+    # its status must not reach the database.
     _place(registration, edition)
+    db.session.add(registration)
     db.session.flush()
     return registration
 
@@ -347,7 +349,11 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
     edition = db.session.get(Edition, invitation.edition_id)
     _require_open(edition)
     lock_edition_for_capacity(edition)
-    db.session.refresh(invitation, with_for_update=True)
+    # Lock the invitation row only (its organization is eager-joined, and PostgreSQL
+    # cannot lock the nullable side of that outer join).
+    db.session.execute(select(Invitation).where(Invitation.id == invitation.id)
+                       .with_for_update(of=Invitation)
+                       .execution_options(populate_existing=True))
     _validate_members(members, invitation.quota)
     delegation = delegation_for_invitation(invitation, create=True)
     current = {r.person.email.lower(): r for r in delegation_members(delegation)
@@ -363,8 +369,8 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
             _refuse_second_registration(edition, person)
             registration = Registration(edition_id=edition.id, person=person,
                                         delegation=delegation, **_registration_fields(member))
-            db.session.add(registration)
             _place(registration, edition)
+            db.session.add(registration)
         else:
             _amend(edition, registration, member)
     db.session.flush()
