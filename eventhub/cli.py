@@ -110,6 +110,8 @@ def import_command(file) -> None:
         document = json.load(file)
     except json.JSONDecodeError as exc:
         fail(f"{file.name} is not JSON: {exc}")
+    except UnicodeDecodeError:
+        fail(f"{file.name} is not a JSON text file (is it compressed?).")
     try:
         edition = import_bundle(SYSTEM, document)
         db.session.commit()

@@ -33,7 +33,26 @@ def _scope() -> str:
     else:
         # Token-authenticated focal points: the route carries the token; key on its hash.
         who = "anon:" + hashlib.sha256((bearer_token() or "").encode()).hexdigest()[:16]
-    return f"{who} {request.method} {hashlib.sha256(request.path.encode()).hexdigest()}"
+    path = hashlib.sha256(request.path.encode()).hexdigest()[:32]
+    # The edition is named so that anonymizing it can forget its remembered responses.
+    edition = (request.view_args or {}).get("slug")
+    return f"{who} {request.method} {path}" + (f" edition:{edition}" if edition else "")
+
+
+def _request_digest() -> str:
+    """What makes two requests "the same": the body, or for a multipart upload its fields
+    and file contents (each upload picks a new random boundary)."""
+    if request.mimetype == "multipart/form-data":
+        digest = hashlib.sha256()
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"field {name}={value}\n".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: kv[0]):
+            content = upload.read()
+            upload.seek(0)
+            digest.update(f"file {name} {upload.filename} ".encode())
+            digest.update(hashlib.sha256(content).digest())
+        return digest.hexdigest()
+    return hashlib.sha256(request.get_data()).hexdigest()
 
 
 def idempotent(view: Callable) -> Callable:
@@ -47,7 +66,7 @@ def idempotent(view: Callable) -> Callable:
                                 errors=[{"field": HEADER, "location": "headers",
                                          "message": "At most 200 characters."}])
         scope = _scope()
-        digest = hashlib.sha256(request.get_data()).hexdigest()
+        digest = _request_digest()
         stored = db.session.scalar(select(IdempotentRequest).where(
             IdempotentRequest.scope == scope, IdempotentRequest.key == key))
         if stored is not None:

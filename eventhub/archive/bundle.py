@@ -131,6 +131,10 @@ def _build(model: type, data: dict[str, Any], **extra: Any) -> Any:
     return model(**values, **extra)
 
 
+def _ref_number(ref: str) -> int:
+    return int(ref.rsplit("-", 1)[-1])
+
+
 def checksum(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
@@ -339,15 +343,22 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
                               organization=organizations[row["organization"]]))
 
     items: dict[str, ProgrammeItem] = {}
-    speeches: dict[str, Speech] = {}
     for row in content["programme"]["items"]:
         item = _build(ProgrammeItem, row, edition=edition)
         db.session.add(item)
         items[row["ref"]] = item
-        for speech_row in row["speeches"]:
-            speech = _build(Speech, speech_row, item=item, person=people[speech_row["person"]])
-            db.session.add(speech)
-            speeches[speech_row["ref"]] = speech
+    db.session.flush()
+    # Speeches are created in the order of their references (the original ids), not item
+    # by item, so that a second export names them the same way.
+    speech_rows = sorted(((speech_row, row["ref"]) for row in content["programme"]["items"]
+                          for speech_row in row["speeches"]),
+                         key=lambda pair: _ref_number(pair[0]["ref"]))
+    speeches: dict[str, Speech] = {}
+    for speech_row, item_ref in speech_rows:
+        speech = _build(Speech, speech_row, item=items[item_ref],
+                        person=people[speech_row["person"]])
+        db.session.add(speech)
+        speeches[speech_row["ref"]] = speech
     for row in content["programme"]["exhibitors"]:
         db.session.add(_build(Exhibitor, row, edition_id=edition.id,
                               organization=organizations[row["organization"]]))
@@ -365,8 +376,12 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
         delegation = _build(Delegation, row, edition_id=edition.id,
                             organization=organizations[row["organization"]],
                             invitation_id=invitation.id if invitation else None)
-        if row["credential"] and "content" in row["credential"]:
+        if row["credential"]:
+            # Without personal data the file itself stays behind; its record (name, size,
+            # checksum, review) travels, and the download says the file is missing.
             delegation.credential = _build(CredentialDocument, row["credential"])
+            if "content" not in row["credential"]:
+                delegation.credential.content = b""
         db.session.add(delegation)
         delegations[row["ref"]] = delegation
     registrations: dict[str, Registration] = {}

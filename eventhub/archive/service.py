@@ -221,9 +221,13 @@ def _forget_mail_and_replays(edition: Edition) -> None:
             OutboxMessage.template == "invitation")):
         if str(message.params.get("invitation_id")) in invitation_ids:
             db.session.delete(message)
-    # Remembered responses may quote personal data; they are only needed for retries.
-    db.session.execute(delete(IdempotentRequest).where(
-        IdempotentRequest.created_at < utcnow() - dt.timedelta(days=1)))
+    # Remembered responses may quote personal data and only serve retries: forget this
+    # edition's, those of invitation links (which cannot be told apart without the
+    # token), and any older than a day.
+    db.session.execute(delete(IdempotentRequest).where(or_(
+        IdempotentRequest.scope.like(f"% edition:{edition.slug}"),
+        IdempotentRequest.scope.like("anon:%"),
+        IdempotentRequest.created_at < utcnow() - dt.timedelta(days=1))))
 
 
 def due_for_anonymization(retention_days: int) -> list[Edition]:

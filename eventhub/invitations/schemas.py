@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
+from eventhub.auth.permissions import Permission
 from eventhub.directory.schemas import OrganizationBriefSchema
+from eventhub.http import current_actor
 from eventhub.invitations.models import InvitationStatus
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
 from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
@@ -24,6 +26,14 @@ class InvitationSchema(OutputSchema):
     responded_at = fields.AwareDateTime(allow_none=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
+
+    @post_dump
+    def _hide_focal_point(self, data, **kwargs):
+        # A focal point's name and address are private contacts.
+        if not current_actor().can(Permission.READ_PRIVATE_CONTACTS):
+            data.pop("focal_point_name", None)
+            data.pop("focal_point_email", None)
+        return data
 
 
 class InvitationCreateSchema(InputSchema):

@@ -161,7 +161,7 @@ def update_invitation(actor: Actor, slug: str, invitation_id: int,
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     _writable_edition(actor, slug)
     invitation = get_invitation(actor, slug, invitation_id)
-    if invitation.status not in (_S.DRAFT, _S.SENT):
+    if invitation.status not in (_S.DRAFT, _S.SENT, _S.ACCEPTED):
         raise Conflict(f"A {invitation.status.value} invitation cannot be changed.")
     if "deadline" in changes:
         _check_deadline(changes["deadline"])
@@ -234,8 +234,8 @@ def revoke_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation
     _writable_edition(actor, slug)
     invitation = get_invitation(actor, slug, invitation_id)
     _move(invitation, _S.REVOKED)
+    # The digest stays, so the dead link answers 410 (withdrawn) rather than 404.
     invitation.revoked_at = utcnow()
-    invitation.token_digest = None
     db.session.flush()
     return invitation
 

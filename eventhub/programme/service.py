@@ -8,6 +8,7 @@ until published again, and the changelog between versions tells delegates what m
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import zoneinfo
 from typing import Any
 
@@ -238,7 +239,10 @@ def set_cancelled(actor: Actor, slug: str, item_id: int, cancelled: bool) -> Pro
     item.is_cancelled = cancelled
     db.session.flush()
     if not cancelled:
+        # Restored: its room and people may have been booked elsewhere meanwhile.
         _check_room(item)
+        for person in _people_in(item):
+            _check_person_free(person, item)
     return item
 
 
@@ -320,6 +324,13 @@ def remove_speech(actor: Actor, slug: str, item_id: int, speech_id: int) -> None
     _renumber(item, remaining)
 
 
+def _alphabetical(name: str) -> str:
+    """Sort key for English alphabetical order: accents do not move a name (Côte d'Ivoire
+    sorts with Costa Rica, before Cuba)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def _precedence(edition: Edition, speech: Speech) -> tuple:
     """Host first; then national authorities by country or region name in English; then
     international organizations by name; then everyone else, keeping their order."""
@@ -327,11 +338,11 @@ def _precedence(edition: Edition, speech: Speech) -> tuple:
     if organization is not None and organization.id == edition.host_organization_id:
         return (0, "", speech.position)
     if organization is not None and organization.kind == OrganizationKind.NATIONAL_AUTHORITY:
-        return (1, (organization.country_name or organization.name).casefold(),
+        return (1, _alphabetical(organization.country_name or organization.name),
                 speech.position)
     if organization is not None and (
             organization.kind == OrganizationKind.INTERNATIONAL_ORGANIZATION):
-        return (2, organization.name.casefold(), speech.position)
+        return (2, _alphabetical(organization.name), speech.position)
     return (3, "", speech.position)
 
 
@@ -549,7 +560,8 @@ def changelog(actor: Actor, slug: str, old: int, new: int | str) -> dict[str, An
                 k for k in item if item[k] != previous.get(k))})
     cancelled += [_brief(item) for item_id, item in old_items.items()
                   if item_id not in new_items and not item["is_cancelled"]]
-    return {"edition": edition.slug, "from_version": old, "to_version": new,
+    return {"edition": edition.slug, "from_version": old,
+            "to_version": new if new == "draft" else int(new),
             "added": added, "cancelled": cancelled, "moved": moved, "changed": changed}
 
 

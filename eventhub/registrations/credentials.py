@@ -73,6 +73,9 @@ def credential_document(actor: Actor, slug: str, delegation_id: int) -> Credenti
     delegation = _delegation(actor, slug, delegation_id)
     if delegation.credential is None:
         raise NotFound("The delegation has not uploaded credentials yet.")
+    if delegation.credential.size and not delegation.credential.content:
+        raise NotFound("The document's file was not included in the bundle this edition was "
+                       "imported from; its record (name, size, checksum, review) is kept.")
     return delegation.credential
 
 

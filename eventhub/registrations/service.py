@@ -126,11 +126,16 @@ def promote_waitlist(edition: Edition) -> list[Registration]:
 
 
 def _person_for(values: dict[str, Any], organization_id: int | None) -> Person:
+    """The directory entry for a registrant: the person with this e-mail in this
+    organization, or a new one. A person of another organization is never taken over or
+    renamed (a focal point can only speak for their own organization)."""
     email = (values.get("email") or "").strip().lower() or None
     person = None
     if email:
-        person = db.session.scalar(select(Person).where(func.lower(Person.email) == email)
-                                   .order_by(Person.id).limit(1))
+        same_organization = (Person.organization_id.is_(None) if organization_id is None
+                             else Person.organization_id == organization_id)
+        person = db.session.scalar(select(Person).where(
+            func.lower(Person.email) == email, same_organization).order_by(Person.id).limit(1))
     if person is None:
         person = Person(full_name=values["full_name"], position=values.get("position"),
                         email=email, organization_id=organization_id)
@@ -166,7 +171,11 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
         if person is None:
             raise Unprocessable.for_field("person_id", f"No person with id {values['person_id']}.")
     elif values.get("full_name"):
-        person = _person_for(values, values.get("organization_id"))
+        organization_id = values.get("organization_id")
+        if organization_id is not None and db.session.get(Organization, organization_id) is None:
+            raise Unprocessable.for_field("organization_id",
+                                          f"No organization with id {organization_id}.")
+        person = _person_for(values, organization_id)
     else:
         raise Unprocessable.for_field("person_id", "Give person_id or full_name.")
     _refuse_second_registration(edition, person)
@@ -364,15 +373,25 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
             _release(edition, registration, _R.CANCELLED)
     for email, member in wanted.items():
         registration = current.get(email)
-        if registration is None:
-            person = _person_for(member, delegation.organization_id)
-            _refuse_second_registration(edition, person)
-            registration = Registration(edition_id=edition.id, person=person,
-                                        delegation=delegation, **_registration_fields(member))
-            _place(registration, edition)
-            db.session.add(registration)
-        else:
+        if registration is not None:
             _amend(edition, registration, member)
+            continue
+        person = _person_for(member, delegation.organization_id)
+        earlier = db.session.scalar(select(Registration).where(
+            Registration.edition_id == edition.id, Registration.person_id == person.id))
+        if earlier is not None and earlier.delegation_id == delegation.id and (
+                earlier.status in (_R.CANCELLED, _R.REJECTED)):
+            # Put back on the list after being dropped: the same registration returns.
+            for key, value in _registration_fields(member).items():
+                setattr(earlier, key, value)
+            earlier.cancelled_at = None
+            _place(earlier, edition)
+            continue
+        _refuse_second_registration(edition, person)
+        registration = Registration(edition_id=edition.id, person=person,
+                                    delegation=delegation, **_registration_fields(member))
+        _place(registration, edition)
+        db.session.add(registration)
     db.session.flush()
     promote_waitlist(edition)
     db.session.expire(delegation)
@@ -399,7 +418,7 @@ def counts(actor: Actor, slug: str) -> dict[str, Any]:
     edition = get_edition(actor, slug)
     rows = db.session.execute(
         select(Registration.status, Registration.attendance, Registration.checked_in_at,
-               Organization.country_code, Organization.kind)
+               Organization.country_code, Organization.country_name, Organization.kind)
         .join(Person, Registration.person_id == Person.id)
         .outerjoin(Organization, Person.organization_id == Organization.id)
         .where(Registration.edition_id == edition.id)).all()
@@ -408,14 +427,16 @@ def counts(actor: Actor, slug: str) -> dict[str, Any]:
     by_kind: dict[str, int] = {}
     by_attendance = {attendance.value: 0 for attendance in Attendance}
     checked_in = 0
-    for status, attendance, checked_in_at, country_code, kind in rows:
+    for status, attendance, checked_in_at, country_code, country_name, kind in rows:
         by_status[status.value] += 1
         if status != _R.CONFIRMED:
             continue
         by_attendance[attendance.value] += 1
         checked_in += checked_in_at is not None
-        if country_code:
-            by_country[country_code] = by_country.get(country_code, 0) + 1
+        # A region without an ISO code is counted by its recorded name.
+        place = country_code or country_name
+        if place:
+            by_country[place] = by_country.get(place, 0) + 1
         kind_key = kind.value if kind else "unaffiliated"
         by_kind[kind_key] = by_kind.get(kind_key, 0) + 1
     return {

@@ -46,10 +46,24 @@ def _paragraph_changes(old: list[str], new: list[str]) -> list[dict[str, Any]]:
     return changes
 
 
+def _moved_keys(old_order: list[str], new_order: list[str]) -> set[str]:
+    """Sections that changed place relative to the others: those outside the longest run
+    kept in order. A section that only renumbered because another one came or went, or
+    moved past it, did not move."""
+    common = [key for key in new_order if key in set(old_order)]
+    before = [key for key in old_order if key in set(new_order)]
+    matcher = difflib.SequenceMatcher(a=before, b=common, autojunk=False)
+    kept = {before[block.a + i] for block in matcher.get_matching_blocks()
+            for i in range(block.size)}
+    return set(common) - kept
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The differences between two revision contents, for people to read."""
     old_sections = {s["key"]: (i, s) for i, s in enumerate(old["sections"])}
     new_sections = {s["key"]: (i, s) for i, s in enumerate(new["sections"])}
+    moved_keys = _moved_keys([s["key"] for s in old["sections"]],
+                             [s["key"] for s in new["sections"]])
     sections = []
     for key, (new_index, section) in new_sections.items():
         if key not in old_sections:
@@ -58,7 +72,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             continue
         old_index, previous = old_sections[key]
         paragraphs = _paragraph_changes(previous["paragraphs"], section["paragraphs"])
-        moved = old_index != new_index
+        moved = key in moved_keys
         if paragraphs or moved:
             sections.append({"key": key, "change": "edited" if paragraphs else "moved",
                              "old_number": old_index + 1, "new_number": new_index + 1,

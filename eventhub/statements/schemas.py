@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, validate
 
+from eventhub.auth.permissions import Permission
+from eventhub.http import current_actor
 from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
 from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
 
@@ -121,9 +123,16 @@ class LanguageCreateSchema(InputSchema):
 class RevisionSchema(OutputSchema):
     number = fields.Integer(required=True)
     note = fields.String(allow_none=True)
-    author_label = fields.String(required=True)
+    author_label = fields.String(metadata={"description": "Staff only"})
     is_published = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+
+    @post_dump
+    def _hide_author(self, data, **kwargs):
+        # Authors are staff accounts (e-mail addresses): not for the public.
+        if not current_actor().can(Permission.READ_INTERNAL):
+            data.pop("author_label", None)
+        return data
 
 
 class DiffQuerySchema(QuerySchema):

@@ -213,6 +213,8 @@ def create_statement(actor: Actor, slug: str, values: dict[str, Any]) -> Stateme
     edition = get_edition(actor, slug, for_update=True)
     ensure_writable(edition)
     content = _validate_content(values["content"])
+    if values.get("approver_id") is not None:
+        _check_approver(values["approver_id"])
     statement = Statement(edition_id=edition.id, kind=StatementKind(values["kind"]),
                           title=content["title"], dateline=content.get("dateline"),
                           language=values.get("language", "en"), status=_S.DRAFT,
@@ -403,14 +405,25 @@ def publish_correction(actor: Actor, slug: str, statement_id: int,
     return rev
 
 
-def set_approver(actor: Actor, slug: str, statement_id: int, approver_id: int | None
-                 ) -> Statement:
+def _check_approver(approver_id: int) -> None:
+    """The chair's approver stands outside the drafting secretariat, so no drafter can
+    approve their own text."""
     from eventhub.auth.models import User
 
+    user = db.session.get(User, approver_id)
+    if user is None or not user.is_active:
+        raise Unprocessable.for_field("approver_id", f"No active user with id {approver_id}.")
+    if user.role == Role.SECRETARIAT:
+        raise Unprocessable.for_field(
+            "approver_id", "The approver cannot be a member of the drafting secretariat.")
+
+
+def set_approver(actor: Actor, slug: str, statement_id: int, approver_id: int | None
+                 ) -> Statement:
     authorize(actor, Permission.MANAGE_STATEMENTS)
     statement = _editable_statement(actor, slug, statement_id)
-    if approver_id is not None and db.session.get(User, approver_id) is None:
-        raise Unprocessable.for_field("approver_id", f"No user with id {approver_id}.")
+    if approver_id is not None:
+        _check_approver(approver_id)
     statement.approver_id = approver_id
     db.session.flush()
     return statement
@@ -421,6 +434,10 @@ def create_language_version(actor: Actor, slug: str, statement_id: int, language
     """A new draft in another language, linked to the others, starting from the source
     text with the same sections (to be translated section by section)."""
     source = _any_statement_for_write(actor, slug, statement_id)
+    # Lock the original: concurrent requests for the same language queue here, and the
+    # second one sees the first one's version.
+    db.session.execute(select(Statement.id).where(
+        Statement.id == (source.translation_of_id or source.id)).with_for_update())
     versions = language_versions(source)
     if any(v.language == language for v in versions):
         raise Conflict(f"A {language} version of this statement already exists.")
@@ -486,7 +503,9 @@ def add_comment(actor: Actor, slug: str, statement_id: int, values: dict[str, An
 def resolve_comment(actor: Actor, slug: str, statement_id: int, comment_id: int
                     ) -> StatementComment:
     statement = _review_statement(actor, slug, statement_id)
-    comment = db.session.get(StatementComment, comment_id)
+    comment = db.session.scalar(select(StatementComment).where(
+        StatementComment.id == comment_id).with_for_update()
+        .execution_options(populate_existing=True))
     if comment is None or comment.statement_id != statement.id:
         raise NotFound(f"Statement {statement.id} has no comment {comment_id}.")
     if comment.resolved_at is not None:
