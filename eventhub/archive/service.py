@@ -48,10 +48,19 @@ def _organizations_of(edition: Edition) -> set[int]:
 def participation_history(actor: Actor) -> dict[str, Any]:
     """Which organizations and countries or regions took part in which editions."""
     editions = _public_editions(actor)
+    slugs = {e.id: e.slug for e in editions}
+    # Two queries for all editions: participations and delegations, plus the hosts.
+    pairs = set(db.session.execute(select(Participation.edition_id,
+                                          Participation.organization_id)
+                                   .where(Participation.edition_id.in_(slugs))).all())
+    pairs |= set(db.session.execute(select(Delegation.edition_id, Delegation.organization_id)
+                                    .where(Delegation.edition_id.in_(slugs))).all())
+    pairs |= {(e.id, e.host_organization_id) for e in editions if e.host_organization_id}
     by_organization: dict[int, list[str]] = {}
     for edition in editions:
-        for organization_id in _organizations_of(edition):
-            by_organization.setdefault(organization_id, []).append(edition.slug)
+        for edition_id, organization_id in sorted(pairs):
+            if edition_id == edition.id:
+                by_organization.setdefault(organization_id, []).append(edition.slug)
     organizations = {o.id: o for o in db.session.scalars(
         select(Organization).where(Organization.id.in_(by_organization)))}
     countries: dict[str, dict[str, Any]] = {}
