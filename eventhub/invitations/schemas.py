@@ -86,8 +86,10 @@ class MemberSchema(InputSchema):
     position = fields.String(allow_none=True, validate=validate.Length(max=2000))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
-    attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
-    needs_visa_letter = fields.Boolean(load_default=False)
+    # Left out when amending: the member keeps what was recorded (new members: in person,
+    # no visa letter).
+    attendance = fields.Enum(Attendance, by_value=True)
+    needs_visa_letter = fields.Boolean()
     dietary = fields.String(allow_none=True, validate=validate.Length(max=1000))
     accessibility = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
