@@ -390,6 +390,7 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
         _refuse_second_registration(edition, person)
         registration = Registration(edition_id=edition.id, person=person,
                                     delegation=delegation, **_registration_fields(member))
+        registration.attendance = registration.attendance or Attendance.IN_PERSON
         _place(registration, edition)
         db.session.add(registration)
     db.session.flush()
