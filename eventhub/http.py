@@ -68,8 +68,16 @@ def requires_login(view: Callable) -> Callable:
 class SelectPage(Page):
     """flask-smorest pager over a SQLAlchemy select: one COUNT and one page query."""
 
+    # Far beyond any real list; larger offsets overflow the database's integers.
+    MAX_OFFSET = 10_000_000
+
     @property
     def items(self) -> list[Any]:
+        from eventhub.errors import Unprocessable
+
+        if self.page_params.first_item > self.MAX_OFFSET:
+            raise Unprocessable("The page is beyond the end of any list.", errors=[{
+                "field": "page", "location": "query", "message": "Too large."}])
         statement: Select = self.collection
         return list(db.session.scalars(
             statement.limit(self.page_params.page_size).offset(self.page_params.first_item)))

@@ -23,7 +23,7 @@ HIDDEN = "[personal or secret: not recorded]"
 _NOT_AUDITED = {"audit_entries", "rate_limit_buckets", "idempotent_requests",
                 "outbox_messages"}
 _PRIVATE_COLUMNS = {
-    "users": {"password_hash"},
+    "users": {"password_hash", "email"},
     "api_tokens": {"token_digest"},
     "invitations": {"token_nonce", "token_digest", "focal_point_name", "focal_point_email"},
     "people": {"full_name", "honorific", "position", "email", "phone"},
@@ -123,10 +123,12 @@ def _record(session: Session, flush_context) -> None:
             changes = _changes(obj, table, action)
             if action == "update" and not changes:
                 continue
-            identity = inspect(obj).identity
+            # New rows have no identity key yet in after_flush, but their primary key
+            # values are already set.
+            identity = inspect(obj).mapper.primary_key_from_instance(obj)
             rows.append({"at": now, "actor_user_id": user_id, "actor_label": label,
                          "request_id": request_id, "action": action, "table_name": table,
-                         "object_id": ",".join(str(v) for v in identity) if identity else "?",
+                         "object_id": ",".join(str(v) for v in identity),
                          "edition_id": _edition_id(session, obj, table),
                          "changes": changes})
     if rows:
