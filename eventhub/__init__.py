@@ -111,12 +111,14 @@ def _register_blueprints(api: Api) -> None:
     from eventhub.invitations.api import rsvp_blp
     from eventhub.programme.api import blp as programme_blp
     from eventhub.registrations.api import blp as registrations_blp
+    from eventhub.registrations.spreadsheets_api import blp as spreadsheets_blp
     from eventhub.registrations.visa_api import blp as visa_blp
     from eventhub.statements.api import blp as statements_blp
+    from eventhub.statements.tools_api import blp as statement_tools_blp
 
     for blueprint in (auth_blp, users_blp, editions_blp, directory_blp, programme_blp,
-                      statements_blp, invitations_blp, rsvp_blp, registrations_blp,
-                      archive_blp, audit_blp, visa_blp):
+                      statements_blp, statement_tools_blp, invitations_blp, rsvp_blp,
+                      registrations_blp, spreadsheets_blp, visa_blp, archive_blp, audit_blp):
         api.register_blueprint(blueprint)
 
 

@@ -1,0 +1,393 @@
+"""Spreadsheets for organizers: the roster out as CSV, registrations in from CSV.
+
+An import is checked as a whole before anything is written: every row is validated, every
+problem is reported with its line (the header is line 1) and column, and a file with any
+problem imports nothing. A valid file is then registered row by row, in file order,
+through service.register, so capacity, the waiting list and the one-registration-per-person
+rule apply exactly as they do to a single registration.
+
+Like every service, these functions only flush; the request commits (or rolls back).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, pre_load, validate
+from sqlalchemy import func, select
+
+from eventhub.auth.permissions import Actor, Permission, authorize
+from eventhub.directory.models import Organization, Person
+from eventhub.editions.models import EditionStatus
+from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.errors import Conflict, Unprocessable
+from eventhub.extensions import db
+from eventhub.registrations import service
+from eventhub.registrations.models import Attendance, Registration, RegistrationRole
+from eventhub.schemas import not_blank
+
+MAX_IMPORT_ROWS = 5000
+BOM = "\ufeff"
+LOCATION = "csv"
+
+# Export -------------------------------------------------------------------------------
+
+PUBLIC_COLUMNS = ("registration_id", "full_name", "position", "organization",
+                  "organization_acronym", "country_code", "role", "status", "attendance",
+                  "delegation_id", "badge_code", "checked_in_at", "confirmed_at", "created_at")
+PRIVATE_COLUMNS = ("email", "needs_visa_letter", "dietary", "accessibility")
+# A spreadsheet evaluates a cell starting with one of these as a formula (or DDE call).
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def roster_columns(actor: Actor) -> tuple[str, ...]:
+    if actor.can(Permission.READ_PRIVATE_CONTACTS):
+        return PUBLIC_COLUMNS + PRIVATE_COLUMNS
+    return PUBLIC_COLUMNS
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    if hasattr(value, "value"):  # enums
+        value = value.value
+    text = str(value)
+    if text.startswith(_FORMULA_TRIGGERS):
+        # The apostrophe makes Excel and LibreOffice show the cell as text.
+        return "'" + text
+    return text
+
+
+def _roster_row(registration: Registration) -> dict[str, Any]:
+    person = registration.person
+    organization = person.organization
+    return {
+        "registration_id": registration.id,
+        "full_name": person.full_name,
+        "position": person.position,
+        "organization": organization.name if organization else None,
+        "organization_acronym": organization.acronym if organization else None,
+        "country_code": organization.country_code if organization else None,
+        "role": registration.role,
+        "status": registration.status,
+        "attendance": registration.attendance,
+        "delegation_id": registration.delegation_id,
+        "badge_code": registration.badge_code,
+        "checked_in_at": registration.checked_in_at,
+        "confirmed_at": registration.confirmed_at,
+        "created_at": registration.created_at,
+        "email": person.email,
+        "needs_visa_letter": registration.needs_visa_letter,
+        "dietary": registration.dietary,
+        "accessibility": registration.accessibility,
+    }
+
+
+def export_roster_csv(actor: Actor, slug: str, filters: dict[str, Any]) -> str:
+    """The roster (same filters as list_registrations) as CSV text. The text starts with a
+    byte order mark, so written out as UTF-8 it opens in Excel with every script intact.
+    Contact details and needs only for roles that may read them; never passport data."""
+    query = service.list_registrations(actor, slug, filters)
+    columns = roster_columns(actor)
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for registration in db.session.scalars(query):
+        row = _roster_row(registration)
+        writer.writerow([_cell(row[column]) for column in columns])
+    return buffer.getvalue()
+
+
+# Import -------------------------------------------------------------------------------
+
+REQUIRED_COLUMNS = ("full_name", "email", "role")
+OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "attendance",
+                    "needs_visa_letter", "dietary", "accessibility")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_TRUE = frozenset({"yes", "true", "1"})
+_FALSE = frozenset({"no", "false", "0"})
+_EMPTY_CELL = "This cell is empty; a value is required."
+
+
+class _YesNo(fields.Field):
+    default_error_messages = {"invalid": "Write yes, no, true, false, 1 or 0."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise self.make_error("invalid")
+
+
+class ImportRowSchema(ma.Schema):
+    """One data row of an import file (empty cells are left out before loading)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    full_name = fields.String(required=True, error_messages={"required": _EMPTY_CELL},
+                              validate=[validate.Length(max=300), not_blank])
+    email = fields.Email(required=True, error_messages={"required": _EMPTY_CELL},
+                         validate=validate.Length(max=254))
+    role = fields.Enum(RegistrationRole, by_value=True, required=True,
+                       error_messages={"required": _EMPTY_CELL})
+    position = fields.String(validate=validate.Length(max=2000))
+    organization_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    organization = fields.String(validate=validate.Length(max=300))
+    attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
+    needs_visa_letter = _YesNo(load_default=False)
+    dietary = fields.String(validate=validate.Length(max=1000))
+    accessibility = fields.String(validate=validate.Length(max=1000))
+
+    @pre_load
+    def _normalise_choices(self, data: dict[str, str], **kwargs) -> dict[str, str]:
+        # "Head of delegation", "In-person": what people type in a spreadsheet.
+        for key in ("role", "attendance"):
+            if key in data:
+                data[key] = data[key].strip().lower().replace(" ", "_").replace("-", "_")
+        return data
+
+
+def _error(line: int, field: str, message: str) -> dict[str, Any]:
+    return {"field": field, "location": LOCATION, "line": line, "message": message}
+
+
+def _refuse(errors: list[dict[str, Any]], detail: str | None = None) -> Unprocessable:
+    count = len(errors)
+    return Unprocessable(
+        detail or (f"The file has {count} problem{'s' if count != 1 else ''}; nothing was "
+                   "imported. Correct them and send the whole file again."),
+        errors=errors, extra={"error_count": count})
+
+
+def _normalise_header(cell: str) -> str:
+    return cell.strip().lstrip(BOM).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _pick_delimiter(first_line: str) -> str:
+    """Comma, or what Excel writes in locales with a decimal comma (semicolon), or tab:
+    whichever splits the header into the most known column names."""
+    best, best_known = ",", -1
+    for delimiter in (",", ";", "\t"):
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        known = sum(_normalise_header(cell) in KNOWN_COLUMNS for cell in cells)
+        if known > best_known:
+            best, best_known = delimiter, known
+    return best
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of every non-blank record; a quoted cell may span lines.
+    Only CR and LF end a line (not the other separators str.splitlines knows)."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _refuse([_error(line, "_file", "The file contains NUL characters: save it as "
+                              "\"CSV UTF-8\" (not UTF-16, and not an .xlsx workbook).")])
+    header_line = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(header_line),
+                        strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _refuse([_error(start, "_line", f"Not readable as CSV: {exc}.")]) from exc
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+        start = reader.line_num + 1
+
+
+def _read_header(line: int, cells: list[str]) -> tuple[list[str], list[dict[str, Any]], bool]:
+    """Column names, header problems, and whether rows can be checked at all. Columns
+    without a name are ignored (spreadsheets often add empty ones at the right)."""
+    header = [_normalise_header(cell) for cell in cells]
+    errors = []
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            continue
+        if name not in KNOWN_COLUMNS:
+            errors.append(_error(line, name, "Unknown column. Known columns: "
+                                 + ", ".join(KNOWN_COLUMNS) + "."))
+        elif name in seen:
+            errors.append(_error(line, name, "This column appears twice."))
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    errors.extend(_error(line, name, "Required column missing from the header row.")
+                  for name in missing)
+    return header, errors, not missing
+
+
+def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """(line, values) of every data row, and every problem found in the file. A row with
+    problems still contributes its valid cells, so checks across rows (duplicates,
+    organizations, people already registered) can report on it too."""
+    records = _records(text.removeprefix(BOM))
+    first = next(records, None)
+    if first is None:
+        raise _refuse([_error(1, "_file", "The file is empty; the first line must name the "
+                              "columns: " + ", ".join(REQUIRED_COLUMNS) + " ...")])
+    header_line, header_cells = first
+    header, errors, rows_checkable = _read_header(header_line, header_cells)
+    schema = ImportRowSchema()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    row_count = 0
+    for line, cells in records:
+        row_count += 1
+        if row_count > MAX_IMPORT_ROWS:
+            raise _refuse([_error(line, "_file", f"At most {MAX_IMPORT_ROWS} rows may be "
+                                  "imported at once; split the file.")],
+                          f"The file has more than {MAX_IMPORT_ROWS} rows; nothing was imported.")
+        if not rows_checkable:
+            continue
+        raw: dict[str, str] = {}
+        for position, cell in enumerate(cells):
+            value = cell.strip()
+            if not value:
+                continue
+            name = header[position] if position < len(header) else ""
+            if not name:
+                errors.append(_error(line, f"column {position + 1}",
+                                     "This cell is in a column the header row does not name."))
+            elif name in KNOWN_COLUMNS:
+                raw[name] = value
+        try:
+            rows.append((line, schema.load(raw)))
+        except ma.ValidationError as exc:
+            for field, messages in _field_messages(exc.messages):
+                errors.extend(_error(line, field, message) for message in messages)
+            rows.append((line, dict(exc.valid_data or {})))
+    if rows_checkable and row_count == 0:
+        errors.append(_error(header_line, "_file",
+                             "The file has a header row but no registrations."))
+    return rows, errors
+
+
+def _field_messages(messages: Any) -> Iterable[tuple[str, list[str]]]:
+    if isinstance(messages, dict):
+        for field, value in messages.items():
+            yield str(field), [str(m) for m in (value if isinstance(value, list) else [value])]
+    else:
+        yield "_line", [str(m) for m in messages]
+
+
+def _resolve_organizations(rows: list[tuple[int, dict[str, Any]]],
+                           errors: list[dict[str, Any]]) -> set[int]:
+    """Check organization_id and turn organization names into ids (case-insensitive, whole
+    name; a name shared by organizations of several countries needs organization_id).
+    Returns the lines whose organization could not be resolved."""
+    ids = {values["organization_id"] for _, values in rows if "organization_id" in values}
+    names = {values["organization"].lower() for _, values in rows if "organization" in values}
+    by_id: dict[int, Organization] = {}
+    by_name: dict[str, list[Organization]] = {}
+    if ids:
+        by_id = {org.id: org for org in db.session.scalars(
+            select(Organization).where(Organization.id.in_(ids)))}
+    if names:
+        for org in db.session.scalars(select(Organization).where(
+                func.lower(Organization.name).in_(names)).order_by(Organization.id)):
+            by_name.setdefault(org.name.lower(), []).append(org)
+    unresolved: set[int] = set()
+    for line, values in rows:
+        problem = None
+        chosen: Organization | None = None
+        if "organization_id" in values:
+            chosen = by_id.get(values["organization_id"])
+            if chosen is None:
+                problem = ("organization_id",
+                           f"No organization with id {values['organization_id']}.")
+        if "organization" in values and problem is None:
+            name = values.pop("organization")
+            matches = by_name.get(name.lower(), [])
+            if not matches:
+                problem = ("organization", f"No organization named {name!r} in the "
+                           "directory; add it first or give organization_id.")
+            elif chosen is not None and chosen not in matches:
+                problem = ("organization", f"Organization {chosen.id} is {chosen.name!r}, "
+                           f"not {name!r}.")
+            elif chosen is None and len(matches) > 1:
+                listed = ", ".join(f"{org.id} ({org.country_code or org.country_name or '-'})"
+                                   for org in matches)
+                problem = ("organization", f"Several organizations are named {name!r} "
+                           f"(ids {listed}); give organization_id.")
+            elif chosen is None:
+                chosen = matches[0]
+        if problem is not None:
+            errors.append(_error(line, *problem))
+            unresolved.add(line)
+        elif chosen is not None:
+            values["organization_id"] = chosen.id
+    return unresolved
+
+
+def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
+                  errors: list[dict[str, Any]], unresolved: set[int]) -> None:
+    """One row per e-mail, and nobody already registered for the edition. The person a
+    row stands for is found as service.register finds them: the oldest directory entry
+    with that e-mail in that organization (or without one, for a row without one)."""
+    first_line: dict[str, int] = {}
+    wanted: dict[tuple[str, int | None], int] = {}
+    for line, values in rows:
+        if "email" not in values:
+            continue
+        email = values["email"].strip().lower()
+        if email in first_line:
+            errors.append(_error(line, "email", f"The same e-mail is on line "
+                                 f"{first_line[email]}; a person can be registered once."))
+            continue
+        first_line[email] = line
+        if line not in unresolved:
+            wanted[(email, values.get("organization_id"))] = line
+    if not wanted:
+        return
+    person_for: dict[tuple[str, int | None], int] = {}
+    for person_id, email, organization_id in db.session.execute(
+            select(Person.id, func.lower(Person.email), Person.organization_id)
+            .where(func.lower(Person.email).in_(list(first_line))).order_by(Person.id)):
+        person_for.setdefault((email, organization_id), person_id)
+    people = {key: person_for[key] for key in wanted if key in person_for}
+    if not people:
+        return
+    registered = {person_id: status for person_id, status in db.session.execute(
+        select(Registration.person_id, Registration.status).where(
+            Registration.edition_id == edition_id,
+            Registration.person_id.in_(list(people.values()))))}
+    for key, person_id in people.items():
+        if person_id in registered:
+            errors.append(_error(wanted[key], "email", "This person is already registered "
+                                 f"for the edition (status {registered[person_id].value})."))
+
+
+def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registration]:
+    """Register everyone in the file, in file order, or nobody: any problem raises
+    Unprocessable listing every problem with its line and column."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = get_edition(actor, slug)
+    ensure_writable(edition)
+    if edition.status != EditionStatus.OPEN:
+        raise Conflict(f"Registration for {edition.slug!r} is not open "
+                       f"(the edition is {edition.status.value}).")
+    rows, errors = _parse(text)
+    # Hold the edition from here, so no registration arriving meanwhile can invalidate
+    # the checks below (service.register takes the same lock again, harmlessly).
+    service.lock_edition_for_capacity(edition)
+    unresolved = _resolve_organizations(rows, errors)
+    _check_people(edition.id, rows, errors, unresolved)
+    if errors:
+        errors.sort(key=lambda error: error["line"])
+        raise _refuse(errors)
+    return [service.register(actor, slug, values) for _, values in rows]

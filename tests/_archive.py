@@ -1,0 +1,186 @@
+"""Database peeks and a second, empty instance for the archive tests (no fixtures here:
+see conftest). Everything is read straight from the database, so a change the API does
+not show still counts as a change."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from eventhub import create_app
+from eventhub.extensions import db
+
+# Bookkeeping that every request may touch without changing any data: the counters of
+# the rate limiter (token links are counted per caller address).
+BOOKKEEPING_TABLES = frozenset({"rate_limit_buckets"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value if value is None or isinstance(value, int | float | str | bool) else str(value)
+
+
+def table_names(app: Flask) -> list[str]:
+    with app.app_context():
+        return sorted(sa.inspect(db.engine).get_table_names())
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """Rows per table, for every table the database has (not only the mapped ones)."""
+    with app.app_context(), db.engine.connect() as conn:
+        return {name: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+                for name in sorted(sa.inspect(conn).get_table_names())}
+
+
+def database_state(app: Flask, *, skip: frozenset[str] = BOOKKEEPING_TABLES
+                   ) -> dict[str, list[tuple]]:
+    """Every row of every table, as sorted tuples of plain values."""
+    with app.app_context(), db.engine.connect() as conn:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        state = {}
+        for name, table in sorted(metadata.tables.items()):
+            if name in skip:
+                continue
+            rows = [tuple(_plain(v) for v in row) for row in conn.execute(sa.select(table))]
+            state[name] = sorted(rows, key=repr)
+        return state
+
+
+def differences(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    """Readable differences between two database_state() results (empty: no change)."""
+    found = []
+    for name in sorted(set(before) | set(after)):
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        if old != new:
+            found.append(f"{name}: {len(old - new)} row(s) gone or changed, "
+                         f"{len(new - old)} row(s) new or changed, e.g. "
+                         f"{sorted(new - old, key=repr)[:1] or sorted(old - new, key=repr)[:1]}")
+    return found
+
+
+def text_columns(app: Flask) -> list[tuple[str, str, bool]]:
+    """(table, column, is_binary) for every column that can hold text or bytes."""
+    columns = []
+    with app.app_context(), db.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        for table in sorted(inspector.get_table_names()):
+            for column in inspector.get_columns(table):
+                kind = column["type"]
+                if isinstance(kind, sa.LargeBinary):
+                    columns.append((table, column["name"], True))
+                elif isinstance(kind, sa.String | sa.Text | sa.JSON) or "JSON" in repr(kind):
+                    columns.append((table, column["name"], False))
+    return columns
+
+
+def find_values(app: Flask, needles: dict[str, str | bytes]) -> list[str]:
+    """Where in the database (any text, JSON or binary column of any table) any of the
+    needles still occurs, searched with SQL. Returns "label: table.column" findings."""
+    found = []
+    columns = text_columns(app)
+    with app.app_context(), db.engine.connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        for table, column, binary in columns:
+            for label, needle in needles.items():
+                if binary != isinstance(needle, bytes):
+                    continue
+                if binary:
+                    if postgres:
+                        sql = f'SELECT COUNT(*) FROM "{table}" WHERE position(:n in "{column}") > 0'
+                    else:
+                        sql = f'SELECT COUNT(*) FROM "{table}" WHERE instr("{column}", :n) > 0'
+                else:
+                    text = f'CAST("{column}" AS TEXT)'
+                    sql = f'SELECT COUNT(*) FROM "{table}" WHERE {text} LIKE :n'
+                    needle = f"%{needle}%"
+                if conn.execute(sa.text(sql), {"n": needle}).scalar_one():
+                    found.append(f"{label}: {table}.{column}")
+    return found
+
+
+# A second instance ---------------------------------------------------------------------
+
+def _postgres_server_url() -> str | None:
+    url = os.environ.get("EVENTHUB_TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@contextmanager
+def empty_instance(tmp_path: Path) -> Iterator[Flask]:
+    """Another EventHub instance with an empty, migrated database of its own: a SQLite
+    file, or a fresh PostgreSQL database when the suite runs on PostgreSQL."""
+    server_url = _postgres_server_url()
+    admin = None
+    name = None
+    if server_url is None:
+        url = f"sqlite:///{tmp_path / f'other-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    else:
+        name = f"eventhub_other_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    other = create_app({"DATABASE_URL": url})
+    other.config["TESTING"] = True
+    try:
+        with other.app_context():
+            upgrade()
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def export_text(app: Flask, slug: str, *, include_personal: bool = False) -> str:
+    """The bundle file text, exported through the service as the CLI does."""
+    from eventhub.archive.bundle import dumps, export_edition
+    from eventhub.auth.permissions import SYSTEM
+
+    with app.app_context():
+        try:
+            return dumps(export_edition(SYSTEM, slug, include_personal=include_personal))
+        finally:
+            db.session.rollback()
+
+
+def import_text(app: Flask, text: str) -> str:
+    """Import a bundle through the service and commit; returns the new edition's slug."""
+    from eventhub.archive.bundle import import_bundle
+    from eventhub.auth.permissions import SYSTEM
+
+    with app.app_context():
+        try:
+            edition = import_bundle(SYSTEM, json.loads(text))
+            db.session.commit()
+            return edition.slug
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def without_export_time(text: str) -> str:
+    """The bundle text with its one line that may differ between exports blanked."""
+    document = json.loads(text)
+    assert isinstance(document.get("exported_at"), str)
+    lines = [line for line in text.splitlines(keepends=True)
+             if not line.startswith('  "exported_at": ')]
+    assert len(lines) == len(text.splitlines()) - 1, "exactly one exported_at line"
+    return "".join(lines)
