@@ -67,6 +67,7 @@ def validate_settings(settings: dict[str, Any]) -> None:
     if not settings["CAPACITY_GUARD"] and settings["ENV"] == "production":
         raise SettingsError("EVENTHUB_CAPACITY_GUARD=false is for tests only")
     for key in ("TOKEN_TTL_SECONDS", "MAX_CONTENT_LENGTH", "CREDENTIAL_MAX_BYTES",
+                "ARCHIVE_IMPORT_MAX_BYTES",
                 "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB",
                 "REGISTRATION_LOCK_TIMEOUT_MS", "MAIL_MAX_ATTEMPTS"):
         if settings[key] <= 0:

@@ -648,14 +648,6 @@ def test_the_import_endpoint_loads_a_bundle_into_another_instance(app, bundle_20
     assert without_export_time(again) == without_export_time(export_text(app, SLUG))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the admin import endpoint cannot take back what the admin export endpoint "
-    "produced once credential files are included: with ?include_personal=true the files "
-    "travel base64-encoded (4/3 of their size), and POST /api/v1/archive/import answers "
-    "413 'The data value transmitted exceeds the capacity limit' for any bundle over "
-    "MAX_CONTENT_LENGTH (6 MiB by default) - here two 2.5 MB scanned notes verbales, each "
-    "within CREDENTIAL_MAX_BYTES (5 MiB); a single credential near that upload limit "
-    "already makes the bundle too large. Only the CLI can import such a bundle"))
 def test_the_import_endpoint_takes_back_an_exported_bundle_with_credentials(app, tmp_path):
     from eventhub.registrations.models import CredentialDocument
 

@@ -16,7 +16,7 @@ from eventhub.archive.schemas import (
 from eventhub.auth.permissions import Permission
 from eventhub.editions.schemas import EditionSchema
 from eventhub.errors import Unprocessable
-from eventhub.http import BEARER_SECURITY, current_actor, requires
+from eventhub.http import BEARER_SECURITY, config, current_actor, requires
 
 blp = Blueprint("archive", __name__, url_prefix="/api/v1",
                 description="The record across editions: history, bundles, retention")
@@ -82,6 +82,8 @@ class Import(MethodView):
         "schema": {"type": "object", "description": "An edition bundle"}}}})
     def post(self):
         """Import an edition bundle, all or nothing (admins)."""
+        # Bundles with credential files (base64) outgrow the ordinary request limit.
+        request.max_content_length = config("ARCHIVE_IMPORT_MAX_BYTES")
         document = request.get_json(silent=True)
         if document is None:
             raise Unprocessable("Send the bundle as a JSON body.")
