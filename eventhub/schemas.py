@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
+import marshmallow.validate
 from marshmallow import RAISE, ValidationError
+
+COUNTRY_CODE = ma.validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 3166-1 alpha-2 code.")
+LANGUAGE = ma.validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                              error="Use a language tag such as en, zh or zh-CN.")
 
 
 class InputSchema(ma.Schema):

@@ -5,9 +5,7 @@ from marshmallow import fields, post_dump, validate
 from eventhub.auth.permissions import Permission
 from eventhub.directory.models import OrganizationKind
 from eventhub.http import current_actor
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
-
-_country_code = validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 3166-1 alpha-2 code.")
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
 
 
 class OrganizationBriefSchema(OutputSchema):
@@ -30,7 +28,7 @@ class OrganizationCreateSchema(InputSchema):
     name = fields.String(required=True, validate=[validate.Length(max=300), not_blank])
     kind = fields.Enum(OrganizationKind, by_value=True, required=True)
     acronym = fields.String(allow_none=True, validate=validate.Length(max=40))
-    country_code = fields.String(allow_none=True, validate=_country_code)
+    country_code = fields.String(allow_none=True, validate=COUNTRY_CODE)
     country_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     parent_id = fields.Integer(allow_none=True)
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
@@ -43,7 +41,7 @@ class OrganizationUpdateSchema(OrganizationCreateSchema):
 
 class OrganizationFilterSchema(QuerySchema):
     kind = fields.Enum(OrganizationKind, by_value=True)
-    country_code = fields.String(validate=_country_code)
+    country_code = fields.String(validate=COUNTRY_CODE)
     parent_id = fields.Integer()
     q = fields.String(metadata={"description": "Text in the name or acronym"})
 

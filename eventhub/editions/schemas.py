@@ -6,12 +6,11 @@ from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSche
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
 from eventhub.programme.models import Delivery, SpeechRole
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                        error="Use lowercase letters, digits and single hyphens.")
 KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lowercase letters, digits and _.")
-COUNTRY_CODE = validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 3166-1 alpha-2 code.")
 QUALIFIERS = ("about", "approximately", "more than", "over", "nearly", "almost", "at least",
               "up to", "less than")
 

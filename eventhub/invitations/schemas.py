@@ -7,10 +7,14 @@ from eventhub.directory.schemas import OrganizationBriefSchema
 from eventhub.http import current_actor
 from eventhub.invitations.models import InvitationStatus
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
-
-LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                           error="Use a language tag such as en, zh or zh-CN.")
+from eventhub.schemas import (
+    COUNTRY_CODE,
+    LANGUAGE,
+    InputSchema,
+    OutputSchema,
+    QuerySchema,
+    not_blank,
+)
 
 
 class InvitationSchema(OutputSchema):
@@ -78,7 +82,7 @@ class BulkInvitationsSchema(InputSchema):
 
 class InvitationFilterSchema(QuerySchema):
     status = fields.Enum(InvitationStatus, by_value=True)
-    country_code = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    country_code = fields.String(validate=COUNTRY_CODE)
 
 
 class MemberSchema(InputSchema):

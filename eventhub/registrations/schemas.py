@@ -6,7 +6,7 @@ from eventhub.auth.permissions import Permission
 from eventhub.directory.schemas import OrganizationBriefSchema
 from eventhub.http import current_actor
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
 
 PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
 
@@ -60,7 +60,7 @@ class RegistrationFilterSchema(QuerySchema):
     status = fields.Enum(RegistrationStatus, by_value=True)
     role = fields.Enum(RegistrationRole, by_value=True)
     organization_id = fields.Integer()
-    country_code = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    country_code = fields.String(validate=COUNTRY_CODE)
     attendance = fields.Enum(Attendance, by_value=True)
 
 

@@ -4,11 +4,9 @@ from marshmallow import fields, post_dump, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import current_actor
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import LANGUAGE, InputSchema, OutputSchema, QuerySchema, not_blank
 from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
 
-LANGUAGE = validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                           error="Use a language tag such as en, zh or fr.")
 FORMATS = ("json", "text", "markdown", "html", "pdf")
 
 
