@@ -13,7 +13,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from eventhub import errors, security
+from eventhub import errors, security, web
 from eventhub.extensions import db, migrate
 from eventhub.settings import load_settings, validate_settings
 
@@ -30,7 +30,8 @@ class ProblemApi(Api):
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"),
+                static_folder="web/static", template_folder="web/templates")
     # Keep fields in schema order: a statement or edition reads better top-down.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings()
@@ -65,6 +66,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     _register_transaction_boundary(app)
     _register_health_checks(app)
     security.install(app)
+    web.install(app)
 
     from eventhub.cli import register_cli
 

@@ -108,9 +108,9 @@ def hit(key: str, spec: str) -> int | None:
 
 def _rate_limited_key() -> tuple[str, str] | None:
     config = current_app.config
-    if request.method == "POST" and request.path == "/api/v1/auth/token":
+    if request.method == "POST" and request.path in ("/api/v1/auth/token", "/login"):
         return f"login:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_LOGIN"]
-    if request.path.startswith("/api/v1/rsvp/"):
+    if request.path.startswith(("/api/v1/rsvp/", "/rsvp/")):
         return f"link:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_TOKEN_LINK"]
     return None
 

@@ -86,7 +86,7 @@ class Route:
 def edition_write_routes(app: Flask) -> list[Route]:
     routes = []
     for rule in app.url_map.iter_rules():
-        if "<slug>" not in rule.rule:
+        if "<slug>" not in rule.rule or not rule.rule.startswith("/api/"):
             continue
         for method in sorted(rule.methods & WRITE_METHODS):
             routes.append(Route(rule.endpoint, method, rule.rule))
@@ -95,7 +95,8 @@ def edition_write_routes(app: Flask) -> list[Route]:
 
 def token_write_routes(app: Flask) -> list[Route]:
     return sorted((Route(rule.endpoint, method, rule.rule)
-                   for rule in app.url_map.iter_rules() if "<token>" in rule.rule
+                   for rule in app.url_map.iter_rules()
+                   if "<token>" in rule.rule and rule.rule.startswith("/api/")
                    for method in rule.methods & WRITE_METHODS),
                   key=lambda r: (r.rule, r.method))
 

@@ -42,7 +42,7 @@ def test_invitation_to_checked_in_delegate(app, cli, organizer_client, client,
     [mail] = smtp_server.messages
     assert mail["To"] == "focal@immigration.example.mn"
     body = mail.get_body(preferencelist=("plain",)).get_content()
-    link = re.search(r"https?://\S+/api/v1/rsvp/(\S+)", body)
+    link = re.search(r"https?://\S+/rsvp/(\S+)", body)
     assert link, body
     token = link.group(1).rstrip(".")
 

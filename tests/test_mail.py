@@ -37,7 +37,7 @@ from eventhub.mail.service import deliver_pending, outbox_status, queue_message
 from tests.smtp import SmtpServer, free_port, smtp_server  # noqa: F401
 
 DEADLINE = dt.datetime(2024, 10, 31, 15, 59, tzinfo=dt.UTC)
-LINK = re.compile(r"http://127\.0\.0\.1:5000/api/v1/rsvp/([A-Za-z0-9_-]+)")
+LINK = re.compile(r"http://127\.0\.0\.1:5000/rsvp/([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture(autouse=True)

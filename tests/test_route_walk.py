@@ -78,7 +78,10 @@ def _dummy_url(app: Flask, rule) -> str:
 
 def write_routes(app: Flask) -> list[WriteRoute]:
     routes = []
+    # The API's routes; the pages (no bearer tokens, CSRF-checked forms) have their own walk.
     for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
         for method in sorted(rule.methods & WRITE_METHODS):
             func = _view_method(app, rule.endpoint, method)
             chain = _wrapper_chain(func)

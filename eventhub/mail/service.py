@@ -221,7 +221,7 @@ def _invitation_context(params: dict[str, Any]) -> MailContext:
     if edition is None:
         raise MessageNoLongerValid(INVITATION_NO_LONGER_VALID)
     token = tokens.token_for(invitation.token_nonce)
-    link = f"{str(config('PUBLIC_BASE_URL')).rstrip('/')}/api/v1/rsvp/{token}"
+    link = f"{str(config('PUBLIC_BASE_URL')).rstrip('/')}/rsvp/{token}"
     return MailContext(
         values={
             "edition_title": edition.title,
