@@ -23,6 +23,9 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import SYSTEM
 from eventhub.extensions import db
 
+# The real-browser fixtures (Chromium, a live server, screenshots).
+pytest_plugins = ["_browser"]
+
 SOURCE_FILE = (Path(__file__).resolve().parents[2] / "shared" / "sources"
                / "suzhou-2024-chairs-statement.txt")
 PASSWORD = "correct horse battery"
