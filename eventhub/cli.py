@@ -171,7 +171,9 @@ def serve_command(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     click.echo(f"EventHub API docs: http://{host}:{port}/api/docs")
-    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json", nl=True)
+    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json")
+    click.echo(f"Web pages:         http://{host}:{port}/ (archive), "
+               f"http://{host}:{port}/login (staff)")
     sys.stdout.flush()
     # Flask's app.run() refuses to block inside a CLI command; run werkzeug directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True,
