@@ -418,6 +418,16 @@ def _check_approver(approver_id: int) -> None:
             "approver_id", "The approver cannot be a member of the drafting secretariat.")
 
 
+def approver_candidates(actor: Actor) -> list[Any]:
+    """The users the secretariat may name as approver (active, outside the drafting
+    secretariat), for a choice on the statement page; names only, no e-mail addresses."""
+    from eventhub.auth.models import User
+
+    authorize(actor, Permission.MANAGE_STATEMENTS)
+    return list(db.session.scalars(select(User).where(
+        User.is_active.is_(True), User.role != Role.SECRETARIAT).order_by(User.name, User.id)))
+
+
 def set_approver(actor: Actor, slug: str, statement_id: int, approver_id: int | None
                  ) -> Statement:
     authorize(actor, Permission.MANAGE_STATEMENTS)

@@ -1,7 +1,433 @@
-"""Pages: secretariat (being written)."""
+"""Secretariat pages: the Chair's statement and its siblings, section by section.
+
+Staff read statements, their revisions, differences between revisions, review comments,
+suggestions and the fact check; the secretariat edits sections (with the revision it
+started from as If-Match, so the service merges or refuses stale edits), restores
+revisions, moves the statement through its workflow and names the chair's approver.
+Every rule stays in eventhub.statements.service: a page parses the form, calls one
+service function, and redirects or shows the refusal.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from typing import Any
 
-blp = Blueprint("web_secretariat", __name__)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from eventhub.auth.permissions import Permission
+from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.errors import Conflict, PermissionDenied, PreconditionFailed, Unprocessable
+from eventhub.statements import service
+from eventhub.statements.factcheck import fact_check as run_fact_check
+from eventhub.statements.models import StatementStatus
+from eventhub.statements.schemas import (
+    ApproverSchema,
+    CommentCreateSchema,
+    DiffQuerySchema,
+    SectionEditSchema,
+    StatusChangeSchema,
+    SuggestionCreateSchema,
+)
+from eventhub.web.common import FormInvalid, field_errors, load, page_actor, page_requires
+
+blp = Blueprint("web_secretariat", __name__, url_prefix="/secretariat")
+
+BASE = "/<slug>/statements/<int:statement_id>"
+
+STATUS_LABELS = {
+    StatementStatus.DRAFT: "Draft",
+    StatementStatus.IN_REVIEW: "In review",
+    StatementStatus.APPROVED: "Approved",
+    StatementStatus.PUBLISHED: "Published",
+}
+KIND_LABELS = {"chairs_statement": "Chair's statement",
+               "joint_declaration": "Joint declaration", "summary": "Summary"}
+# Buttons offered from each status; whether the step is allowed (and for whom) is the
+# service's decision, shown as a message when it refuses.
+WORKFLOW_BUTTONS = {
+    StatementStatus.DRAFT: [(StatementStatus.IN_REVIEW, "Submit for review")],
+    StatementStatus.IN_REVIEW: [(StatementStatus.APPROVED, "Approve"),
+                                (StatementStatus.DRAFT, "Back to draft")],
+    StatementStatus.APPROVED: [(StatementStatus.PUBLISHED, "Publish")],
+    StatementStatus.PUBLISHED: [],
+}
+STATUS_DONE = {
+    StatementStatus.DRAFT: "The statement is back in draft.",
+    StatementStatus.IN_REVIEW: "The statement was submitted for review.",
+    StatementStatus.APPROVED: "The statement was approved.",
+    StatementStatus.PUBLISHED: "The statement was published.",
+}
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+# Helpers -------------------------------------------------------------------------------
+
+def _writable(edition) -> bool:
+    """For showing forms only; the services refuse writes to an archived edition."""
+    try:
+        ensure_writable(edition)
+    except Conflict:
+        return False
+    return True
+
+
+def _integer(value: str | None) -> Any:
+    """A form's number as an int, or as typed so the schema names the problem."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs separated by a blank line; single line breaks stay inside a paragraph."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    return "\n\n".join(paragraphs)
+
+
+def _statement_url(slug: str, statement_id: int, anchor: str | None = None) -> str:
+    return url_for("web_secretariat.statement", slug=slug, statement_id=statement_id,
+                   _anchor=anchor)
+
+
+def _common(slug: str, statement_id: int) -> dict[str, Any]:
+    actor = page_actor()
+    edition = get_edition(actor, slug)
+    statement = service.get_statement(actor, slug, statement_id)
+    return {"edition": edition, "statement": statement, "slug": slug,
+            "view": service.current_view(actor, statement),
+            "writable": _writable(edition),
+            "editable": _writable(edition) and statement.status in service.EDITABLE,
+            "can_manage": actor.can(Permission.MANAGE_STATEMENTS),
+            "status_label": STATUS_LABELS[statement.status],
+            "kind_label": KIND_LABELS.get(statement.kind.value, statement.kind.value)}
+
+
+# The list and one statement ------------------------------------------------------------
+
+@blp.get("/<slug>/statements")
+@page_requires(Permission.READ_INTERNAL)
+def statements(slug: str):
+    actor = page_actor()
+    edition = get_edition(actor, slug)
+    rows = [{"statement": s, "latest": service.latest_number(s),
+             "status_label": STATUS_LABELS[s.status],
+             "kind_label": KIND_LABELS.get(s.kind.value, s.kind.value)}
+            for s in service.list_statements(actor, slug)]
+    return render_template("secretariat/statements.html", edition=edition, rows=rows,
+                           slug=slug)
+
+
+def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | None = None,
+                      status: int = 200, approver_value: Any = None):
+    context = _common(slug, statement_id)
+    statement = context["statement"]
+    candidates = []
+    if context["can_manage"] and context["editable"]:
+        candidates = service.approver_candidates(page_actor())
+    approver = next((u for u in candidates if u.id == statement.approver_id), None)
+    return render_template(
+        "secretariat/statement.html", **context, errors=errors or {},
+        buttons=WORKFLOW_BUTTONS[statement.status] if context["writable"] else [],
+        candidates=candidates, approver=approver,
+        approver_value=statement.approver_id if approver_value is None else approver_value,
+    ), status
+
+
+@blp.get(BASE)
+@page_requires(Permission.READ_INTERNAL)
+def statement(slug: str, statement_id: int):
+    return _render_statement(slug, statement_id)
+
+
+@blp.post(f"{BASE}/status")
+@page_requires(Permission.READ_INTERNAL)
+def change_status(slug: str, statement_id: int):
+    """Submit, approve, send back or publish; the service says who may."""
+    try:
+        data = load(StatusChangeSchema(), {"status": request.form.get("status", "")})
+        service.change_status(page_actor(), slug, statement_id, data["status"])
+    except (FormInvalid, Conflict, Unprocessable, PermissionDenied) as exc:
+        errors = {"": " ".join(field_errors(exc).values())}
+        return _render_statement(slug, statement_id, errors,
+                                 getattr(exc, "status", 422))
+    flash(STATUS_DONE[data["status"]])
+    return redirect(_statement_url(slug, statement_id), code=303)
+
+
+@blp.post(f"{BASE}/approver")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def set_approver(slug: str, statement_id: int):
+    raw = request.form.get("approver_id", "").strip()
+    try:
+        data = load(ApproverSchema(), {"approver_id": _integer(raw) if raw else None})
+        service.set_approver(page_actor(), slug, statement_id, data["approver_id"])
+    except (FormInvalid, Unprocessable) as exc:
+        return _render_statement(slug, statement_id, field_errors(exc),
+                                 getattr(exc, "status", 422), approver_value=raw)
+    flash("The approver was saved." if data["approver_id"] is not None
+          else "No approver is named now: an admin approves.")
+    return redirect(_statement_url(slug, statement_id), code=303)
+
+
+# Editing a section ---------------------------------------------------------------------
+
+def _section(view: dict[str, Any], key: str) -> dict[str, Any] | None:
+    return next((s for s in view["sections"] if s["key"] == key), None)
+
+
+def _render_section(context: dict[str, Any], key: str, *, paragraphs: str, note: str,
+                    revision: Any, errors: dict[str, str], status: int = 200,
+                    current: dict[str, Any] | None = None, stale: bool = False):
+    return render_template("secretariat/section.html", **context, key=key,
+                           section=_section(context["view"], key), paragraphs=paragraphs,
+                           note=note, revision=revision, errors=errors, current=current,
+                           stale=stale), status
+
+
+@blp.get(f"{BASE}/sections/<key>")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def section(slug: str, statement_id: int, key: str):
+    context = _common(slug, statement_id)
+    ensure_writable(context["edition"])
+    if context["statement"].status not in service.EDITABLE:
+        raise Conflict("The statement is published and frozen; issue a correction instead.")
+    found = _section(context["view"], key)
+    if found is None:
+        return render_template("error.html", status=404, title="Not found",
+                               detail=f"The statement has no section {key!r}."), 404
+    return _render_section(context, key, paragraphs=join_paragraphs(found["paragraphs"]),
+                           note="", revision=context["view"]["revision"], errors={})
+
+
+@blp.post(f"{BASE}/sections/<key>")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def save_section(slug: str, statement_id: int, key: str):
+    actor = page_actor()
+    typed = request.form.get("paragraphs", "")
+    note = request.form.get("note", "").strip()
+    based_on = _integer(request.form.get("revision"))
+    statement_row = service.get_statement(actor, slug, statement_id)
+    if_match = service.etag_for(statement_row, based_on) if isinstance(based_on, int) \
+        else None
+    try:
+        payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
+        if note:
+            payload["note"] = note
+        data = load(SectionEditSchema(), payload)
+        saved = service.edit_section(actor, slug, statement_id, key, data["paragraphs"],
+                                     data.get("note"), if_match)
+    except FormInvalid as exc:
+        errors = _paragraph_messages(exc.errors)
+        return _render_section(_common(slug, statement_id), key, paragraphs=typed,
+                               note=note, revision=based_on, errors=errors, status=422)
+    except (service.StaleRevision, PreconditionFailed) as exc:
+        context = _common(slug, statement_id)
+        current_content = exc.extra.get("current") or {}
+        current_sections = current_content.get("sections", [])
+        current = next(({"number": service.roman(i), **s}
+                        for i, s in enumerate(current_sections, start=1)
+                        if s["key"] == key), None)
+        return _render_section(
+            context, key, paragraphs=typed, note=note,
+            revision=exc.extra.get("current_revision", context["view"]["revision"]),
+            errors={"": "Someone else changed this section while you were editing it. "
+                        "Nothing was saved. Compare your text with the current text below, "
+                        "merge them, and save again."},
+            status=exc.status, current=current, stale=True)
+    except (service.PreconditionRequired, Unprocessable) as exc:
+        return _render_section(_common(slug, statement_id), key, paragraphs=typed,
+                               note=note, revision=based_on,
+                               errors=_paragraph_messages(field_errors(exc)),
+                               status=exc.status)
+    flash(f"Saved as revision {saved.number}.")
+    return redirect(_statement_url(slug, statement_id, f"section-{key}"), code=303)
+
+
+def _paragraph_messages(errors: dict[str, str]) -> dict[str, str]:
+    """Messages about single paragraphs ("paragraphs.0") belong to the one text box."""
+    result: dict[str, str] = {}
+    for field, message in errors.items():
+        if field == "paragraphs" and message.startswith("Shorter than minimum length"):
+            message = "Write at least one paragraph."
+        if field.startswith("paragraphs"):
+            result.setdefault("paragraphs", message)
+        else:
+            result[field] = message
+    return result
+
+
+# Revisions, differences, restoring -------------------------------------------------------
+
+@blp.get(f"{BASE}/revisions")
+@page_requires(Permission.READ_INTERNAL)
+def revisions(slug: str, statement_id: int):
+    context = _common(slug, statement_id)
+    items = list(reversed(service.list_revisions(page_actor(), slug, statement_id)))
+    return render_template("secretariat/revisions.html", **context, revisions=items)
+
+
+@blp.get(f"{BASE}/revisions/<int:number>")
+@page_requires(Permission.READ_INTERNAL)
+def revision(slug: str, statement_id: int, number: int):
+    context = _common(slug, statement_id)
+    shown = service.statement_view(page_actor(), slug, statement_id, number)
+    rev = service.revision(context["statement"], number)
+    return render_template("secretariat/revision.html", **context, shown=shown, rev=rev)
+
+
+@blp.post(f"{BASE}/revisions/<int:number>/restore")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def restore(slug: str, statement_id: int, number: int):
+    saved = service.restore(page_actor(), slug, statement_id, number)
+    flash(f"Revision {number} was restored as revision {saved.number}.")
+    return redirect(_statement_url(slug, statement_id), code=303)
+
+
+@blp.get(f"{BASE}/diff")
+@page_requires(Permission.READ_INTERNAL)
+def diff(slug: str, statement_id: int):
+    try:
+        query = load(DiffQuerySchema(), {"from": request.args.get("old", ""),
+                                         "to": request.args.get("new", "")})
+    except FormInvalid as exc:
+        raise Unprocessable("Choose two revisions to compare: "
+                            + "; ".join(exc.errors.values())) from exc
+    old, new = query["from_revision"], query["to_revision"]
+    context = _common(slug, statement_id)
+    changes = service.diff(page_actor(), slug, statement_id, old, new)
+    return render_template("secretariat/diff.html", **context, changes=changes,
+                           old=old, new=new, roman=service.roman)
+
+
+# Comments and suggestions --------------------------------------------------------------
+
+def _render_review(slug: str, statement_id: int, *, errors: dict[str, str] | None = None,
+                   form: str | None = None, typed: dict[str, str] | None = None,
+                   status: int = 200):
+    actor = page_actor()
+    context = _common(slug, statement_id)
+    comments = service.list_comments(actor, slug, statement_id)
+    suggestions = service.list_suggestions(actor, slug, statement_id)
+    keys = [s["key"] for s in context["view"]["sections"]]
+    replies: dict[int, list] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    threads: dict[str, list] = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            threads.setdefault(comment.section_key, []).append(comment)
+    by_section: dict[str, list] = {}
+    for suggestion in suggestions:
+        by_section.setdefault(suggestion.section_key, []).append(suggestion)
+    gone = [k for k in list(threads) + list(by_section) if k not in keys]
+    return render_template("secretariat/review.html", **context, threads=threads,
+                           replies=replies, suggestions=by_section,
+                           gone=list(dict.fromkeys(gone)), errors=errors or {},
+                           form=form, typed=typed or {}), status
+
+
+def _review_url(slug: str, statement_id: int, anchor: str | None = None) -> str:
+    return url_for("web_secretariat.review", slug=slug, statement_id=statement_id,
+                   _anchor=anchor)
+
+
+@blp.get(f"{BASE}/comments")
+@page_requires(Permission.READ_INTERNAL)
+def review(slug: str, statement_id: int):
+    return _render_review(slug, statement_id)
+
+
+@blp.post(f"{BASE}/comments")
+@page_requires(Permission.READ_INTERNAL)
+def add_comment(slug: str, statement_id: int):
+    """A comment on a section (section_key) or a reply (parent_id)."""
+    body = request.form.get("body", "")
+    parent = request.form.get("parent_id", "").strip()
+    key = request.form.get("section_key", "").strip()
+    form = f"reply-{parent}" if parent else f"comment-{key}"
+    values: dict[str, Any] = {"body": body}
+    if parent:
+        values["parent_id"] = _integer(parent)
+    elif key:
+        values["section_key"] = key
+    try:
+        data = load(CommentCreateSchema(), values)
+        if not data.get("section_key") and data.get("parent_id") is None:
+            raise Unprocessable.for_field("section_key", "Choose a section to comment on.")
+        comment = service.add_comment(page_actor(), slug, statement_id, data)
+    except (FormInvalid, Unprocessable) as exc:
+        return _render_review(slug, statement_id, errors=field_errors(exc), form=form,
+                              typed={"body": body}, status=getattr(exc, "status", 422))
+    flash("Your reply was added." if parent else "Your comment was added.")
+    return redirect(_review_url(slug, statement_id, f"comment-{comment.id}"), code=303)
+
+
+@blp.post(f"{BASE}/comments/<int:comment_id>/resolve")
+@page_requires(Permission.READ_INTERNAL)
+def resolve_comment(slug: str, statement_id: int, comment_id: int):
+    service.resolve_comment(page_actor(), slug, statement_id, comment_id)
+    flash("The comment was marked resolved.")
+    return redirect(_review_url(slug, statement_id, f"comment-{comment_id}"), code=303)
+
+
+@blp.post(f"{BASE}/suggestions")
+@page_requires(Permission.READ_INTERNAL)
+def suggest(slug: str, statement_id: int):
+    key = request.form.get("section_key", "").strip()
+    proposed = request.form.get("proposed_text", "")
+    paragraph = request.form.get("paragraph", "").strip()
+    # People count paragraphs from 1; the API from 0.
+    index = _integer(paragraph)
+    values = {"section_key": key, "proposed_text": proposed.strip(),
+              "paragraph_index": index - 1 if isinstance(index, int) else index}
+    try:
+        data = load(SuggestionCreateSchema(), values)
+        made = service.suggest(page_actor(), slug, statement_id, data)
+    except (FormInvalid, Unprocessable, Conflict) as exc:
+        errors = {("paragraph" if f == "paragraph_index" else f): m
+                  for f, m in field_errors(exc).items()}
+        return _render_review(slug, statement_id, errors=errors, form=f"suggest-{key}",
+                              typed={"proposed_text": proposed, "paragraph": paragraph},
+                              status=getattr(exc, "status", 422))
+    flash("Your suggestion was added.")
+    return redirect(_review_url(slug, statement_id, f"suggestion-{made.id}"), code=303)
+
+
+@blp.post(f"{BASE}/suggestions/<int:suggestion_id>/<any(accept, reject):decision>")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def decide_suggestion(slug: str, statement_id: int, suggestion_id: int, decision: str):
+    try:
+        decided = service.decide_suggestion(page_actor(), slug, statement_id,
+                                            suggestion_id, accept=decision == "accept")
+    except Conflict as exc:
+        return _render_review(slug, statement_id, errors={"": exc.detail},
+                              form=f"suggestion-{suggestion_id}", status=exc.status)
+    if decision == "accept":
+        flash(f"The suggestion was accepted: saved as revision {decided.resulting_revision}.")
+    else:
+        flash("The suggestion was rejected.")
+    return redirect(_review_url(slug, statement_id), code=303)
+
+
+# Fact check ----------------------------------------------------------------------------
+
+@blp.get(f"{BASE}/fact-check")
+@page_requires(Permission.READ_INTERNAL)
+def fact_check(slug: str, statement_id: int):
+    context = _common(slug, statement_id)
+    number = _integer(request.args.get("revision")) if request.args.get("revision") else None
+    if number is not None and not isinstance(number, int):
+        raise Unprocessable("The revision to check is a number.")
+    report = run_fact_check(page_actor(), slug, statement_id, number)
+    return render_template("secretariat/fact_check.html", **context, report=report)
+
