@@ -1,19 +1,528 @@
-"""Organizer pages: editions dashboard, invitations, roster, programme editor, check-in."""
+"""Organizer pages: editions dashboard, invitations, roster, programme editor, check-in.
+
+Each view reads through the services' own selects or calls one service function; forms
+are validated with the API's input schemas. A refused write re-renders the page with the
+service's status and message (the request then rolls back); a write that succeeds
+redirects (303) with a flash message.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import datetime as dt
+import zoneinfo
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import Select, func, select
 
 from eventhub.auth.permissions import Permission
-from eventhub.editions.service import list_editions
+from eventhub.directory.service import list_organizations
+from eventhub.editions.models import EditionStatus
+from eventhub.editions.service import get_edition, list_editions, recorded_counts
+from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
-from eventhub.web.common import page_actor, page_requires
+from eventhub.invitations import service as invitations
+from eventhub.invitations.models import InvitationStatus
+from eventhub.invitations.schemas import InvitationCreateSchema, InvitationFilterSchema
+from eventhub.programme import service as programme
+from eventhub.programme.models import ItemKind
+from eventhub.programme.schemas import (
+    CancelSchema,
+    ItemCreateSchema,
+    ItemUpdateSchema,
+    PublishSchema,
+)
+from eventhub.registrations import service as registrations
+from eventhub.registrations import spreadsheets
+from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
+from eventhub.registrations.schemas import CheckInSchema, RegistrationFilterSchema
+from eventhub.web.common import (
+    FormInvalid,
+    field_errors,
+    form_values,
+    load,
+    page_actor,
+    page_requires,
+)
 
 blp = Blueprint("web_manage", __name__, url_prefix="/manage")
 
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+LANGUAGE_CHOICES = [("en", "English"), ("zh", "Chinese (中文)")]
+_INVITED = (InvitationStatus.SENT, InvitationStatus.ACCEPTED, InvitationStatus.DECLINED,
+            InvitationStatus.EXPIRED)
+
+
+@blp.context_processor
+def _permissions() -> dict[str, Any]:
+    actor = page_actor()
+    return {"may_manage_attendance": actor.can(Permission.MANAGE_ATTENDANCE),
+            "may_manage_editions": actor.can(Permission.MANAGE_EDITIONS),
+            "may_manage_statements": actor.can(Permission.MANAGE_STATEMENTS),
+            "may_read_contacts": actor.can(Permission.READ_PRIVATE_CONTACTS)}
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+def _refused(error: DomainError | FormInvalid) -> dict[str, str]:
+    """Messages for the form of a refused write. The request ends with an error status and
+    rolls back anyway; rolling back now means the page shown with the message lists what
+    is stored, not what the service flushed before it refused."""
+    db.session.rollback()
+    return field_errors(error)
+
+
+def _status(error: DomainError | FormInvalid) -> int:
+    return error.status if isinstance(error, DomainError) else 422
+
+
+def _page_number() -> int:
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        page = 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _paginate(query: Select, page: int) -> dict[str, Any]:
+    total = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    pages = max(1, -(-total // PAGE_SIZE))
+    return {"entries": items, "total": total, "page": page, "pages": pages}
+
+
+def _integer(value: Any) -> Any:
+    """A number box as the API's strict integer fields expect it; anything else is left
+    for the schema to report."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
+def _aware(value: Any, zone: str) -> Any:
+    """A datetime-local box (no offset) is a wall-clock time in the edition's zone."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return parsed.isoformat()
+
+
+def _local_box(value: dt.datetime | str | None, zone: str) -> str:
+    """A stored time as a datetime-local box shows it, in the edition's zone."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(zoneinfo.ZoneInfo(zone))
+    return value.strftime("%Y-%m-%dT%H:%M")
+
+
+def _back_query(field: str = "back") -> dict[str, str]:
+    """Filters of the list a row button was pressed on, to return to the same view."""
+    return dict(parse_qsl(request.form.get(field, ""))[:10])
+
+
+def _edition_counts(slug: str) -> dict[str, Any]:
+    actor = page_actor()
+    edition = get_edition(actor, slug)
+    numbers = registrations.counts(actor, slug)
+    statuses = Counter(invitation.status for invitation in db.session.scalars(
+        invitations.list_invitations(actor, slug, {})))
+    by_status = numbers["by_status"]
+    recorded = recorded_counts(edition)
+    return {
+        "invited": sum(statuses[s] for s in _INVITED),
+        "drafts": statuses[InvitationStatus.DRAFT],
+        "accepted": statuses[InvitationStatus.ACCEPTED],
+        "registered": sum(by_status[s.value] for s in registrations.ACTIVE),
+        "pending": by_status[RegistrationStatus.PENDING.value],
+        "confirmed": by_status[RegistrationStatus.CONFIRMED.value],
+        "waitlisted": by_status[RegistrationStatus.WAITLISTED.value],
+        "checked_in": numbers["checked_in"],
+        "countries_and_regions": numbers["confirmed_countries_and_regions"],
+        "capacity": numbers["capacity"],
+        "seats_taken": numbers["seats_taken"],
+        "organizations_on_record": recorded["organizations"],
+        "countries_on_record": recorded["countries_and_regions"],
+    }
+
+
+# Dashboards ----------------------------------------------------------------------------
 
 @blp.get("/")
 @page_requires(Permission.READ_INTERNAL)
 def dashboard():
-    editions = db.session.scalars(list_editions(page_actor(), {})).all()
-    return render_template("manage/dashboard.html", editions=editions)
+    editions = list(db.session.scalars(list_editions(page_actor(), {})))
+    rows = [(edition, _edition_counts(edition.slug)) for edition in editions]
+    return render_template("manage/dashboard.html", rows=rows)
+
+
+@blp.get("/<slug>/")
+@page_requires(Permission.READ_INTERNAL)
+def edition(slug: str):
+    found = get_edition(page_actor(), slug)
+    return render_template("manage/edition.html", edition=found,
+                           counts=_edition_counts(slug))
+
+
+# Invitations ---------------------------------------------------------------------------
+
+INVITATION_FIELDS = ("organization_id", "focal_point_name", "focal_point_email",
+                     "focal_point_language", "quota", "deadline")
+
+
+def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
+                      errors: dict[str, str] | None = None,
+                      action_errors: dict[str, str] | None = None, status: int = 200):
+    actor = page_actor()
+    found = get_edition(actor, slug)
+    filter_errors: dict[str, str] = {}
+    raw_filters = form_values(request.args, ("status", "country_code"))
+    try:
+        filters = load(InvitationFilterSchema(), raw_filters)
+    except FormInvalid as exc:
+        filters, filter_errors, status = {}, exc.errors, 422
+    listing = _paginate(invitations.list_invitations(actor, slug, filters), _page_number())
+    organizations = []
+    if actor.can(Permission.MANAGE_ATTENDANCE) and found.status != EditionStatus.ARCHIVED:
+        organizations = list(db.session.scalars(list_organizations(actor, {})))
+    return render_template(
+        "manage/invitations.html", edition=found, listing=listing, filters=raw_filters,
+        filter_errors=filter_errors, statuses=[s.value for s in InvitationStatus],
+        organizations=organizations, languages=LANGUAGE_CHOICES,
+        values=values or {"focal_point_language": "en"}, errors=errors or {},
+        action_errors=action_errors or {},
+        draft_count=sum(1 for i in listing["entries"] if i.status == InvitationStatus.DRAFT),
+    ), status
+
+
+@blp.get("/<slug>/invitations")
+@page_requires(Permission.READ_INTERNAL)
+def invitation_list(slug: str):
+    return _invitations_page(slug)
+
+
+@blp.post("/<slug>/invitations")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def invitation_create(slug: str):
+    found = get_edition(page_actor(), slug)
+    typed = form_values(request.form, INVITATION_FIELDS)
+    data = dict(typed)
+    for key in ("organization_id", "quota"):
+        if key in data:
+            data[key] = _integer(data[key])
+    if "deadline" in data:
+        data["deadline"] = _aware(data["deadline"], found.time_zone)
+    try:
+        invitation = invitations.create_invitation(
+            page_actor(), slug, load(InvitationCreateSchema(), data))
+    except (FormInvalid, DomainError) as exc:
+        return _invitations_page(slug, values=typed, errors=_refused(exc),
+                                 status=_status(exc))
+    flash(f"Invitation to {invitation.organization.name} created as a draft.")
+    return redirect(url_for(".invitation_list", slug=slug), code=303)
+
+
+def _invitation_action(slug: str, action, message: str):
+    try:
+        invitation = action()
+    except DomainError as exc:
+        return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
+    flash(message.format(name=invitation.organization.name))
+    return redirect(url_for(".invitation_list", slug=slug, **_back_query()), code=303)
+
+
+@blp.post("/<slug>/invitations/<int:invitation_id>/send")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def invitation_send(slug: str, invitation_id: int):
+    return _invitation_action(
+        slug, lambda: invitations.send_invitation(page_actor(), slug, invitation_id),
+        "Invitation to {name} sent.")
+
+
+@blp.post("/<slug>/invitations/<int:invitation_id>/revoke")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def invitation_revoke(slug: str, invitation_id: int):
+    return _invitation_action(
+        slug, lambda: invitations.revoke_invitation(page_actor(), slug, invitation_id),
+        "Invitation to {name} revoked; its link no longer works.")
+
+
+@blp.post("/<slug>/invitations/send-drafts")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def invitation_send_drafts(slug: str):
+    try:
+        sent = invitations.send_all_drafts(page_actor(), slug)
+    except DomainError as exc:
+        return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
+    flash(f"{len(sent)} draft invitation{'s' if len(sent) != 1 else ''} sent."
+          if sent else "There were no draft invitations to send.")
+    return redirect(url_for(".invitation_list", slug=slug), code=303)
+
+
+# Registrations -------------------------------------------------------------------------
+
+REGISTRATION_FILTERS = ("status", "role", "organization_id", "country_code", "attendance")
+
+
+def _roster_filters() -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    raw = form_values(request.args, REGISTRATION_FILTERS)
+    try:
+        return load(RegistrationFilterSchema(), raw), raw, {}
+    except FormInvalid as exc:
+        return {}, raw, exc.errors
+
+
+def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
+                        status: int = 200):
+    actor = page_actor()
+    found = get_edition(actor, slug)
+    filters, raw, filter_errors = _roster_filters()
+    if filter_errors and status == 200:
+        status = 422
+    listing = _paginate(registrations.list_registrations(actor, slug, filters),
+                        _page_number())
+    organizations = list(db.session.scalars(list_organizations(actor, {})))
+    return render_template(
+        "manage/registrations.html", edition=found, listing=listing, filters=raw,
+        filter_errors=filter_errors, errors=errors or {},
+        statuses=[s.value for s in RegistrationStatus],
+        roles=[r.value for r in RegistrationRole],
+        attendances=[a.value for a in Attendance], organizations=organizations,
+        query=request.query_string.decode("utf-8", "replace"),
+        csv_query={k: v for k, v in raw.items()},
+    ), status
+
+
+@blp.get("/<slug>/registrations")
+@page_requires(Permission.READ_INTERNAL)
+def registration_list(slug: str):
+    return _registrations_page(slug)
+
+
+@blp.get("/<slug>/registrations.csv")
+@page_requires(Permission.READ_INTERNAL)
+def registration_csv(slug: str):
+    filters, _, filter_errors = _roster_filters()
+    if filter_errors:
+        return _registrations_page(slug)
+    # The same export as the API's roster download; contacts only for those allowed.
+    text = spreadsheets.export_roster_csv(page_actor(), slug, filters)
+    return Response(text.encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{slug}-registrations.csv"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+_REGISTRATION_ACTIONS = {
+    "confirm": (registrations.confirm, "Confirmed: {name} (badge {badge})."),
+    "reject": (registrations.reject, "Rejected: {name}."),
+    "cancel": (registrations.cancel, "Cancelled: {name}."),
+}
+
+
+def _registration_action(slug: str, registration_id: int, name: str):
+    action, message = _REGISTRATION_ACTIONS[name]
+    try:
+        registration = action(page_actor(), slug, registration_id)
+    except DomainError as exc:
+        return _registrations_page(slug, errors=_refused(exc), status=exc.status)
+    flash(message.format(name=registration.person.full_name, badge=registration.badge_code))
+    return redirect(url_for(".registration_list", slug=slug, **_back_query()), code=303)
+
+
+@blp.post("/<slug>/registrations/<int:registration_id>/confirm")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_confirm(slug: str, registration_id: int):
+    return _registration_action(slug, registration_id, "confirm")
+
+
+@blp.post("/<slug>/registrations/<int:registration_id>/reject")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_reject(slug: str, registration_id: int):
+    return _registration_action(slug, registration_id, "reject")
+
+
+@blp.post("/<slug>/registrations/<int:registration_id>/cancel")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_cancel(slug: str, registration_id: int):
+    return _registration_action(slug, registration_id, "cancel")
+
+
+# Check-in ------------------------------------------------------------------------------
+
+LATEST_CHECK_INS = 20
+
+
+def _check_in_page(slug: str, *, badge_code: str = "", errors: dict[str, str] | None = None,
+                   status: int = 200):
+    actor = page_actor()
+    found = get_edition(actor, slug)
+    confirmed = db.session.scalars(registrations.list_registrations(
+        actor, slug, {"status": RegistrationStatus.CONFIRMED}))
+    latest = sorted((r for r in confirmed if r.checked_in_at is not None),
+                    key=lambda r: r.checked_in_at, reverse=True)[:LATEST_CHECK_INS]
+    return render_template("manage/check_in.html", edition=found, latest=latest,
+                           badge_code=badge_code, errors=errors or {},
+                           counts=registrations.counts(actor, slug)), status
+
+
+@blp.get("/<slug>/check-in")
+@page_requires(Permission.READ_INTERNAL)
+def check_in_page(slug: str):
+    return _check_in_page(slug)
+
+
+@blp.post("/<slug>/check-in")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def check_in(slug: str):
+    typed = request.form.get("badge_code", "").strip()
+    try:
+        data = load(CheckInSchema(), form_values(request.form, ("badge_code",)))
+        registration = registrations.check_in(page_actor(), slug, data["badge_code"])
+    except (FormInvalid, DomainError) as exc:
+        return _check_in_page(slug, badge_code=typed, errors=_refused(exc),
+                              status=_status(exc))
+    flash(f"Checked in: {registration.person.full_name}")
+    return redirect(url_for(".check_in_page", slug=slug), code=303)
+
+
+# Programme -----------------------------------------------------------------------------
+
+ITEM_FIELDS = ("kind", "title", "description", "room", "starts_at", "ends_at", "capacity",
+               "chairs")
+_NULLABLE_ITEM_FIELDS = ("description", "room", "starts_at", "ends_at", "capacity", "chairs")
+
+
+def _item_view(item: dict[str, Any]) -> dict[str, Any]:
+    def parse(value: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(value) if value else None
+
+    return {**item, "starts": parse(item["starts_at"]), "ends": parse(item["ends_at"])}
+
+
+def _item_values(item: dict[str, Any], zone: str) -> dict[str, Any]:
+    """An item as its edit form shows it."""
+    values = {key: item.get(key) for key in ITEM_FIELDS}
+    values["starts_at"] = _local_box(item.get("starts_at"), zone)
+    values["ends_at"] = _local_box(item.get("ends_at"), zone)
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+def _item_data(*, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What was typed (to show again) and the data for the schema. When editing, an
+    emptied box clears the field."""
+    typed = {key: request.form.get(key, "").strip() for key in ITEM_FIELDS}
+    data = form_values(request.form, ITEM_FIELDS)
+    if partial:
+        for key in _NULLABLE_ITEM_FIELDS:
+            data.setdefault(key, None)
+    if "capacity" in data:
+        data["capacity"] = _integer(data["capacity"])
+    return typed, data
+
+
+def _programme_page(slug: str, *, values: dict[str, Any] | None = None,
+                    errors: dict[str, str] | None = None, status: int = 200,
+                    note: str = "", publish_errors: dict[str, str] | None = None):
+    actor = page_actor()
+    found = get_edition(actor, slug)
+    working = programme.programme(actor, slug, {"version": "draft"})
+    versions = programme.list_versions(actor, slug)
+    last = versions[-1] if versions else None
+    changes = programme.changelog(actor, slug, last.number, "draft") if last else None
+    return render_template(
+        "manage/programme.html", edition=found,
+        items=[_item_view(item) for item in working["items"]], versions=versions,
+        last=last, changes=changes, kinds=[k.value for k in ItemKind],
+        values=values or {"kind": ItemKind.PLENARY.value}, errors=errors or {},
+        note=note, publish_errors=publish_errors or {},
+    ), status
+
+
+@blp.get("/<slug>/programme")
+@page_requires(Permission.READ_INTERNAL)
+def programme_page(slug: str):
+    return _programme_page(slug)
+
+
+@blp.post("/<slug>/programme/items")
+@page_requires(Permission.MANAGE_EDITIONS)
+def item_create(slug: str):
+    typed, data = _item_data(partial=False)
+    try:
+        item = programme.create_item(page_actor(), slug, load(ItemCreateSchema(), data))
+    except (FormInvalid, DomainError) as exc:
+        return _programme_page(slug, values=typed, errors=_refused(exc),
+                               status=_status(exc))
+    flash(f"Added to the programme: {item.title}")
+    return redirect(url_for(".programme_page", slug=slug), code=303)
+
+
+def _item_form(slug: str, item_id: int, *, values: dict[str, Any] | None = None,
+               errors: dict[str, str] | None = None, status: int = 200):
+    actor = page_actor()
+    found = get_edition(actor, slug)
+    working = programme.programme(actor, slug, {"version": "draft"})
+    item = next((i for i in working["items"] if i["id"] == item_id), None)
+    if item is None:
+        raise NotFound(f"Edition {slug!r} has no programme item {item_id}.")
+    return render_template(
+        "manage/item.html", edition=found, item=_item_view(item),
+        values=values if values is not None else _item_values(item, found.time_zone),
+        errors=errors or {}, kinds=[k.value for k in ItemKind]), status
+
+
+@blp.get("/<slug>/programme/items/<int:item_id>")
+@page_requires(Permission.READ_INTERNAL)
+def item_edit(slug: str, item_id: int):
+    return _item_form(slug, item_id)
+
+
+@blp.post("/<slug>/programme/items/<int:item_id>")
+@page_requires(Permission.MANAGE_EDITIONS)
+def item_update(slug: str, item_id: int):
+    typed, data = _item_data(partial=True)
+    try:
+        item = programme.update_item(page_actor(), slug, item_id,
+                                     load(ItemUpdateSchema(partial=True), data))
+    except (FormInvalid, DomainError) as exc:
+        return _item_form(slug, item_id, values=typed, errors=_refused(exc),
+                          status=_status(exc))
+    flash(f"Saved: {item.title}")
+    return redirect(url_for(".programme_page", slug=slug), code=303)
+
+
+@blp.post("/<slug>/programme/items/<int:item_id>/cancel")
+@page_requires(Permission.MANAGE_EDITIONS)
+def item_cancel(slug: str, item_id: int):
+    try:
+        data = load(CancelSchema(), form_values(request.form, ("cancelled",)))
+        item = programme.set_cancelled(page_actor(), slug, item_id, data["cancelled"])
+    except (FormInvalid, DomainError) as exc:
+        return _programme_page(slug, errors=_refused(exc), status=_status(exc))
+    flash(f"{'Cancelled' if item.is_cancelled else 'Restored'}: {item.title}")
+    return redirect(url_for(".programme_page", slug=slug), code=303)
+
+
+@blp.post("/<slug>/programme/publish")
+@page_requires(Permission.MANAGE_EDITIONS)
+def programme_publish(slug: str):
+    typed = request.form.get("note", "").strip()
+    try:
+        data = load(PublishSchema(), form_values(request.form, ("note",)))
+        version = programme.publish(page_actor(), slug, data.get("note"))
+    except (FormInvalid, DomainError) as exc:
+        return _programme_page(slug, note=typed, publish_errors=_refused(exc),
+                               status=_status(exc))
+    flash(f"Published version {version.number} of the programme.")
+    return redirect(url_for(".programme_page", slug=slug), code=303)
