@@ -103,6 +103,7 @@ def test_a_viewer_reads_but_may_not_save(app, drafted, secretariat_client):
     assert page.status == 200
     assert SECTION_1 in page.text
     assert "Edit section" not in page.text
+    assert not page.soup.find("button", string="Submit for review")
     key = drafted["sections"][0]["key"]
     refused = viewer.post(page_url(drafted["id"], f"/sections/{key}"),
                           {"paragraphs": "Rewritten by a viewer.", "revision": "1"})
@@ -111,6 +112,16 @@ def test_a_viewer_reads_but_may_not_save(app, drafted, secretariat_client):
     after = api_view(secretariat_client, drafted["id"])
     assert after["latest_revision"] == 1
     assert after["sections"][0]["paragraphs"] == [SECTION_1]
+    # Nor comment, suggest or move the workflow, unless named the approver.
+    review = viewer.get(page_url(drafted["id"], "/comments"))
+    assert review.status == 200 and not review.soup.find("textarea")
+    for path, data in (("/comments", {"section_key": key, "body": "Viewer's view."}),
+                       ("/suggestions", {"section_key": key, "paragraph": "1",
+                                         "proposed_text": "Viewer's text."}),
+                       ("/status", {"status": "in_review"})):
+        assert viewer.post(page_url(drafted["id"], path), data).status == 403, path
+    assert secretariat_client.get(statement_url(drafted["id"], "/comments")).json == []
+    assert api_view(secretariat_client, drafted["id"])["status"] == "draft"
 
 
 def test_a_form_without_its_csrf_token_is_refused(desk, drafted, secretariat_client):
@@ -354,6 +365,13 @@ def test_the_workflow_to_publication_follows_the_approver_rules(app, desk, draft
     assert api_view(secretariat_client, drafted["id"])["approver_id"] == int(
         options["Test viewer (viewer)"])
 
+    # Named approver, the viewer may now review: comment, then approve.
+    key = drafted["sections"][0]["key"]
+    approver.get(page_url(drafted["id"], "/comments"))
+    follow(approver, approver.post(page_url(drafted["id"], "/comments"),
+                                   {"section_key": key, "body": "Fine by the chair."}))
+    assert [c["body"] for c in secretariat_client.get(
+        statement_url(drafted["id"], "/comments")).json] == ["Fine by the chair."]
     approved = follow(approver, _press(approver, drafted["id"], "Approve"))
     assert "The statement was approved" in approved.text
     # The approver reviews but does not publish.

@@ -10,14 +10,22 @@ service function, and redirects or shows the refusal.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from eventhub.auth.permissions import Permission
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import Conflict, PermissionDenied, PreconditionFailed, Unprocessable
+from eventhub.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    Unprocessable,
+)
 from eventhub.statements import service
 from eventhub.statements.factcheck import fact_check as run_fact_check
 from eventhub.statements.models import StatementStatus
@@ -107,8 +115,31 @@ def _common(slug: str, statement_id: int) -> dict[str, Any]:
             "writable": _writable(edition),
             "editable": _writable(edition) and statement.status in service.EDITABLE,
             "can_manage": actor.can(Permission.MANAGE_STATEMENTS),
+            "is_reviewer": actor.can(Permission.MANAGE_STATEMENTS) or (
+                statement.approver_id is not None and statement.approver_id == actor.user_id),
             "status_label": STATUS_LABELS[statement.status],
             "kind_label": KIND_LABELS.get(statement.kind.value, statement.kind.value)}
+
+
+def reviewers_only(view: Callable) -> Callable:
+    """Writes open to the secretariat and to the statement's designated approver (who may
+    hold any other role): everyone else is refused before the form is read. The service
+    applies its full rules afterwards."""
+
+    @functools.wraps(view)
+    def wrapper(slug: str, statement_id: int, **kwargs: Any) -> Any:
+        actor = page_actor()
+        if not actor.can(Permission.MANAGE_STATEMENTS):
+            try:
+                approver_id = service.get_statement(actor, slug, statement_id).approver_id
+            except NotFound:
+                approver_id = None
+            if approver_id is None or approver_id != actor.user_id:
+                raise PermissionDenied("Only the secretariat and the statement's designated "
+                                       "approver may do this.")
+        return view(slug, statement_id, **kwargs)
+
+    return wrapper
 
 
 # The list and one statement ------------------------------------------------------------
@@ -136,7 +167,8 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
     approver = next((u for u in candidates if u.id == statement.approver_id), None)
     return render_template(
         "secretariat/statement.html", **context, errors=errors or {},
-        buttons=WORKFLOW_BUTTONS[statement.status] if context["writable"] else [],
+        buttons=WORKFLOW_BUTTONS[statement.status]
+        if context["writable"] and context["is_reviewer"] else [],
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
     ), status
@@ -150,6 +182,7 @@ def statement(slug: str, statement_id: int):
 
 @blp.post(f"{BASE}/status")
 @page_requires(Permission.READ_INTERNAL)
+@reviewers_only
 def change_status(slug: str, statement_id: int):
     """Submit, approve, send back or publish; the service says who may."""
     try:
@@ -349,6 +382,7 @@ def review(slug: str, statement_id: int):
 
 @blp.post(f"{BASE}/comments")
 @page_requires(Permission.READ_INTERNAL)
+@reviewers_only
 def add_comment(slug: str, statement_id: int):
     """A comment on a section (section_key) or a reply (parent_id)."""
     body = request.form.get("body", "")
@@ -374,6 +408,7 @@ def add_comment(slug: str, statement_id: int):
 
 @blp.post(f"{BASE}/comments/<int:comment_id>/resolve")
 @page_requires(Permission.READ_INTERNAL)
+@reviewers_only
 def resolve_comment(slug: str, statement_id: int, comment_id: int):
     service.resolve_comment(page_actor(), slug, statement_id, comment_id)
     flash("The comment was marked resolved.")
@@ -382,6 +417,7 @@ def resolve_comment(slug: str, statement_id: int, comment_id: int):
 
 @blp.post(f"{BASE}/suggestions")
 @page_requires(Permission.READ_INTERNAL)
+@reviewers_only
 def suggest(slug: str, statement_id: int):
     key = request.form.get("section_key", "").strip()
     proposed = request.form.get("proposed_text", "")
@@ -403,9 +439,19 @@ def suggest(slug: str, statement_id: int):
     return redirect(_review_url(slug, statement_id, f"suggestion-{made.id}"), code=303)
 
 
-@blp.post(f"{BASE}/suggestions/<int:suggestion_id>/<any(accept, reject):decision>")
+@blp.post(f"{BASE}/suggestions/<int:suggestion_id>/accept")
 @page_requires(Permission.MANAGE_STATEMENTS)
-def decide_suggestion(slug: str, statement_id: int, suggestion_id: int, decision: str):
+def accept_suggestion(slug: str, statement_id: int, suggestion_id: int):
+    return _decide(slug, statement_id, suggestion_id, "accept")
+
+
+@blp.post(f"{BASE}/suggestions/<int:suggestion_id>/reject")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def reject_suggestion(slug: str, statement_id: int, suggestion_id: int):
+    return _decide(slug, statement_id, suggestion_id, "reject")
+
+
+def _decide(slug: str, statement_id: int, suggestion_id: int, decision: str):
     try:
         decided = service.decide_suggestion(page_actor(), slug, statement_id,
                                             suggestion_id, accept=decision == "accept")
