@@ -62,6 +62,17 @@ def prepare(database_url: str) -> None:
                    capture_output=True)
 
 
+def create_floor_table(database_url: str) -> None:
+    """The floor's table (benchmarks/floor_app.py), made once before its workers start."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_floor "
+                                 "(id serial PRIMARY KEY, payload text NOT NULL)"))
+    finally:
+        engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,5 +1,9 @@
 """The floor for the registration burst: the same gunicorn and database, serving one
-endpoint that does a single INSERT and commit, with nothing of EventHub around it."""
+endpoint that does a single INSERT and commit, with nothing of EventHub around it.
+
+Its table is created once, before gunicorn starts (`_common.create_floor_table`): every
+worker imports this module, and concurrent CREATE TABLE IF NOT EXISTS statements race on
+PostgreSQL's catalog (one worker dies with UniqueViolation on pg_type)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,6 @@ import sqlalchemy as sa
 from flask import Flask, jsonify, request
 
 engine = sa.create_engine(os.environ["EVENTHUB_DATABASE_URL"], pool_pre_ping=True)
-with engine.begin() as conn:
-    conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_floor "
-                         "(id serial PRIMARY KEY, payload text NOT NULL)"))
 
 app = Flask(__name__)
 

@@ -16,6 +16,7 @@ import uuid
 
 from _common import (
     burst,
+    create_floor_table,
     gunicorn,
     login,
     machine,
@@ -81,6 +82,7 @@ def main() -> None:
         print(f"  confirmed: {confirmed}, waitlisted: {counts['by_status']['waitlisted']}, "
               f"overbooked: {max(0, confirmed - CAPACITY)}, failed requests: {errors}")
 
+        create_floor_table(database_url)
         with gunicorn("benchmarks.floor_app:app", database_url) as base:
             calls = [functools.partial(floor_call, base, n) for n in range(args.registrations)]
             results, wall = burst(calls, args.clients)
