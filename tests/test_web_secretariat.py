@@ -445,3 +445,30 @@ def test_the_archived_2024_statement_refuses_edits(app, client, seeded):
     after = client.get(f"/api/v1/editions/{SEEDED_SLUG}/statements/{statement_id}").json
     assert after["sections"] == before["sections"]
     assert after["revision"] == before["revision"]
+
+
+def test_approver_candidates_are_active_users_outside_the_secretariat(app):
+    from conftest import make_user
+
+    from eventhub.auth.models import User
+    from eventhub.auth.permissions import Actor
+    from eventhub.errors import PermissionDenied
+    from eventhub.extensions import db
+    from eventhub.statements.service import approver_candidates
+
+    for role, email in ((Role.SECRETARIAT, "drafter@example.org"),
+                        (Role.VIEWER, "chair@example.org"),
+                        (Role.ORGANIZER, "left@example.org"),
+                        (Role.ADMIN, "admin@example.org")):
+        make_user(app, role, email)
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(db.select(User))}
+        users["left@example.org"].is_active = False
+        db.session.commit()
+        drafter = users["drafter@example.org"]
+        as_drafter = Actor(user_id=drafter.id, role=Role.SECRETARIAT, label=drafter.email)
+        found = {u.email for u in approver_candidates(as_drafter)}
+        assert found == {"chair@example.org", "admin@example.org"}
+        chair = users["chair@example.org"]
+        with pytest.raises(PermissionDenied):
+            approver_candidates(Actor(user_id=chair.id, role=Role.VIEWER, label=chair.email))
