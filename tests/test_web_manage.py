@@ -248,6 +248,35 @@ def test_roster_filters_and_pages(app, organizer_client, organizer):
     assert "Use an ISO 3166-1 alpha-2 code." in bad.text
 
 
+def test_the_roster_comes_in_pages_and_row_buttons_return_to_the_same_page(
+        app, organizer_client, organizer):
+    open_edition(organizer_client)
+    lines = ["full_name,email,role"] + [
+        f"Delegate {n:02d},delegate{n:02d}@example.org,delegate" for n in range(1, 56)]
+    response = organizer_client.post(f"{REGISTRATIONS_URL}/import",
+                                     data="\r\n".join(lines) + "\r\n",
+                                     content_type="text/csv")
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+    first = organizer.get(f"{MANAGE}/registrations")
+    assert "55 registrations." in first.text
+    assert len(first.soup.select("table tbody tr")) == 50
+    assert "Page 1 of 2" in first.text
+    next_link = first.soup.find("a", string="Next page")
+    second = organizer.get(next_link["href"])
+    names = [th.get_text() for th in second.soup.select("table tbody th")]
+    assert names == [f"Delegate {n:02d}" for n in range(51, 56)]
+    assert second.soup.find("a", string="Previous page")
+
+    last_id = roster(organizer_client)[-1]["id"]
+    back = second.soup.find("form", action=f"{MANAGE}/registrations/{last_id}/cancel").find(
+        "input", attrs={"name": "back"})["value"]
+    done = organizer.post(f"{MANAGE}/registrations/{last_id}/cancel",
+                          {"back": back + "&slug=elsewhere&next=//evil.example"})
+    assert done.status == 303
+    assert done.response.headers["Location"] == f"{MANAGE}/registrations?page=2"
+
+
 def test_confirm_a_pending_registration_then_check_it_in(app, organizer_client, organizer):
     open_edition(organizer_client, requires_approval=True)
     org = organization(organizer_client, "Immigration Bureau of Thailand", "TH")
@@ -414,6 +443,17 @@ def test_programme_edit_cancel_and_restore(app, organizer_client, organizer):
         f"/api/v1/editions/{PROGRAMME_SLUG}/programme?version=draft").json["items"]}
     assert draft["Opening plenary"]["room"] is None
     assert draft["Opening plenary"]["starts_at"] == "2025-10-24T09:30:00+02:00"
+
+    blank = organizer.post(f"{PROGRAMME}/items/{item['id']}", {**values, "title": " "})
+    assert blank.status == 422
+    assert "Must not be blank." in blank.text
+
+    published = organizer.post(f"{PROGRAMME}/publish", {"note": "First"}, follow=True)
+    assert "Published version 1" in published.text
+    values.update(starts_at="2025-10-27T09:30", ends_at="2025-10-27T11:00", room="Hall C")
+    assert organizer.post(f"{PROGRAMME}/items/{item['id']}", values).status == 303
+    assert ("Moved: Opening plenary (from Fri 24 Oct 2025, 09:30 to "
+            "Mon 27 Oct 2025, 09:30, Hall C)") in organizer.get(PROGRAMME).text
 
     cancelled = organizer.post(f"{PROGRAMME}/items/{item['id']}/cancel",
                                {"cancelled": "true"}, follow=True)

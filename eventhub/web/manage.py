@@ -127,9 +127,11 @@ def _local_box(value: dt.datetime | str | None, zone: str) -> str:
     return value.strftime("%Y-%m-%dT%H:%M")
 
 
-def _back_query(field: str = "back") -> dict[str, str]:
-    """Filters of the list a row button was pressed on, to return to the same view."""
-    return dict(parse_qsl(request.form.get(field, ""))[:10])
+def _back_query(allowed: tuple[str, ...]) -> dict[str, str]:
+    """Filters (and page) of the list a row button was pressed on, to return to the same
+    view. Only the list's own parameters are taken from the form."""
+    return {key: value for key, value in parse_qsl(request.form.get("back", ""))
+            if key in (*allowed, "page")}
 
 
 def _edition_counts(slug: str) -> dict[str, Any]:
@@ -177,6 +179,7 @@ def edition(slug: str):
 
 # Invitations ---------------------------------------------------------------------------
 
+INVITATION_FILTERS = ("status", "country_code")
 INVITATION_FIELDS = ("organization_id", "focal_point_name", "focal_point_email",
                      "focal_point_language", "quota", "deadline")
 
@@ -187,7 +190,7 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
     actor = page_actor()
     found = get_edition(actor, slug)
     filter_errors: dict[str, str] = {}
-    raw_filters = form_values(request.args, ("status", "country_code"))
+    raw_filters = form_values(request.args, INVITATION_FILTERS)
     try:
         filters = load(InvitationFilterSchema(), raw_filters)
     except FormInvalid as exc:
@@ -202,7 +205,6 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         organizations=organizations, languages=LANGUAGE_CHOICES,
         values=values or {"focal_point_language": "en"}, errors=errors or {},
         action_errors=action_errors or {},
-        draft_count=sum(1 for i in listing["entries"] if i.status == InvitationStatus.DRAFT),
     ), status
 
 
@@ -239,7 +241,8 @@ def _invitation_action(slug: str, action, message: str):
     except DomainError as exc:
         return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
     flash(message.format(name=invitation.organization.name))
-    return redirect(url_for(".invitation_list", slug=slug, **_back_query()), code=303)
+    return redirect(url_for(".invitation_list", slug=slug,
+                            **_back_query(INVITATION_FILTERS)), code=303)
 
 
 @blp.post("/<slug>/invitations/<int:invitation_id>/send")
@@ -337,7 +340,8 @@ def _registration_action(slug: str, registration_id: int, name: str):
     except DomainError as exc:
         return _registrations_page(slug, errors=_refused(exc), status=exc.status)
     flash(message.format(name=registration.person.full_name, badge=registration.badge_code))
-    return redirect(url_for(".registration_list", slug=slug, **_back_query()), code=303)
+    return redirect(url_for(".registration_list", slug=slug,
+                            **_back_query(REGISTRATION_FILTERS)), code=303)
 
 
 @blp.post("/<slug>/registrations/<int:registration_id>/confirm")
@@ -410,6 +414,25 @@ def _item_view(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "starts": parse(item["starts_at"]), "ends": parse(item["ends_at"])}
 
 
+def _when(value: str | None) -> str:
+    return dt.datetime.fromisoformat(value).strftime("%a %d %b %Y, %H:%M") if value else \
+        "no time"
+
+
+def _change_view(changes: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Moves in the changelog with their times as people read them."""
+    if changes is None:
+        return None
+    moved = [{**entry, "from_text": _place_text(entry["from"]),
+              "to_text": _place_text(entry["to"])} for entry in changes["moved"]]
+    return {**changes, "moved": moved}
+
+
+def _place_text(where: dict[str, Any]) -> str:
+    text = _when(where.get("starts_at"))
+    return f"{text}, {where['room']}" if where.get("room") else text
+
+
 def _item_values(item: dict[str, Any], zone: str) -> dict[str, Any]:
     """An item as its edit form shows it."""
     values = {key: item.get(key) for key in ITEM_FIELDS}
@@ -424,6 +447,9 @@ def _item_data(*, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     typed = {key: request.form.get(key, "").strip() for key in ITEM_FIELDS}
     data = form_values(request.form, ITEM_FIELDS)
     if partial:
+        # Editing: an emptied title or kind is refused (not kept), other boxes clear.
+        for key in ("kind", "title"):
+            data.setdefault(key, typed[key])
         for key in _NULLABLE_ITEM_FIELDS:
             data.setdefault(key, None)
     if "capacity" in data:
@@ -443,7 +469,7 @@ def _programme_page(slug: str, *, values: dict[str, Any] | None = None,
     return render_template(
         "manage/programme.html", edition=found,
         items=[_item_view(item) for item in working["items"]], versions=versions,
-        last=last, changes=changes, kinds=[k.value for k in ItemKind],
+        last=last, changes=_change_view(changes), kinds=[k.value for k in ItemKind],
         values=values or {"kind": ItemKind.PLENARY.value}, errors=errors or {},
         note=note, publish_errors=publish_errors or {},
     ), status
