@@ -324,6 +324,11 @@ def test_the_delegation_needs_an_accepted_invitation(
     refused = browser.post(f"/rsvp/{token}/delegation", member_rows(HEAD))
     assert refused.status == 409
     assert api_view(client, token)["members"] == []
+    early = upload(browser, token, MINIMAL_PDF, "note-verbale.pdf")
+    assert early.status == 409
+    assert "Accept the invitation before uploading" in early.soup.select_one(
+        "[role=alert]").get_text()
+    assert api_view(client, token)["credential"] is None
 
 
 # The note verbale -----------------------------------------------------------------------

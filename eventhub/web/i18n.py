@@ -43,6 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rsvp.declined_note": {"en": "You have declined this invitation. Thank you for letting "
                                  "us know.",
                            "zh": "贵单位已谢绝本次邀请，感谢告知。"},
+    "rsvp.already_answered": {"en": "This invitation is already answered: {status}.",
+                              "zh": "本邀请已答复：{status}。"},
     "rsvp.decline_title": {"en": "Decline the invitation?", "zh": "确认谢绝邀请？"},
     "rsvp.decline_question": {"en": "Do you want to decline the invitation of {organization} "
                                     "to {edition}?",

@@ -116,6 +116,7 @@ def _page(template: str, token: str, status: int = 200, **context: Any):
     context.setdefault("errors", {})
     return render_template(template, token=token, page_lang=g.page_language,
                            url=_url, fmt_date=format_date, fmt_time=format_time,
+                           country_name=visa.country_name,
                            lang_links=_language_links(), **context), status
 
 
