@@ -248,6 +248,37 @@ def test_roster_filters_and_pages(app, organizer_client, organizer):
     assert "Use an ISO 3166-1 alpha-2 code." in bad.text
 
 
+def test_register_someone_from_the_roster_page(app, organizer_client, organizer):
+    open_edition(organizer_client)
+    org = organization(organizer_client, "Immigration Bureau of Thailand", "TH")
+    page = organizer.get(f"{MANAGE}/registrations")
+    form = page.form_values("form[action$='/registrations'][method=post]")
+    assert form["role"] == "delegate" and form["attendance"] == "in_person"
+
+    bad = organizer.post(f"{MANAGE}/registrations", {
+        **form, "full_name": "Malee Srisuk", "email": "malee@", "role": "press",
+        "organization_id": str(org["id"])})
+    assert bad.status == 422
+    assert "Not a valid email address." in bad.text
+    kept = bad.form_values("form[action$='/registrations'][method=post]")
+    assert kept["full_name"] == "Malee Srisuk"
+    assert kept["role"] == "press"
+    assert kept["organization_id"] == str(org["id"])
+    assert roster(organizer_client) == []
+
+    done = organizer.post(f"{MANAGE}/registrations", {**kept, "email": "malee@example.org"},
+                          follow=True)
+    assert "Registered: Malee Srisuk (confirmed)." in done.text
+    [registration] = roster(organizer_client)
+    assert registration["role"] == "press"
+    assert registration["organization"]["id"] == org["id"]
+
+    twice = organizer.post(f"{MANAGE}/registrations", {**kept, "email": "malee@example.org"})
+    assert twice.status == 409
+    assert "Malee Srisuk is already registered" in twice.text
+    assert len(roster(organizer_client)) == 1
+
+
 def test_the_roster_comes_in_pages_and_row_buttons_return_to_the_same_page(
         app, organizer_client, organizer):
     open_edition(organizer_client)

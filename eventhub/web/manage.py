@@ -37,7 +37,11 @@ from eventhub.programme.schemas import (
 from eventhub.registrations import service as registrations
 from eventhub.registrations import spreadsheets
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
-from eventhub.registrations.schemas import CheckInSchema, RegistrationFilterSchema
+from eventhub.registrations.schemas import (
+    CheckInSchema,
+    RegistrationCreateSchema,
+    RegistrationFilterSchema,
+)
 from eventhub.web.common import (
     FormInvalid,
     field_errors,
@@ -286,8 +290,13 @@ def _roster_filters() -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
         return {}, raw, exc.errors
 
 
+REGISTRATION_FIELDS = ("full_name", "email", "position", "organization_id", "role",
+                       "attendance")
+
+
 def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
-                        status: int = 200):
+                        values: dict[str, Any] | None = None,
+                        form_errors: dict[str, str] | None = None, status: int = 200):
     actor = page_actor()
     found = get_edition(actor, slug)
     filters, raw, filter_errors = _roster_filters()
@@ -302,8 +311,12 @@ def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
         statuses=[s.value for s in RegistrationStatus],
         roles=[r.value for r in RegistrationRole],
         attendances=[a.value for a in Attendance], organizations=organizations,
-        query=request.query_string.decode("utf-8", "replace"),
-        csv_query={k: v for k, v in raw.items()},
+        organization_choices=[(str(o.id), o.name) for o in organizations],
+        role_choices=[(r.value, r.value.replace("_", " ")) for r in RegistrationRole],
+        attendance_choices=[(a.value, a.value.replace("_", " ")) for a in Attendance],
+        values=values or {"role": RegistrationRole.DELEGATE.value,
+                          "attendance": Attendance.IN_PERSON.value},
+        form_errors=form_errors or {},
     ), status
 
 
@@ -311,6 +324,24 @@ def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
 @page_requires(Permission.READ_INTERNAL)
 def registration_list(slug: str):
     return _registrations_page(slug)
+
+
+@blp.post("/<slug>/registrations")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_create(slug: str):
+    typed = form_values(request.form, REGISTRATION_FIELDS)
+    data = dict(typed)
+    if "organization_id" in data:
+        data["organization_id"] = _integer(data["organization_id"])
+    try:
+        registration = registrations.register(page_actor(), slug,
+                                              load(RegistrationCreateSchema(), data))
+    except (FormInvalid, DomainError) as exc:
+        return _registrations_page(slug, values=typed, form_errors=_refused(exc),
+                                   status=_status(exc))
+    flash(f"Registered: {registration.person.full_name} "
+          f"({registration.status.value.replace('_', ' ')}).")
+    return redirect(url_for(".registration_list", slug=slug), code=303)
 
 
 @blp.get("/<slug>/registrations.csv")
