@@ -411,3 +411,20 @@ def test_another_delegation_member_is_not_found(
     assert refused.status == 404
     assert organizer_client.get(
         f"{EDITION_URL}/registrations/{other_id}/visa").status_code == 404
+
+
+def test_names_and_emails_alone_register_a_head_and_a_delegate(app, client, browser, accepted):
+    page = browser.get(f"/rsvp/{accepted}/delegation")
+    values = page.form_values("form[method=post]")
+    assert values["members-0-role"] == "head_of_delegation"
+    assert values["members-1-role"] == values["members-2-role"] == "delegate"
+    values.update({"members-0-full_name": "Somchai Rattanakorn",
+                   "members-0-email": "somchai@example.org",
+                   "members-1-full_name": "Malee Srisuk",
+                   "members-1-email": "malee@example.org"})
+    assert browser.post(f"/rsvp/{accepted}/delegation", values).status == 303
+    members = api_view(client, accepted)["members"]
+    assert [(m["full_name"], m["role"], m["attendance"], m["needs_visa_letter"])
+            for m in members] == [
+        ("Somchai Rattanakorn", "head_of_delegation", "in_person", False),
+        ("Malee Srisuk", "delegate", "in_person", False)]

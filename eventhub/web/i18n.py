@@ -75,7 +75,6 @@ MESSAGES: dict[str, dict[str, str]] = {
               "将不予处理；从名单中删除的成员，其登记将被取消。"},
     "rsvp.member_n": {"en": "Member {n}", "zh": "成员{n}"},
     "rsvp.registered": {"en": "registered", "zh": "已登记"},
-    "rsvp.choose": {"en": "Choose…", "zh": "请选择"},
     "rsvp.save_delegation": {"en": "Save the delegation", "zh": "保存代表团名单"},
     "rsvp.field.full_name": {"en": "Full name", "zh": "姓名"},
     "rsvp.field.email": {"en": "E-mail", "zh": "电子邮箱"},

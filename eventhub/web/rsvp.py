@@ -235,8 +235,7 @@ def _role_label(role: Any) -> str:
 
 
 def _role_options() -> list[tuple[str, str]]:
-    return [("", t("rsvp.choose"))] + [(role.value, _role_label(role))
-                                       for role in RegistrationRole]
+    return [(role.value, _role_label(role)) for role in RegistrationRole]
 
 
 def _attendance_options() -> list[tuple[str, str]]:
@@ -267,8 +266,13 @@ def _rows_from_form(form) -> list[dict[str, Any]]:
 def _delegation_page(token: str, view: dict[str, Any], rows: list[dict[str, Any]],
                      status: int = 200, errors: dict[str, str] | None = None):
     rows = list(rows)
+    # New rows come with a role chosen: the first as head of delegation when no one is
+    # yet, the others as delegates (rows left without a name are ignored anyway).
+    head = any(row.get("role") == RegistrationRole.HEAD_OF_DELEGATION.value for row in rows)
     while len(rows) < view["quota"]:
-        rows.append({"attendance": Attendance.IN_PERSON.value})
+        role = RegistrationRole.DELEGATE if head else RegistrationRole.HEAD_OF_DELEGATION
+        head = True
+        rows.append({"role": role.value, "attendance": Attendance.IN_PERSON.value})
     labels = {field: t(f"rsvp.field.{field}") for field in MEMBER_FIELDS}
     return _page("rsvp/delegation.html", token, status, view=view, rows=rows,
                  errors=errors or {}, labels=labels, role_options=_role_options(),
