@@ -497,8 +497,13 @@ def test_programme_edit_cancel_and_restore(app, organizer_client, organizer):
 
 # The archive -----------------------------------------------------------------------
 
-def test_an_archived_edition_is_read_only(app, seeded, organizer):
+def test_an_archived_edition_is_read_only(app, seeded, organizer, organizer_client):
     base = f"/manage/{ARCHIVED}"
+    recorded = organizer_client.get(f"/api/v1/editions/{ARCHIVED}").json["recorded"]
+    assert recorded["organizations"] > 0
+    assert (f"On record: {recorded['organizations']} organizations from "
+            f"{recorded['countries_and_regions']} countries and regions.") in organizer.get(
+        "/manage/").text
     overview = organizer.get(f"{base}/")
     assert overview.status == 200
     assert "archived" in overview.text
