@@ -428,3 +428,37 @@ def test_names_and_emails_alone_register_a_head_and_a_delegate(app, client, brow
             for m in members] == [
         ("Somchai Rattanakorn", "head_of_delegation", "in_person", False),
         ("Malee Srisuk", "delegate", "in_person", False)]
+
+
+# Breakout sessions ----------------------------------------------------------------------
+
+def test_members_are_signed_up_for_a_breakout_session_within_its_places(
+        app, admin_client, organizer_client, client, browser, accepted):
+    response = admin_client.post(f"{EDITION_URL}/programme/items", json={
+        "kind": "breakout_session", "title": "Breakout I: Border management",
+        "starts_at": "2030-11-20T14:00:00", "ends_at": "2030-11-20T15:30:00",
+        "room": "Hall B", "capacity": 1})
+    assert response.status_code == 201, response.json
+    item_id = response.json["id"]
+    assert admin_client.post(f"{EDITION_URL}/programme/versions",
+                             json={"note": "First"}).status_code == 201
+    empty = browser.get(f"/rsvp/{accepted}/sessions")
+    assert "Breakout I: Border management" in empty.text
+    assert "confirmed members only" in empty.text
+    browser.get(f"/rsvp/{accepted}/delegation")
+    browser.post(f"/rsvp/{accepted}/delegation", member_rows(HEAD, DEPUTY))
+    head_id, deputy_id = [m["registration_id"] for m in api_view(client, accepted)["members"]]
+
+    page = browser.get(f"/rsvp/{accepted}/sessions?lang=zh")
+    assert "报名参加此会议" in page.text and "Hall B" in page.text
+    action = f"/rsvp/{accepted}/sessions/{item_id}"
+    done = browser.post(action, {"registration_id": str(head_id)})
+    assert done.status == 303
+    assert "Signed up for Breakout I: Border management." in browser.get(
+        f"/rsvp/{accepted}/sessions").text
+    full = browser.post(action, {"registration_id": str(deputy_id)})
+    assert full.status == 409
+    assert "is full (1 places)" in full.soup.select_one(".field-error").get_text()
+    assert full.soup.find("option", selected=True)["value"] == str(deputy_id)
+    counts = organizer_client.get(f"{EDITION_URL}/programme/attendance").json
+    assert [(c["item_id"], c["signed_up"]) for c in counts] == [(item_id, 1)]

@@ -144,6 +144,25 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "zh": "普通照会已上传，主办方将进行审核。"},
     "rsvp.flash.visa": {"en": "The passport details are received.",
                         "zh": "护照信息已收到。"},
+    "rsvp.sessions.title": {"en": "Breakout sessions", "zh": "分组会议"},
+    "rsvp.sessions.link": {"en": "Choose breakout sessions", "zh": "选择分组会议"},
+    "rsvp.sessions.help": {
+        "en": "Choose a breakout session for each confirmed member of your delegation. "
+              "Places are limited and given in the order of sign-up.",
+        "zh": "请为贵代表团已确认的成员选择分组会议。名额有限，按报名先后顺序分配。"},
+    "rsvp.sessions.none": {"en": "No breakout session is published yet.",
+                           "zh": "尚未发布分组会议。"},
+    "rsvp.sessions.confirmed_only": {
+        "en": "Sessions can be chosen for confirmed members only; the organizers confirm "
+              "members after reviewing the note verbale.",
+        "zh": "仅可为已确认的成员选择分组会议；主办方审核普通照会后将确认成员。"},
+    "rsvp.sessions.when": {"en": "Time", "zh": "时间"},
+    "rsvp.sessions.room": {"en": "Room", "zh": "会议室"},
+    "rsvp.sessions.capacity": {"en": "Places", "zh": "名额"},
+    "rsvp.sessions.member": {"en": "Member", "zh": "成员"},
+    "rsvp.sessions.sign_up": {"en": "Sign up for this session", "zh": "报名参加此会议"},
+    "rsvp.sessions.choose_member": {"en": "Choose a member.", "zh": "请选择成员。"},
+    "rsvp.flash.session": {"en": "Signed up for {title}.", "zh": "已报名参加：{title}。"},
     "rsvp.error.title_404": {"en": "This link is not valid", "zh": "链接无效"},
     "rsvp.error.title_410": {"en": "This link can no longer be used", "zh": "链接已失效"},
     "rsvp.error.title_409": {"en": "This cannot be done now", "zh": "目前无法执行此操作"},

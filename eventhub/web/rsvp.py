@@ -15,10 +15,14 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from eventhub.auth.permissions import ANONYMOUS
 from eventhub.errors import Conflict, DomainError, NotFound
 from eventhub.invitations import service
 from eventhub.invitations.schemas import DelegationInputSchema
 from eventhub.invitations.service import LinkGone
+from eventhub.programme import service as programme
+from eventhub.programme.models import ItemKind
+from eventhub.programme.schemas import SignupSchema
 from eventhub.registrations import credentials, visa
 from eventhub.registrations.models import Attendance, RegistrationRole
 from eventhub.registrations.visa_api import VisaDetailsInputSchema
@@ -377,3 +381,48 @@ def visa_submit(token: str, registration_id: int):
     flash(t("rsvp.flash.visa"))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
+
+
+# Breakout sessions -------------------------------------------------------------------
+
+def _sessions_page(token: str, status: int = 200, errors: dict[str, str] | None = None,
+                   chosen: dict[str, str] | None = None):
+    view = service.focal_point_view(token)
+    published = programme.programme(ANONYMOUS, view["edition"]["slug"],
+                                     {"kind": ItemKind.BREAKOUT_SESSION.value})
+    sessions = [item for item in published["items"] if not item["is_cancelled"]]
+    for item in sessions:
+        for key in ("starts_at", "ends_at"):
+            item[key + "_local"] = (dt.datetime.fromisoformat(item[key])
+                                    if item.get(key) else None)
+    confirmed = [m for m in view["members"] if m.status.value == "confirmed"]
+    return _page("rsvp/sessions.html", token, status, view=view, sessions=sessions,
+                 time_zone=published["time_zone"], confirmed=confirmed,
+                 errors=errors or {}, chosen=chosen or {})
+
+
+@blp.get("/rsvp/<token>/sessions")
+def sessions(token: str):
+    _open(token)
+    return _sessions_page(token)
+
+
+@blp.post("/rsvp/<token>/sessions/<int:item_id>")
+def session_sign_up(token: str, item_id: int):
+    _open(token)
+    value = request.form.get("registration_id", "").strip()
+    chosen = {str(item_id): value}
+    try:
+        data = common.load(SignupSchema(), {"registration_id": int(value)}
+                           if value.isdigit() else {})
+        signup = programme.delegation_sign_up(token, item_id, data["registration_id"])
+    except (common.FormInvalid, DomainError) as exc:
+        if isinstance(exc, DomainError) and exc.status == 410:
+            raise
+        if isinstance(exc, common.FormInvalid):
+            message, status = t("rsvp.sessions.choose_member"), 422
+        else:
+            message, status = _message(exc.detail), exc.status
+        return _sessions_page(token, status, {str(item_id): message}, chosen)
+    flash(t("rsvp.flash.session", title=signup.item.title))
+    return redirect(_url("web_rsvp.sessions", token=token), code=303)
