@@ -393,6 +393,17 @@ def test_passport_details_are_taken_and_never_shown_back(
     assert "Passport details are on file" in again.text
     assert PASSPORT not in again.html
     assert PASSPORT not in browser.get(f"/rsvp/{accepted}").html
+    chinese = browser.get(f"{url}?lang=zh")
+    assert "护照号码" in chinese.text and "护照信息已提交" in chinese.text
+    wrong = browser.post(f"{url}?lang=zh", {"passport_number": PASSPORT, "nationality": "XX",
+                                            "date_of_birth": "1980-02-03",
+                                            "passport_expiry": "2030-11-21"})
+    assert wrong.status == 422
+    assert field_error(wrong, "nationality").startswith("请填写ISO 3166-1两位字母国家代码")
+    assert field_error(wrong, "passport_expiry") == "护照有效期须晚于会议最后一天（2030-11-21）。"
+    assert PASSPORT not in wrong.html
+    assert organizer_client.get(f"{EDITION_URL}/registrations/{head_id}/visa").json[
+        "nationality"] == "PL"
     assert api_view(client, accepted)["members"][0]["needs_visa_letter"] is True
 
 
