@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization
@@ -89,6 +89,19 @@ def list_invitations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select
     if code := filters.get("country_code"):
         query = query.join(Organization).where(Organization.country_code == code.upper())
     return query.order_by(Invitation.id)
+
+
+def invitation_counts(actor: Actor, slug: str) -> dict[InvitationStatus, int]:
+    """How many of the edition's invitations are in each status (every status, 0 if none)."""
+    authorize(actor, Permission.READ_INTERNAL)
+    edition = get_edition(actor, slug)
+    if edition.status != EditionStatus.ARCHIVED:
+        expire_overdue(edition)
+    counts = dict.fromkeys(InvitationStatus, 0)
+    counts.update(db.session.execute(
+        select(Invitation.status, func.count()).where(Invitation.edition_id == edition.id)
+        .group_by(Invitation.status)).tuples().all())
+    return counts
 
 
 def get_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from flask import (
     Flask,
     Response,
+    current_app,
     g,
     redirect,
     render_template,
@@ -28,6 +30,7 @@ from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied
 from eventhub.web import i18n
 
 SESSION_TOKEN = "api_token"
+logger = logging.getLogger(__name__)
 
 
 # Who is signed in ------------------------------------------------------------------------
@@ -162,9 +165,18 @@ def csrf_error_page(error: HTTPException) -> Response:
                        "of the form was missing or out of date.)")
 
 
+def unexpected_error_page(error: Exception) -> Response:
+    if current_app.testing:
+        raise error  # tests see the real exception, as with the API
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _error_page(500, "Something went wrong",
+                       "The error has been logged. Please try again in a moment.")
+
+
 ERROR_HANDLERS: list[tuple[type[Exception], Callable]] = [
     (DomainError, domain_error_page),
     (HTTPException, http_error_page),
+    (Exception, unexpected_error_page),
 ]
 
 

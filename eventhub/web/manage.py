@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import Counter
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -142,8 +141,7 @@ def _edition_counts(slug: str) -> dict[str, Any]:
     actor = page_actor()
     edition = get_edition(actor, slug)
     numbers = registrations.counts(actor, slug)
-    statuses = Counter(invitation.status for invitation in db.session.scalars(
-        invitations.list_invitations(actor, slug, {})))
+    statuses = invitations.invitation_counts(actor, slug)
     by_status = numbers["by_status"]
     recorded = recorded_counts(edition)
     return {
