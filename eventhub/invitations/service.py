@@ -100,7 +100,7 @@ def invitation_counts(actor: Actor, slug: str) -> dict[InvitationStatus, int]:
     counts = dict.fromkeys(InvitationStatus, 0)
     counts.update(db.session.execute(
         select(Invitation.status, func.count()).where(Invitation.edition_id == edition.id)
-        .group_by(Invitation.status)).tuples().all())
+        .group_by(Invitation.status)).all())
     return counts
 
 
