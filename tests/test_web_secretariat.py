@@ -472,3 +472,77 @@ def test_approver_candidates_are_active_users_outside_the_secretariat(app):
         chair = users["chair@example.org"]
         with pytest.raises(PermissionDenied):
             approver_candidates(Actor(user_id=chair.id, role=Role.VIEWER, label=chair.email))
+
+
+# Starting statements and adding sections -----------------------------------------------
+
+def test_a_statement_is_started_from_the_list_page(desk, organizer_client, secretariat_client):
+    from _statements import open_edition
+
+    open_edition(organizer_client)
+    page = desk.get(f"{PAGES}/{SLUG}/statements")
+    assert "This edition has no statements yet." in page.text
+    created = desk.post(f"{PAGES}/{SLUG}/statements", {
+        "kind": "chairs_statement", "language": "en", "title": "Chair's Statement",
+        "dateline": "(June 12, 2025, Shanghai, China)",
+        "paragraphs": "The Sub-Forum met.\r\n\r\nParticipants agreed."})
+    shown = follow(desk, created)
+    assert "The statement was created as a draft (revision 1)." in shown.text
+    listing = secretariat_client.get(f"/api/v1/editions/{SLUG}/statements").json
+    assert [s["title"] for s in listing] == ["Chair's Statement"]
+    statement = current(secretariat_client, listing[0]["id"]).json
+    assert statement["sections"][0]["paragraphs"] == ["The Sub-Forum met.",
+                                                      "Participants agreed."]
+    assert statement["dateline"] == "(June 12, 2025, Shanghai, China)"
+
+
+def test_a_statement_without_title_or_text_is_refused_with_what_was_typed(
+        desk, organizer_client, secretariat_client):
+    from _statements import open_edition
+
+    open_edition(organizer_client)
+    desk.get(f"{PAGES}/{SLUG}/statements")
+    page = desk.post(f"{PAGES}/{SLUG}/statements", {
+        "kind": "chairs_statement", "language": "en", "title": "  ",
+        "dateline": "Kept dateline", "paragraphs": ""})
+    assert page.status == 422
+    assert page.soup.find(id="f-title")["aria-invalid"] == "true"
+    assert "Write at least one paragraph." in page.text
+    assert page.soup.find(id="f-dateline")["value"] == "Kept dateline"
+    assert secretariat_client.get(f"/api/v1/editions/{SLUG}/statements").json == []
+
+
+def test_a_first_draft_is_written_from_the_record(app, admin_client, secretariat_client):
+    build_open_edition(admin_client, statement=False)
+    desk = browser_for_role(app, Role.SECRETARIAT)
+    slug = admin_client.get("/api/v1/editions").json[0]["slug"]
+    desk.get(f"{PAGES}/{slug}/statements")
+    page = follow(desk, desk.post(f"{PAGES}/{slug}/statements/draft-from-record"))
+    assert "A first draft was written from the edition's records" in page.text
+    listing = secretariat_client.get(f"/api/v1/editions/{slug}/statements").json
+    assert len(listing) == 1 and listing[0]["status"] == "draft"
+
+
+def test_a_section_is_added_at_a_position(desk, drafted, secretariat_client):
+    desk.get(page_url(drafted["id"]))
+    added = desk.post(page_url(drafted["id"], "/sections"), {
+        "revision": "1", "position": "2", "new_paragraphs": "A new second section."})
+    shown = follow(desk, added)
+    assert "Section added; saved as revision 2." in shown.text
+    after = api_view(secretariat_client, drafted["id"])
+    assert [s["paragraphs"] for s in after["sections"]][1] == ["A new second section."]
+    assert len(after["sections"]) == 4
+
+
+def test_adding_a_section_to_a_changed_statement_saves_nothing(desk, drafted,
+                                                               secretariat_client):
+    desk.get(page_url(drafted["id"]))
+    etag = current(secretariat_client, drafted["id"]).headers["ETag"]
+    assert put_section(secretariat_client, drafted["id"], drafted["sections"][0]["key"],
+                       ["Changed meanwhile."], etag).status_code == 200
+    page = desk.post(page_url(drafted["id"], "/sections"), {
+        "revision": "1", "new_paragraphs": "My new section."})
+    assert page.status == 412
+    assert "nothing was saved" in page.text
+    assert page.soup.find(id="f-new_paragraphs").get_text() == "My new section."
+    assert len(api_view(secretariat_client, drafted["id"])["sections"]) == 3

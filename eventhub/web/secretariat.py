@@ -27,6 +27,7 @@ from eventhub.errors import (
     Unprocessable,
 )
 from eventhub.statements import service
+from eventhub.statements.drafting import draft_from_record
 from eventhub.statements.factcheck import fact_check as run_fact_check
 from eventhub.statements.models import StatementStatus
 from eventhub.statements.schemas import (
@@ -34,6 +35,8 @@ from eventhub.statements.schemas import (
     CommentCreateSchema,
     DiffQuerySchema,
     SectionEditSchema,
+    SectionInsertSchema,
+    StatementCreateSchema,
     StatusChangeSchema,
     SuggestionCreateSchema,
 )
@@ -144,21 +147,72 @@ def reviewers_only(view: Callable) -> Callable:
 
 # The list and one statement ------------------------------------------------------------
 
-@blp.get("/<slug>/statements")
-@page_requires(Permission.READ_INTERNAL)
-def statements(slug: str):
+def _render_statements(slug: str, *, errors: dict[str, str] | None = None,
+                       typed: dict[str, str] | None = None, status: int = 200):
     actor = page_actor()
     edition = get_edition(actor, slug)
     rows = [{"statement": s, "latest": service.latest_number(s),
              "status_label": STATUS_LABELS[s.status],
              "kind_label": KIND_LABELS.get(s.kind.value, s.kind.value)}
             for s in service.list_statements(actor, slug)]
-    return render_template("secretariat/statements.html", edition=edition, rows=rows,
-                           slug=slug)
+    return render_template(
+        "secretariat/statements.html", edition=edition, rows=rows, slug=slug,
+        can_create=actor.can(Permission.MANAGE_STATEMENTS) and _writable(edition),
+        kinds=list(KIND_LABELS.items()), errors=errors or {},
+        typed=typed or {"kind": "chairs_statement", "language": "en"}), status
+
+
+@blp.get("/<slug>/statements")
+@page_requires(Permission.READ_INTERNAL)
+def statements(slug: str):
+    return _render_statements(slug)
+
+
+@blp.post("/<slug>/statements")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def create_statement(slug: str):
+    """A new statement: title, dateline and the text of its first section."""
+    typed = {key: request.form.get(key, "").strip()
+             for key in ("kind", "language", "title", "dateline", "paragraphs")}
+    content: dict[str, Any] = {"title": typed["title"],
+                               "sections": [{"paragraphs": split_paragraphs(
+                                   request.form.get("paragraphs", ""))}]}
+    if typed["dateline"]:
+        content["dateline"] = typed["dateline"]
+    try:
+        data = load(StatementCreateSchema(), {"kind": typed["kind"],
+                                              "language": typed["language"] or "en",
+                                              "content": content})
+        created = service.create_statement(page_actor(), slug, data)
+    except (FormInvalid, Conflict, Unprocessable) as exc:
+        errors = {("paragraphs" if field.startswith("content.sections") else
+                   field.removeprefix("content.")): message
+                  for field, message in field_errors(exc).items()}
+        if errors.get("paragraphs", "").startswith("Shorter than minimum length"):
+            errors["paragraphs"] = "Write at least one paragraph."
+        typed["paragraphs"] = request.form.get("paragraphs", "")
+        return _render_statements(slug, errors=errors, typed=typed,
+                                  status=getattr(exc, "status", 422))
+    flash("The statement was created as a draft (revision 1).")
+    return redirect(_statement_url(slug, created.id), code=303)
+
+
+@blp.post("/<slug>/statements/draft-from-record")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def draft_statement_from_record(slug: str):
+    """A first draft of the Chair's Statement written from the edition's records."""
+    try:
+        created = draft_from_record(page_actor(), slug)
+    except (Conflict, Unprocessable) as exc:
+        return _render_statements(slug, errors=field_errors(exc), status=exc.status)
+    flash("A first draft was written from the edition's records (revision 1). "
+          "Check every sentence before submitting it for review.")
+    return redirect(_statement_url(slug, created.id), code=303)
 
 
 def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | None = None,
-                      status: int = 200, approver_value: Any = None):
+                      status: int = 200, approver_value: Any = None,
+                      new_section: dict[str, str] | None = None):
     context = _common(slug, statement_id)
     statement = context["statement"]
     candidates = []
@@ -171,6 +225,7 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
         if context["writable"] and context["is_reviewer"] else [],
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
+        new_section=new_section or {"paragraphs": "", "position": ""},
     ), status
 
 
@@ -283,6 +338,38 @@ def save_section(slug: str, statement_id: int, key: str):
                                status=exc.status)
     flash(f"Saved as revision {saved.number}.")
     return redirect(_statement_url(slug, statement_id, f"section-{key}"), code=303)
+
+
+@blp.post(f"{BASE}/sections")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def add_section(slug: str, statement_id: int):
+    """A new section at a position (default: last), based on the revision on screen."""
+    actor = page_actor()
+    typed = request.form.get("new_paragraphs", "")
+    raw_position = request.form.get("position", "").strip()
+    based_on = _integer(request.form.get("revision"))
+    statement_row = service.get_statement(actor, slug, statement_id)
+    if_match = service.etag_for(statement_row, based_on) if isinstance(based_on, int) \
+        else None
+    try:
+        payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
+        if raw_position:
+            payload["position"] = _integer(raw_position)
+        data = load(SectionInsertSchema(), payload)
+        saved = service.insert_section(actor, slug, statement_id, data.get("position"),
+                                       data["paragraphs"], "Section added", if_match)
+    except (FormInvalid, Unprocessable, PreconditionFailed, service.StaleRevision,
+            service.PreconditionRequired) as exc:
+        errors = {("new_paragraphs" if field.startswith("paragraphs") else
+                   "position" if field == "position" else field): message
+                  for field, message in _paragraph_messages(field_errors(exc)).items()}
+        if isinstance(exc, PreconditionFailed | service.StaleRevision):
+            errors = {"": "The statement changed while you were writing; nothing was "
+                          "saved. Your text is still below: add it again."}
+        return _render_statement(slug, statement_id, errors, getattr(exc, "status", 422),
+                                 new_section={"paragraphs": typed, "position": raw_position})
+    flash(f"Section added; saved as revision {saved.number}.")
+    return redirect(_statement_url(slug, statement_id), code=303)
 
 
 def _paragraph_messages(errors: dict[str, str]) -> dict[str, str]:
