@@ -546,3 +546,57 @@ def test_adding_a_section_to_a_changed_statement_saves_nothing(desk, drafted,
     assert "nothing was saved" in page.text
     assert page.soup.find(id="f-new_paragraphs").get_text() == "My new section."
     assert len(api_view(secretariat_client, drafted["id"])["sections"]) == 3
+
+
+# Corrections and language versions -----------------------------------------------------
+
+def _published(drafted, secretariat_client, admin_client) -> None:
+    from _statements import set_status
+
+    for client, status in ((secretariat_client, "in_review"), (admin_client, "approved"),
+                           (secretariat_client, "published")):
+        response = set_status(client, drafted["id"], status)
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_a_published_statement_is_corrected_with_a_public_note(
+        desk, drafted, secretariat_client, admin_client, client):
+    _published(drafted, secretariat_client, admin_client)
+    key = drafted["sections"][2]["key"]
+    page = desk.get(page_url(drafted["id"]))
+    assert "Edit section" not in page.text
+    assert page.soup.find("a", string="Correct section III")
+    form_page = desk.get(page_url(drafted["id"], f"/sections/{key}/correction"))
+    form = form_page.form_values("main form")
+    form["paragraphs"] = "The next Sub-Forum will be held in 2027."
+    refused = desk.post(page_url(drafted["id"], f"/sections/{key}/correction"),
+                        dict(form, note=" "))
+    assert refused.status == 422
+    assert refused.soup.find(id="f-paragraphs").get_text() == (
+        "The next Sub-Forum will be held in 2027.")
+    form["note"] = "The year of the next Sub-Forum was wrong."
+    shown = follow(desk, desk.post(page_url(drafted["id"], f"/sections/{key}/correction"),
+                                   form))
+    assert "The correction was published as revision 2." in shown.text
+    public = client.get(statement_url(drafted["id"])).json
+    assert public["published_revision"] == 2
+    assert public["sections"][2]["paragraphs"] == ["The next Sub-Forum will be held in 2027."]
+    assert [c["note"] for c in public["corrections"]] == [
+        "The year of the next Sub-Forum was wrong."]
+
+
+def test_a_draft_cannot_be_corrected_only_edited(desk, drafted):
+    key = drafted["sections"][0]["key"]
+    assert desk.get(page_url(drafted["id"], f"/sections/{key}/correction")).status == 409
+
+
+def test_a_language_version_is_started_and_linked(desk, drafted, secretariat_client):
+    desk.get(page_url(drafted["id"]))
+    shown = follow(desk, desk.post(page_url(drafted["id"], "/languages"),
+                                   {"new_language": "zh"}))
+    assert "A zh version was started" in shown.text
+    languages = api_view(secretariat_client, drafted["id"])["languages"]
+    assert sorted(v["language"] for v in languages) == ["en", "zh"]
+    again = desk.post(page_url(drafted["id"], "/languages"), {"new_language": "zh"})
+    assert again.status == 409
+    assert "already exists" in again.text

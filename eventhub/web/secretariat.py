@@ -33,7 +33,9 @@ from eventhub.statements.models import StatementStatus
 from eventhub.statements.schemas import (
     ApproverSchema,
     CommentCreateSchema,
+    CorrectionInputSchema,
     DiffQuerySchema,
+    LanguageCreateSchema,
     SectionEditSchema,
     SectionInsertSchema,
     StatementCreateSchema,
@@ -212,7 +214,7 @@ def draft_statement_from_record(slug: str):
 
 def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | None = None,
                       status: int = 200, approver_value: Any = None,
-                      new_section: dict[str, str] | None = None):
+                      new_section: dict[str, str] | None = None, new_language: str = ""):
     context = _common(slug, statement_id)
     statement = context["statement"]
     candidates = []
@@ -226,6 +228,7 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
         new_section=new_section or {"paragraphs": "", "position": ""},
+        new_language=new_language,
     ), status
 
 
@@ -370,6 +373,81 @@ def add_section(slug: str, statement_id: int):
                                  new_section={"paragraphs": typed, "position": raw_position})
     flash(f"Section added; saved as revision {saved.number}.")
     return redirect(_statement_url(slug, statement_id), code=303)
+
+
+# Corrections of a published statement, and language versions -----------------------------
+
+def _render_correction(context: dict[str, Any], key: str, *, paragraphs: str, note: str,
+                       revision: Any, errors: dict[str, str], status: int = 200):
+    return render_template("secretariat/correction.html", **context, key=key,
+                           section=_section(context["view"], key), paragraphs=paragraphs,
+                           note=note, revision=revision, errors=errors), status
+
+
+@blp.get(f"{BASE}/sections/<key>/correction")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def correction(slug: str, statement_id: int, key: str):
+    context = _common(slug, statement_id)
+    ensure_writable(context["edition"])
+    if context["statement"].status != StatementStatus.PUBLISHED:
+        raise Conflict("Only a published statement takes corrections; edit the draft.")
+    found = _section(context["view"], key)
+    if found is None:
+        raise NotFound(f"The statement has no section {key!r}.")
+    return _render_correction(context, key, paragraphs=join_paragraphs(found["paragraphs"]),
+                              note="", revision=context["view"]["revision"], errors={})
+
+
+@blp.post(f"{BASE}/sections/<key>/correction")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def publish_correction(slug: str, statement_id: int, key: str):
+    """A corrected section published at once as a new revision, with a public note."""
+    actor = page_actor()
+    typed = request.form.get("paragraphs", "")
+    note = request.form.get("note", "").strip()
+    based_on = _integer(request.form.get("revision"))
+    context = _common(slug, statement_id)
+    if_match = service.etag_for(context["statement"], based_on) \
+        if isinstance(based_on, int) else None
+    sections = [{"key": s["key"], "paragraphs": split_paragraphs(typed) if s["key"] == key
+                 else s["paragraphs"]} for s in context["view"]["sections"]]
+    try:
+        data = load(CorrectionInputSchema(), {"sections": sections, "note": note})
+        saved = service.publish_correction(actor, slug, statement_id, data["sections"], None,
+                                           data["note"], if_match)
+    except (FormInvalid, Conflict, Unprocessable, PreconditionFailed,
+            service.StaleRevision, service.PreconditionRequired) as exc:
+        errors = {("paragraphs" if field.startswith("sections") else field): message
+                  for field, message in field_errors(exc).items()}
+        if errors.get("paragraphs", "").startswith("Shorter than minimum length"):
+            errors["paragraphs"] = "Write at least one paragraph."
+        if isinstance(exc, PreconditionFailed | service.StaleRevision):
+            errors = {"": "The statement changed while you were writing; nothing was "
+                          "published. Reload the page and apply your correction again."}
+        return _render_correction(_common(slug, statement_id), key, paragraphs=typed,
+                                  note=note, revision=based_on, errors=errors,
+                                  status=getattr(exc, "status", 422))
+    flash(f"The correction was published as revision {saved.number}.")
+    return redirect(_statement_url(slug, statement_id, f"section-{key}"), code=303)
+
+
+@blp.post(f"{BASE}/languages")
+@page_requires(Permission.MANAGE_STATEMENTS)
+def add_language(slug: str, statement_id: int):
+    """A linked draft in another language, starting from this text, to translate."""
+    language = request.form.get("new_language", "").strip()
+    try:
+        data = load(LanguageCreateSchema(), {"language": language})
+        created = service.create_language_version(page_actor(), slug, statement_id,
+                                                  data["language"])
+    except (FormInvalid, Conflict, Unprocessable) as exc:
+        errors = {("new_language" if field == "language" else field): message
+                  for field, message in field_errors(exc).items()}
+        return _render_statement(slug, statement_id, errors, getattr(exc, "status", 422),
+                                 new_language=language)
+    flash(f"A {created.language} version was started from this text; translate it "
+          "section by section.")
+    return redirect(_statement_url(slug, created.id), code=303)
 
 
 def _paragraph_messages(errors: dict[str, str]) -> dict[str, str]:
