@@ -74,7 +74,15 @@ def world(app, seeded, admin_client, client):
         "ends_at": "2030-11-20T10:00:00"})
     assert item.status_code == 201, item.json
     statement = create_statement(admin_client, slug=SLUG).json
+    published = create_statement(admin_client, slug=SLUG, kind="summary").json
+    for status in ("in_review", "approved", "published"):
+        response = admin_client.post(
+            f"/api/v1/editions/{SLUG}/statements/{published['id']}/status",
+            json={"status": status})
+        assert response.status_code == 200, response.json
     return {
+        "published_statement_id": published["id"],
+        "published_key": published["sections"][0]["key"],
         "token": token, "registration_id": members.json["members"][0]["registration_id"],
         "item_id": item.json["id"], "statement_id": statement["id"],
         "key": statement["sections"][0]["key"], "number": 1,
@@ -93,6 +101,9 @@ def page_urls(app, world) -> list[str]:
         values = dict(world, slug=SEEDED if public else SLUG)
         if public:
             values["statement_id"] = world["seeded_statement_id"]
+        if rule.endpoint == "web_secretariat.correction":  # only published ones take them
+            values.update(statement_id=world["published_statement_id"],
+                          key=world["published_key"])
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: str(v[m.group(1)]), rule.rule)
         if rule.endpoint == "web_secretariat.diff":
             url += "?old=1&new=1"
