@@ -300,7 +300,10 @@ def test_the_roster_comes_in_pages_and_row_buttons_return_to_the_same_page(
     assert second.soup.find("a", string="Previous page")
 
     last_id = roster(organizer_client)[-1]["id"]
-    back = second.soup.find("form", action=f"{MANAGE}/registrations/{last_id}/cancel").find(
+    ask = organizer.get(second.soup.find("a", attrs={
+        "href": lambda href: href and href.startswith(
+            f"{MANAGE}/registrations/{last_id}/cancel")})["href"])
+    back = ask.soup.find("form", action=f"{MANAGE}/registrations/{last_id}/cancel").find(
         "input", attrs={"name": "back"})["value"]
     done = organizer.post(f"{MANAGE}/registrations/{last_id}/cancel",
                           {"back": back + "&slug=elsewhere&next=//evil.example"})
@@ -537,3 +540,20 @@ def test_an_archived_edition_is_read_only(app, seeded, organizer, organizer_clie
     after = organizer.get(f"{base}/programme")
     assert after.soup.select_one("table tbody").get_text() == before
     assert "Late addition" not in after.text
+
+
+def test_cancelling_a_registration_asks_first(app, organizer_client, organizer):
+    open_edition(organizer_client)
+    person = register(organizer_client, "Somchai Rattanakorn")
+    listing = organizer.get(f"{MANAGE}/registrations")
+    link = listing.soup.find("a", attrs={
+        "aria-label": "Cancel the registration of Somchai Rattanakorn"})
+    ask = organizer.get(link["href"])
+    assert ask.status == 200
+    assert "Its seat goes to the first person on the waiting list." in ask.text
+    assert roster(organizer_client)[0]["status"] == "confirmed"  # asking changes nothing
+    form = ask.soup.find("button", string="Cancel the registration").find_parent("form")
+    done = organizer.post(form["action"], ask.form_values("main form"), follow=True)
+    assert "Cancelled: Somchai Rattanakorn" in done.text
+    assert roster(organizer_client)[0]["status"] == "cancelled"
+    assert person["id"] == roster(organizer_client)[0]["id"]

@@ -379,6 +379,33 @@ def registration_confirm(slug: str, registration_id: int):
     return _registration_action(slug, registration_id, "confirm")
 
 
+_ASK_FIRST = {
+    "reject": ("Reject", "It leaves the roster and cannot be confirmed afterwards."),
+    "cancel": ("Cancel", "Its seat goes to the first person on the waiting list."),
+}
+
+
+def _ask_first(slug: str, registration_id: int, action: str):
+    """Rejecting or cancelling cannot be undone: the row button asks on a page first."""
+    registration = registrations.get_registration(page_actor(), slug, registration_id)
+    label, consequence = _ASK_FIRST[action]
+    return render_template("manage/registration_confirm.html", edition=get_edition(
+        page_actor(), slug), registration=registration, action=action, label=label,
+        consequence=consequence, back=request.args.get("back", ""))
+
+
+@blp.get("/<slug>/registrations/<int:registration_id>/reject")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_ask_reject(slug: str, registration_id: int):
+    return _ask_first(slug, registration_id, "reject")
+
+
+@blp.get("/<slug>/registrations/<int:registration_id>/cancel")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_ask_cancel(slug: str, registration_id: int):
+    return _ask_first(slug, registration_id, "cancel")
+
+
 @blp.post("/<slug>/registrations/<int:registration_id>/reject")
 @page_requires(Permission.MANAGE_ATTENDANCE)
 def registration_reject(slug: str, registration_id: int):
