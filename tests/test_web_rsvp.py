@@ -183,9 +183,10 @@ def test_an_expired_link_gives_a_410_page(app, organizer_client, browser, editio
     invitation, token = sent_invitation(app, organizer_client, org["id"],
                                         focal_point_language="zh")
     set_deadline_passed(app, invitation["id"])
-    # The service tells no more than "gone": the page speaks the chosen language.
-    page = browser.get(f"/rsvp/{token}?lang=zh")
+    # Without ?lang the page speaks the focal point's language; ?lang overrides it.
+    page = browser.get(f"/rsvp/{token}")
     assert page.status == 410
+    assert page.soup.html["lang"] == "zh"
     assert "链接已失效" in page.text and "本邀请的答复截止时间已过" in page.text
     english = browser.get(f"/rsvp/{token}?lang=en")
     assert english.status == 410

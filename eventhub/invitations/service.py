@@ -267,15 +267,19 @@ def invitation_for_token(token: str, *, for_update: bool = False) -> Invitation:
         raise NotFound("This invitation link is not valid. Check that the whole link was "
                        "copied from the e-mail.")
     refresh_expiry(invitation)
+    # The focal point's language travels with the refusal, so the page saying the link
+    # is gone speaks it.
+    language = {"language": invitation.focal_point_language}
     if invitation.status == _S.EXPIRED or invitation.deadline <= utcnow():
         raise LinkGone("The response deadline of this invitation has passed.",
-                       extra={"deadline": invitation.deadline.isoformat()})
+                       extra={"deadline": invitation.deadline.isoformat(), **language})
     if invitation.status == _S.REVOKED:
-        raise LinkGone("This invitation has been withdrawn by the organizers.")
+        raise LinkGone("This invitation has been withdrawn by the organizers.",
+                       extra=language)
     edition = db.session.get(Edition, invitation.edition_id)
     if edition is not None and edition.status in (EditionStatus.CLOSED,
                                                   EditionStatus.ARCHIVED):
-        raise LinkGone("Registration for this edition has closed.")
+        raise LinkGone("Registration for this edition has closed.", extra=language)
     return invitation
 
 
