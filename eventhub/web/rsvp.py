@@ -158,7 +158,10 @@ def format_time(value: dt.datetime | None) -> str:
 # Refusals in the focal point's language ------------------------------------------------
 
 def _refusal_page(error: DomainError):
-    language = g.get("page_language") or _set_language(error.extra.get("language"))
+    if error.extra.get("language"):  # a dead link still knows whom it was for
+        language = _set_language(error.extra["language"])
+    else:
+        language = g.get("page_language") or _set_language()
     g.page_language = language
     titles = {404: "rsvp.error.title_404", 410: "rsvp.error.title_410",
               409: "rsvp.error.title_409"}
