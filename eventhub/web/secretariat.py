@@ -106,6 +106,16 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _revision_on_screen(actor, slug: str, statement_id: int) -> tuple[Any, str | None]:
+    """The revision the form was written on (as typed, for showing it again) and the
+    If-Match it stands for, so the service merges or refuses a stale change."""
+    based_on = _integer(request.form.get("revision"))
+    if not isinstance(based_on, int):
+        return based_on, None
+    statement = service.get_statement(actor, slug, statement_id)
+    return based_on, service.etag_for(statement, based_on)
+
+
 def _statement_url(slug: str, statement_id: int, anchor: str | None = None) -> str:
     return url_for("web_secretariat.statement", slug=slug, statement_id=statement_id,
                    _anchor=anchor)
@@ -305,10 +315,7 @@ def save_section(slug: str, statement_id: int, key: str):
     actor = page_actor()
     typed = request.form.get("paragraphs", "")
     note = request.form.get("note", "").strip()
-    based_on = _integer(request.form.get("revision"))
-    statement_row = service.get_statement(actor, slug, statement_id)
-    if_match = service.etag_for(statement_row, based_on) if isinstance(based_on, int) \
-        else None
+    based_on, if_match = _revision_on_screen(actor, slug, statement_id)
     try:
         payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
         if note:
@@ -350,10 +357,7 @@ def add_section(slug: str, statement_id: int):
     actor = page_actor()
     typed = request.form.get("new_paragraphs", "")
     raw_position = request.form.get("position", "").strip()
-    based_on = _integer(request.form.get("revision"))
-    statement_row = service.get_statement(actor, slug, statement_id)
-    if_match = service.etag_for(statement_row, based_on) if isinstance(based_on, int) \
-        else None
+    _, if_match = _revision_on_screen(actor, slug, statement_id)
     try:
         payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
         if raw_position:
@@ -405,10 +409,8 @@ def publish_correction(slug: str, statement_id: int, key: str):
     actor = page_actor()
     typed = request.form.get("paragraphs", "")
     note = request.form.get("note", "").strip()
-    based_on = _integer(request.form.get("revision"))
+    based_on, if_match = _revision_on_screen(actor, slug, statement_id)
     context = _common(slug, statement_id)
-    if_match = service.etag_for(context["statement"], based_on) \
-        if isinstance(based_on, int) else None
     sections = [{"key": s["key"], "paragraphs": split_paragraphs(typed) if s["key"] == key
                  else s["paragraphs"]} for s in context["view"]["sections"]]
     try:
