@@ -15,13 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, make_response, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
 from eventhub.errors import Unprocessable
-from eventhub.extensions import db
+from eventhub.extensions import db, utcnow
 from eventhub.registrations.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+_TABLE = IdempotentRequest.__table__
+_LOOKUP = (select(_TABLE.c.request_digest, _TABLE.c.response_status, _TABLE.c.response_body)
+           .where(_TABLE.c.scope == bindparam("scope"), _TABLE.c.key == bindparam("key")))
 
 
 def _scope() -> str:
@@ -67,8 +70,7 @@ def idempotent(view: Callable) -> Callable:
                                          "message": "At most 200 characters."}])
         scope = _scope()
         digest = _request_digest()
-        stored = db.session.scalar(select(IdempotentRequest).where(
-            IdempotentRequest.scope == scope, IdempotentRequest.key == key))
+        stored = db.session.execute(_LOOKUP, {"scope": scope, "key": key}).first()
         if stored is not None:
             if stored.request_digest != digest:
                 raise Unprocessable(
@@ -81,11 +83,12 @@ def idempotent(view: Callable) -> Callable:
             return replay
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            db.session.add(IdempotentRequest(
+            # A plain INSERT (the table is not audited): no unit of work to run while a
+            # registration still holds its edition's lock.
+            db.session.execute(insert(_TABLE).values(
                 scope=scope, key=key, request_digest=digest,
                 response_status=response.status_code,
-                response_body=response.get_data(as_text=True)))
-            db.session.flush()
+                response_body=response.get_data(as_text=True), created_at=utcnow()))
         return response
 
     return wrapper

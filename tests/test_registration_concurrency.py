@@ -209,3 +209,23 @@ def test_concurrent_retries_with_one_idempotency_key_register_once(app, live_ser
     late = post(url, payload, token, headers)
     assert late.status == 201 and late.headers.get("Idempotent-Replayed") == "true"
     assert json.loads(late.body) == json.loads(originals[0].body)
+
+
+def test_simultaneous_registrations_of_one_new_address_register_once(app, live_server,
+                                                                      organizer_client):
+    """The person is found or created before the edition lock; the lock's seat query also
+    looks for someone with the same e-mail whom a simultaneous request created and
+    registered first. Exactly one registration, however the requests interleave."""
+    open_edition(organizer_client)
+    url = f"{live_server}/api/v1/editions/sfmmc-2025/registrations"
+    token = bearer(organizer_client)
+    answers = fire_together([
+        (lambda n=n: post_retrying_busy(url, {
+            "full_name": f"Ms. Twice {n}", "email": "Twice@Example.org", "role": "delegate"},
+            token)) for n in range(12)])
+
+    assert Counter(a.status for a in answers) == {201: 1, 409: 11}, [
+        (a.status, a.body[:200]) for a in answers]
+    with app.app_context():
+        emails = db.session.scalars(sa.select(Registration)).all()
+        assert [r.person.email for r in emails] == ["twice@example.org"]

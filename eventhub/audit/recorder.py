@@ -74,13 +74,15 @@ def _changes(obj: Any, table: str, action: str) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         name = attr.key
-        history = state.attrs[name].history
         if action == "insert":
+            # A new row has no history worth computing: its values are the change.
             value = getattr(obj, name)
             if value is None:
                 continue
             changes[name] = {"after": HIDDEN if name in private else _plain(value)}
-        elif action == "delete":
+            continue
+        history = state.attrs[name].history
+        if action == "delete":
             value = (history.unchanged or history.deleted or [None])[0]
             changes[name] = {"before": HIDDEN if name in private else _plain(value)}
         elif history.has_changes():

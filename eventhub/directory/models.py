@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -58,3 +58,8 @@ class Person(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+
+# Registrants are matched by e-mail whatever its case (and under the registration lock):
+# an index on the lowered address keeps that a lookup, however large the directory grows.
+Index("ix_people_email_lower", func.lower(Person.email))

@@ -5,6 +5,7 @@ import zoneinfo
 from typing import Any
 
 from sqlalchemy import Select, distinct, extract, func, or_, select
+from sqlalchemy.orm import lazyload
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization
@@ -67,10 +68,14 @@ def list_editions(actor: Actor, filters: dict[str, Any]) -> Select:
     return query.order_by(Edition.start_date.desc(), Edition.id.desc())
 
 
-def get_edition(actor: Actor, slug: str, *, for_update: bool = False) -> Edition:
+def get_edition(actor: Actor, slug: str, *, for_update: bool = False,
+                related: bool = True) -> Edition:
     """An edition the actor may see. Drafts are invisible (404) to the public, so their
-    existence is not disclosed."""
+    existence is not disclosed. related=False leaves the series and host organization to
+    be loaded if used (hot write paths that never use them)."""
     query = select(Edition).where(Edition.slug == slug)
+    if not related:
+        query = query.options(lazyload(Edition.series), lazyload(Edition.host_organization))
     if for_update:
         # Serialises concurrent changes of one edition across app processes (PostgreSQL).
         query = query.with_for_update(of=Edition)

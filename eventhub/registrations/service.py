@@ -13,8 +13,10 @@ import secrets
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, and_, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
@@ -46,23 +48,35 @@ class Busy(Conflict):
 
 
 def lock_edition_for_capacity(edition: Edition) -> None:
+    """Lock the edition row until the transaction ends. The row as locked replaces what
+    was read before: a change of status, capacity or approval committed while we waited
+    counts (the edition's own writes take the same lock)."""
     if not current_app.config["EVENTHUB_CAPACITY_GUARD"]:
         return
     if db.session.get_bind().dialect.name == "postgresql":
         timeout = int(current_app.config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
         db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
     try:
-        db.session.execute(select(Edition.id).where(Edition.id == edition.id)
-                           .with_for_update())
+        row = db.session.execute(
+            select(*(getattr(Edition, key) for key in _LOCKED_COLUMNS))
+            .where(Edition.id == edition.id).with_for_update()).one()
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
             db.session.rollback()
             raise Busy() from exc
         raise
+    state = inspect(edition)
+    for key, value in zip(_LOCKED_COLUMNS, row, strict=True):
+        if not state.attrs[key].history.has_changes():
+            set_committed_value(edition, key, value)
+
+
+_LOCKED_COLUMNS = ("status", "capacity", "requires_approval")
 
 
 def _editable_edition(actor: Actor, slug: str) -> Edition:
-    edition = get_edition(actor, slug)
+    # Registrations never use the edition's series or host: no joins to load them.
+    edition = get_edition(actor, slug, related=False)
     ensure_writable(edition)
     return edition
 
@@ -73,10 +87,14 @@ def _require_open(edition: Edition) -> None:
                        f"(the edition is {edition.status.value}).")
 
 
-def seats_taken(edition: Edition, *, excluding: int | None = None) -> int:
-    query = select(func.count()).select_from(Registration).where(
+def _seats_query(edition: Edition) -> Select:
+    return select(func.count()).select_from(Registration).where(
         Registration.edition_id == edition.id, Registration.status.in_(SEAT_HOLDING),
         Registration.attendance == Attendance.IN_PERSON)
+
+
+def seats_taken(edition: Edition, *, excluding: int | None = None) -> int:
+    query = _seats_query(edition)
     if excluding is not None:
         query = query.where(Registration.id != excluding)
     return db.session.scalar(query) or 0
@@ -101,9 +119,12 @@ def _admit(registration: Registration, edition: Edition) -> None:
         registration.badge_code = registration.badge_code or _new_badge_code()
 
 
-def _place(registration: Registration, edition: Edition) -> None:
-    """Give a new (or returning) registration a seat, or a place on the waiting list."""
-    if registration.attendance == Attendance.VIDEO or _seat_free(edition):
+def _place(registration: Registration, edition: Edition, *,
+           seats: int | None = None) -> None:
+    """Give a new (or returning) registration a seat, or a place on the waiting list.
+    `seats`: the seats taken, when the caller has just counted them under the lock."""
+    if registration.attendance == Attendance.VIDEO or edition.capacity is None or (
+            seats if seats is not None else seats_taken(edition)) < edition.capacity:
         _admit(registration, edition)
     else:
         registration.status = _R.WAITLISTED
@@ -125,17 +146,39 @@ def promote_waitlist(edition: Edition) -> list[Registration]:
     return promoted
 
 
-def _person_for(values: dict[str, Any], organization_id: int | None) -> Person:
+def _same_organization(organization_id: int | None):
+    return (Person.organization_id.is_(None) if organization_id is None
+            else Person.organization_id == organization_id)
+
+
+def _normal_email(values: dict[str, Any]) -> str | None:
+    return (values.get("email") or "").strip().lower() or None
+
+
+def _person_for(values: dict[str, Any], organization_id: int | None, *,
+                edition: Edition | None = None, flush: bool = True) -> tuple[Person, bool]:
     """The directory entry for a registrant: the person with this e-mail in this
     organization, or a new one. A person of another organization is never taken over or
-    renamed (a focal point can only speak for their own organization)."""
-    email = (values.get("email") or "").strip().lower() or None
+    renamed (a focal point can only speak for their own organization).
+
+    Returns the person and whether it was created. With `edition`, an existing person
+    already registered there is refused in the same query. With flush=False a new person
+    is inserted by the caller's next flush (with their registration)."""
+    email = _normal_email(values)
     person = None
     if email:
-        same_organization = (Person.organization_id.is_(None) if organization_id is None
-                             else Person.organization_id == organization_id)
-        person = db.session.scalar(select(Person).where(
-            func.lower(Person.email) == email, same_organization).order_by(Person.id).limit(1))
+        query = select(Person).where(func.lower(Person.email) == email,
+                                     _same_organization(organization_id))
+        if edition is not None:
+            # The organization was read already (or is none): no join to load it again.
+            query = _with_registration_in(query, edition).options(
+                lazyload(Person.organization))
+        row = db.session.execute(query.order_by(Person.id).limit(1)).first()
+        if row is not None:
+            person = row[0]
+            if edition is not None and row[1] is not None:
+                raise _already_registered(person, edition)
+    created = person is None
     if person is None:
         person = Person(full_name=values["full_name"], position=values.get("position"),
                         email=email, organization_id=organization_id)
@@ -144,15 +187,27 @@ def _person_for(values: dict[str, Any], organization_id: int | None) -> Person:
         person.full_name = values["full_name"]
         if values.get("position") is not None:
             person.position = values["position"]
-    db.session.flush()
-    return person
+    if flush:
+        db.session.flush()
+    return person, created
+
+
+def _with_registration_in(query: Select, edition: Edition) -> Select:
+    """Adds the id of the person's registration in `edition` (or None) to a select of
+    people."""
+    return query.add_columns(Registration.id).outerjoin(Registration, and_(
+        Registration.person_id == Person.id, Registration.edition_id == edition.id))
+
+
+def _already_registered(person: Person, edition: Edition) -> Conflict:
+    return Conflict(f"{person.full_name} is already registered for {edition.slug}.")
 
 
 def _refuse_second_registration(edition: Edition, person: Person) -> None:
     if db.session.scalar(select(Registration.id).where(
             Registration.edition_id == edition.id,
             Registration.person_id == person.id)) is not None:
-        raise Conflict(f"{person.full_name} is already registered for {edition.slug}.")
+        raise _already_registered(person, edition)
 
 
 def _registration_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -161,38 +216,79 @@ def _registration_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
-    """An organizer registers someone (a person from the directory, or a new one)."""
+    """An organizer registers someone (a person from the directory, or a new one).
+
+    Everything that needs no seat count (finding or adding the person, the checks)
+    happens before the edition is locked, because every registration of the edition
+    queues on that lock until this request commits. Under it, one query counts the seats
+    and looks for a registration of the same person committed meanwhile by a simultaneous
+    request; then the registration is inserted and the request commits."""
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     edition = _editable_edition(actor, slug)
     _require_open(edition)
-    lock_edition_for_capacity(edition)
     if values.get("person_id") is not None:
-        person = db.session.get(Person, values["person_id"])
-        if person is None:
+        row = db.session.execute(_with_registration_in(
+            select(Person).where(Person.id == values["person_id"]), edition)).first()
+        if row is None:
             raise Unprocessable.for_field("person_id", f"No person with id {values['person_id']}.")
+        person, created = row[0], False
+        if row[1] is not None:
+            raise _already_registered(person, edition)
     elif values.get("full_name"):
         organization_id = values.get("organization_id")
         if organization_id is not None and db.session.get(Organization, organization_id) is None:
             raise Unprocessable.for_field("organization_id",
                                           f"No organization with id {organization_id}.")
-        person = _person_for(values, organization_id)
+        person, created = _person_for(values, organization_id, edition=edition)
     else:
         raise Unprocessable.for_field("person_id", "Give person_id or full_name.")
-    _refuse_second_registration(edition, person)
     delegation = None
     if values.get("delegation_id") is not None:
         delegation = db.session.get(Delegation, values["delegation_id"])
         if delegation is None or delegation.edition_id != edition.id:
             raise Unprocessable.for_field("delegation_id", "No such delegation in this edition.")
-    registration = Registration(edition_id=edition.id, person=person, delegation=delegation,
-                                **_registration_fields(values))
+    registration = Registration(edition_id=edition.id, **_registration_fields(values))
     registration.attendance = registration.attendance or Attendance.IN_PERSON
-    # Placed before it joins the session: counting seats autoflushes, and a row without
-    # its status must not reach the database.
-    _place(registration, edition)
+
+    lock_edition_for_capacity(edition)
+    _require_open(edition)
+    seats, duplicate = _seats_and_duplicate(edition, registration, person, created=created)
+    if duplicate is not None:
+        raise _already_registered(person, edition)
+    _place(registration, edition, seats=seats)
+    registration.person = person
+    registration.delegation = delegation
     db.session.add(registration)
     db.session.flush()
     return registration
+
+
+def _seats_and_duplicate(edition: Edition, registration: Registration, person: Person, *,
+                         created: bool) -> tuple[int | None, int | None]:
+    """One query under the edition lock: the seats taken (None when no count is needed)
+    and the id of a registration in this edition of the same person, committed by a
+    simultaneous request. For a person this request creates, that is someone with the
+    same e-mail in the same organization (the other request created them too)."""
+    columns = []
+    if not created:
+        columns.append(select(Registration.id).where(
+            Registration.edition_id == edition.id, Registration.person_id == person.id)
+            .limit(1).scalar_subquery())
+    elif person.email:
+        columns.append(select(Registration.id).join(Person, Registration.person_id == Person.id)
+                       .where(Registration.edition_id == edition.id,
+                              func.lower(Person.email) == person.email,
+                              _same_organization(person.organization_id))
+                       .limit(1).scalar_subquery())
+    looking = bool(columns)
+    counting = (edition.capacity is not None
+                and registration.attendance == Attendance.IN_PERSON)
+    if counting:
+        columns.append(_seats_query(edition).scalar_subquery())
+    if not columns:
+        return None, None
+    row = db.session.execute(select(*columns)).one()
+    return (row[-1] if counting else None), (row[0] if looking else None)
 
 
 def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
@@ -229,8 +325,14 @@ def _transition(actor: Actor, slug: str, registration_id: int,
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     edition = _editable_edition(actor, slug)
     lock_edition_for_capacity(edition)
-    registration = get_registration(actor, slug, registration_id)
-    db.session.refresh(registration)
+    # Read under the lock, replacing any copy read before it (one query, not a second
+    # edition lookup and a refresh).
+    registration = db.session.scalar(
+        select(Registration).where(Registration.id == registration_id,
+                                   Registration.edition_id == edition.id)
+        .execution_options(populate_existing=True))
+    if registration is None:
+        raise NotFound(f"Edition {slug!r} has no registration {registration_id}.")
     if registration.status not in allowed_from:
         raise Conflict(f"A {registration.status.value} registration cannot become "
                        f"{target.value}.", extra={"current_status": registration.status.value})
@@ -376,7 +478,7 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
         if registration is not None:
             _amend(edition, registration, member)
             continue
-        person = _person_for(member, delegation.organization_id)
+        person, _ = _person_for(member, delegation.organization_id)
         earlier = db.session.scalar(select(Registration).where(
             Registration.edition_id == edition.id, Registration.person_id == person.id))
         if earlier is not None and earlier.delegation_id == delegation.id and (
