@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, EditionStatus, Participation
-from eventhub.editions.service import create_edition, get_edition, recorded_counts
+from eventhub.editions.service import create_edition, get_edition, recorded_counts_by_edition
 from eventhub.errors import Conflict, NotFound
 from eventhub.extensions import db, utcnow
 from eventhub.invitations.models import Invitation, InvitationStatus
@@ -28,8 +29,10 @@ from eventhub.registrations.models import (
 ANONYMIZED_NAME = "Anonymized participant"
 
 
-def _public_editions(actor: Actor):
+def _public_editions(actor: Actor, *, figures: bool = False) -> list[Edition]:
     query = select(Edition).order_by(Edition.start_date, Edition.id)
+    if figures:
+        query = query.options(selectinload(Edition.figures))
     if not actor.can(Permission.READ_INTERNAL):
         query = query.where(Edition.status != EditionStatus.DRAFT)
     return list(db.session.scalars(query))
@@ -105,10 +108,13 @@ def organization_history(actor: Actor, organization_id: int) -> dict[str, Any]:
 
 
 def figures_side_by_side(actor: Actor) -> list[dict[str, Any]]:
-    """Per edition: what the record reports, and what the database counts."""
+    """Per edition: what the record reports, and what the database counts (a fixed
+    number of queries, whatever the number of editions)."""
+    editions = _public_editions(actor, figures=True)
+    recorded = recorded_counts_by_edition(editions)
     return [{"edition": e.slug, "ordinal": e.ordinal, "start_date": e.start_date,
-             "reported": list(e.figures), "recorded": recorded_counts(e)}
-            for e in _public_editions(actor)]
+             "reported": list(e.figures), "recorded": recorded[e.id]}
+            for e in editions]
 
 
 def next_edition(actor: Actor, slug: str, values: dict[str, Any]) -> Edition:

@@ -4,7 +4,7 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import Select, distinct, extract, func, or_, select
+from sqlalchemy import Select, case, distinct, extract, func, select, union_all
 from sqlalchemy.orm import lazyload
 
 from eventhub.auth.permissions import Actor, Permission, authorize
@@ -199,25 +199,42 @@ def delete_edition(actor: Actor, slug: str) -> None:
 
 def recorded_counts(edition: Edition) -> dict[str, int]:
     """Counts of what the database holds for an edition, as opposed to reported figures."""
+    return recorded_counts_by_edition([edition])[edition.id]
+
+
+def recorded_counts_by_edition(editions: list[Edition]) -> dict[int, dict[str, int]]:
+    """recorded_counts() for many editions in two queries, whatever their number."""
     from eventhub.programme.models import ItemKind, ProgrammeItem, Speech
 
-    taking_part = select(Participation.organization_id).where(
-        Participation.edition_id == edition.id)
-    organization_rows = db.session.execute(
-        select(Organization.id, Organization.country_code).where(
-            or_(Organization.id.in_(taking_part),
-                Organization.id == edition.host_organization_id))).all()
-    organizations = len(organization_rows)
-    countries = len({code for _, code in organization_rows if code})
-    speakers = db.session.scalar(
-        select(func.count(distinct(Speech.person_id))).join(ProgrammeItem)
-        .where(ProgrammeItem.edition_id == edition.id)) or 0
-    breakouts = db.session.scalar(
-        select(func.count()).select_from(ProgrammeItem).where(
-            ProgrammeItem.edition_id == edition.id,
-            ProgrammeItem.kind == ItemKind.BREAKOUT_SESSION)) or 0
-    return {"organizations": organizations, "countries_and_regions": countries,
-            "speakers": speakers, "breakout_sessions": breakouts}
+    ids = [edition.id for edition in editions]
+    # The organizations taking part and the hosts, with their country codes.
+    organization_rows = db.session.execute(union_all(
+        select(Participation.edition_id, Organization.id, Organization.country_code)
+        .join(Organization, Participation.organization_id == Organization.id)
+        .where(Participation.edition_id.in_(ids)),
+        select(Edition.id, Organization.id, Organization.country_code)
+        .join(Organization, Edition.host_organization_id == Organization.id)
+        .where(Edition.id.in_(ids)))).all()
+    organizations: dict[int, set[int]] = {edition_id: set() for edition_id in ids}
+    countries: dict[int, set[str]] = {edition_id: set() for edition_id in ids}
+    for edition_id, organization_id, country_code in organization_rows:
+        organizations[edition_id].add(organization_id)
+        if country_code:
+            countries[edition_id].add(country_code)
+    programme = {edition_id: (speakers, breakouts) for edition_id, speakers, breakouts
+                 in db.session.execute(
+                     select(ProgrammeItem.edition_id, func.count(distinct(Speech.person_id)),
+                            func.count(distinct(case(
+                                (ProgrammeItem.kind == ItemKind.BREAKOUT_SESSION,
+                                 ProgrammeItem.id)))))
+                     .outerjoin(Speech, Speech.item_id == ProgrammeItem.id)
+                     .where(ProgrammeItem.edition_id.in_(ids))
+                     .group_by(ProgrammeItem.edition_id))}
+    return {edition_id: {"organizations": len(organizations[edition_id]),
+                         "countries_and_regions": len(countries[edition_id]),
+                         "speakers": programme.get(edition_id, (0, 0))[0],
+                         "breakout_sessions": programme.get(edition_id, (0, 0))[1]}
+            for edition_id in ids}
 
 
 # Reported figures ---------------------------------------------------------------------
