@@ -136,6 +136,35 @@ def login(base: str) -> str:
     return body["token"]
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the gunicorn processes, PostgreSQL's processes and this
+    client, from /proc (Linux; empty elsewhere). Only processes alive at both readings
+    count, which is fine within one burst against one server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"server": 0.0, "database": 0.0, "client": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(stat.parent.name) == os.getpid():
+            totals["client"] += used
+        elif name.startswith("postgres"):
+            totals["database"] += used
+        elif b"gunicorn" in command:
+            totals["server"] += used
+    return totals
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    return ", ".join(f"{key} {(after[key] - before[key]) * 1000 / requests:.1f} ms"
+                     for key in before)
+
+
 def burst(calls: list, clients: int) -> tuple[list[tuple[int, float]], float]:
     """Run the callables from `clients` threads, all starting together; returns each
     call's (status, seconds) and the wall time."""

@@ -5,7 +5,8 @@ floor (one INSERT per request) on the same server and database.
 
 Needs PostgreSQL (EVENTHUB_BENCH_POSTGRES, default the local server); creates and drops a
 scratch database. Prints throughput, latency percentiles, confirmed and overbooked counts,
-and our throughput as a ratio of the floor's.
+CPU time per request of the server, the database and this client (Linux), and our
+throughput as a ratio of the floor's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import uuid
 
 from _common import (
     burst,
+    cpu_per_request,
+    cpu_seconds,
     create_floor_table,
     gunicorn,
     login,
@@ -67,7 +70,9 @@ def main() -> None:
             request("POST", f"{base}/api/v1/editions/{slug}/status", {"status": "open"}, token)
             calls = [functools.partial(register, base, token, slug, n)
                      for n in range(args.registrations)]
+            cpu_before = cpu_seconds()
             results, wall = burst(calls, args.clients)
+            cpu_ours = cpu_per_request(cpu_before, cpu_seconds(), len(calls))
             _, counts, _ = request("GET", f"{base}/api/v1/editions/{slug}/registration-counts",
                                    token=token)
         ok = [seconds for status, seconds in results if status == 201]
@@ -81,15 +86,19 @@ def main() -> None:
         print(f"  latency: {percentiles(ok)}")
         print(f"  confirmed: {confirmed}, waitlisted: {counts['by_status']['waitlisted']}, "
               f"overbooked: {max(0, confirmed - CAPACITY)}, failed requests: {errors}")
+        print(f"  CPU per registration: {cpu_ours}")
 
         create_floor_table(database_url)
         with gunicorn("benchmarks.floor_app:app", database_url) as base:
             calls = [functools.partial(floor_call, base, n) for n in range(args.registrations)]
+            cpu_before = cpu_seconds()
             results, wall = burst(calls, args.clients)
+            cpu_floor = cpu_per_request(cpu_before, cpu_seconds(), len(calls))
         floor_ok = [seconds for status, seconds in results if status == 201]
         floor = len(floor_ok) / wall
         print(f"floor (one INSERT per request): {floor:.1f} requests/s, "
               f"latency {percentiles(floor_ok)}")
+        print(f"  CPU per request: {cpu_floor}")
         print(f"registration throughput / floor: {ours / floor:.2f} (target >= 0.5)")
 
 
