@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, render_template, request
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -132,9 +132,7 @@ def install(app: Flask) -> None:
         if limited is not None:
             retry_after = hit(*limited)
             if retry_after is not None:
-                return problem_response(429, "Too many requests",
-                                        "Too many attempts; wait before trying again.",
-                                        headers={"Retry-After": str(retry_after)})
+                return _too_many(retry_after)
         return None
 
     @app.after_request
@@ -164,6 +162,17 @@ def install(app: Flask) -> None:
                                "duration_ms": round(duration, 1),
                                "remote_addr": request.remote_addr})
         return response
+
+
+def _too_many(retry_after: int) -> Response:
+    detail = "Too many attempts; wait before trying again."
+    headers = {"Retry-After": str(retry_after)}
+    if request.path.startswith("/api/"):
+        return problem_response(429, "Too many requests", detail, headers=headers)
+    # A person at the sign-in page or an invitation link reads a page, not JSON.
+    page = render_template("error.html", status=429, title="Too many attempts",
+                           detail=f"Please wait {retry_after} seconds and try again.")
+    return Response(page, status=429, headers=headers, mimetype="text/html")
 
 
 def _preflight(origins: set[str]) -> Response:

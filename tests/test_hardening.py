@@ -167,6 +167,20 @@ def test_invitation_links_are_rate_limited(app, client):
         assert client.get("/api/v1/editions").status_code == 200
 
 
+def test_the_sign_in_page_is_limited_with_a_page_of_its_own(app, client):
+    with config(app, "EVENTHUB_RATE_LIMIT_LOGIN", "2/60"):
+        for _ in range(2):
+            assert client.post("/login", data={"email": "x@example.org"}).status_code == 400
+        response = client.post("/login", data={"email": "x@example.org"})
+        assert response.status_code == 429
+        assert response.mimetype == "text/html"
+        assert "Too many attempts" in response.get_data(as_text=True)
+        assert int(response.headers["Retry-After"]) >= 1
+        # The page and the API share the bucket: the API is refused as well.
+        assert_problem(client.post("/api/v1/auth/token",
+                                   json={"email": "x@example.org", "password": "x"}), 429)
+
+
 # Logs -------------------------------------------------------------------------------------
 
 SECRET_LINK = "s3cr3t-invitation-link-token-0123456789"
