@@ -23,8 +23,8 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import SYSTEM
 from eventhub.extensions import db
 
-# The real-browser fixtures (Chromium, a live server, screenshots).
-pytest_plugins = ["_browser"]
+# A live server (also one for concurrency on PostgreSQL) and the real-browser fixtures.
+pytest_plugins = ["_live_server", "_browser"]
 
 SOURCE_FILE = (Path(__file__).resolve().parents[2] / "shared" / "sources"
                / "suzhou-2024-chairs-statement.txt")

@@ -12,13 +12,11 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 from _helpers import create_edition, create_series
-from werkzeug.serving import make_server
 
 from eventhub.directory.models import Organization
 from eventhub.extensions import db
@@ -26,21 +24,6 @@ from eventhub.extensions import db
 pytestmark = pytest.mark.postgres_only
 
 CONCURRENT_REQUESTS = 10
-
-
-@pytest.fixture
-def live_server(app, is_postgres) -> Iterator[str]:
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL (EVENTHUB_TEST_DATABASE_URL)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def organizer_token(organizer_client) -> str:
@@ -68,20 +51,20 @@ def fire_together(url: str, method: str, payload: dict, token: str) -> list[int]
         return [future.result() for future in futures]
 
 
-def test_concurrent_status_changes_let_exactly_one_through(live_server, organizer_client):
+def test_concurrent_status_changes_let_exactly_one_through(postgres_live_server, organizer_client):
     create_series(organizer_client)
     create_edition(organizer_client)
 
-    codes = fire_together(f"{live_server}/api/v1/editions/sfmmc-2024/status", "POST",
+    codes = fire_together(f"{postgres_live_server}/api/v1/editions/sfmmc-2024/status", "POST",
                           {"status": "open"}, organizer_token(organizer_client))
 
     assert Counter(codes) == {200: 1, 409: CONCURRENT_REQUESTS - 1}
     assert organizer_client.get("/api/v1/editions/sfmmc-2024").json["status"] == "open"
 
 
-def test_concurrent_duplicate_organizations_create_exactly_one(app, live_server,
+def test_concurrent_duplicate_organizations_create_exactly_one(app, postgres_live_server,
                                                                organizer_client):
-    codes = fire_together(f"{live_server}/api/v1/organizations", "POST",
+    codes = fire_together(f"{postgres_live_server}/api/v1/organizations", "POST",
                           {"name": "Ministry of Public Security", "kind": "national_authority",
                            "country_code": "CN"}, organizer_token(organizer_client))
 

@@ -10,7 +10,6 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,7 +29,6 @@ from _programme import (
     token_of,
     url,
 )
-from werkzeug.serving import make_server
 
 from eventhub.extensions import db
 from eventhub.programme.models import SessionSignup
@@ -39,22 +37,6 @@ pytestmark = pytest.mark.postgres_only
 
 CAPACITY = 5
 REGISTRANTS = 30
-
-
-@pytest.fixture
-def live_server(app, is_postgres) -> Iterator[str]:
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL (EVENTHUB_TEST_DATABASE_URL)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="programme-live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def fire_together(requests: list[tuple[str, str, dict[str, Any]]], token: str
@@ -79,14 +61,14 @@ def fire_together(requests: list[tuple[str, str, dict[str, Any]]], token: str
         return [future.result() for future in futures]
 
 
-def test_concurrent_sign_ups_fill_a_session_exactly_to_capacity(app, live_server,
+def test_concurrent_sign_ups_fill_a_session_exactly_to_capacity(app, postgres_live_server,
                                                                 organizer_client):
     open_edition(organizer_client)
     session = add_item(organizer_client, "Ports", at(27, "11:00"), at(27, "12:30"),
                        kind="breakout_session", room="Room 1", capacity=CAPACITY)
     registrants = [register(organizer_client, f"Delegate {n:02d}") for n in range(REGISTRANTS)]
     assert {r["status"] for r in registrants} == {"confirmed"}
-    address = live_server + item_url(session["id"], path="/signups")
+    address = postgres_live_server + item_url(session["id"], path="/signups")
 
     results = fire_together([("POST", address, {"registration_id": r["id"]})
                              for r in registrants], token_of(organizer_client))
@@ -106,10 +88,10 @@ def test_concurrent_sign_ups_fill_a_session_exactly_to_capacity(app, live_server
     assert stored == admitted and len(stored) == CAPACITY
 
 
-def test_concurrent_bookings_of_one_room_and_slot_let_exactly_one_through(live_server,
+def test_concurrent_bookings_of_one_room_and_slot_let_exactly_one_through(postgres_live_server,
                                                                          organizer_client):
     open_edition(organizer_client)
-    requests = [("POST", live_server + items_url(), {
+    requests = [("POST", postgres_live_server + items_url(), {
         "kind": "side_event", "title": f"Side event {n}", "room": "Hall A",
         "starts_at": at(27, "13:00"), "ends_at": at(27, "14:00")}) for n in range(10)]
 
@@ -124,10 +106,10 @@ def test_concurrent_bookings_of_one_room_and_slot_let_exactly_one_through(live_s
     assert titles == [winner["title"]]
 
 
-def test_concurrent_publishing_makes_one_version(live_server, organizer_client):
+def test_concurrent_publishing_makes_one_version(postgres_live_server, organizer_client):
     open_edition(organizer_client)
     add_item(organizer_client, "Plenary", at(27, "09:00"), at(27, "10:00"))
-    address = live_server + url(SLUG, "/programme/versions")
+    address = postgres_live_server + url(SLUG, "/programme/versions")
 
     results = fire_together([("POST", address, {"note": f"attempt {n}"}) for n in range(10)],
                             token_of(organizer_client))
@@ -137,12 +119,12 @@ def test_concurrent_publishing_makes_one_version(live_server, organizer_client):
     assert [v["number"] for v in versions] == [1]
 
 
-def test_concurrent_speaker_additions_keep_the_running_order_dense(live_server,
+def test_concurrent_speaker_additions_keep_the_running_order_dense(postgres_live_server,
                                                                   organizer_client):
     open_edition(organizer_client)
     item = add_item(organizer_client, "Plenary", at(27, "09:00"), at(27, "12:00"))
     people = [person(organizer_client, f"Speaker {n:02d}") for n in range(12)]
-    address = live_server + item_url(item["id"], path="/speeches")
+    address = postgres_live_server + item_url(item["id"], path="/speeches")
 
     results = fire_together([("POST", address, {"person_id": p["id"], "role": "speech"})
                              for p in people], token_of(organizer_client))

@@ -15,14 +15,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 from _attendance import open_edition
-from werkzeug.serving import make_server
 
 from eventhub.editions.models import Edition
 from eventhub.extensions import db
@@ -35,21 +33,6 @@ ALREADY_CONFIRMED = 15
 BURST = 60
 MAX_RETRIES = 20
 
-
-
-@pytest.fixture
-def live_server(app, is_postgres) -> Iterator[str]:
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL (EVENTHUB_TEST_DATABASE_URL)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @dataclass
@@ -116,8 +99,8 @@ def edition_with_seats_taken(organizer_client, slug: str, ordinal: int, *,
         assert response.json["status"] == "confirmed"
 
 
-def burst(live_server: str, organizer_client, slug: str) -> list[Answer]:
-    url = f"{live_server}/api/v1/editions/{slug}/registrations"
+def burst(postgres_live_server: str, organizer_client, slug: str) -> list[Answer]:
+    url = f"{postgres_live_server}/api/v1/editions/{slug}/registrations"
     token = bearer(organizer_client)
     return fire_together([
         (lambda n=n: post_retrying_busy(url, {
@@ -133,10 +116,10 @@ def statuses(app, slug: str) -> Counter:
             sa.select(Registration.status).where(Registration.edition_id == edition_id)))
 
 
-def test_a_burst_fills_exactly_the_free_seats(app, live_server, organizer_client):
+def test_a_burst_fills_exactly_the_free_seats(app, postgres_live_server, organizer_client):
     edition_with_seats_taken(organizer_client, "sfmmc-2025", 1, first=True)
 
-    answers = burst(live_server, organizer_client, "sfmmc-2025")
+    answers = burst(postgres_live_server, organizer_client, "sfmmc-2025")
 
     assert Counter(a.status for a in answers) == {201: BURST}, [
         (a.status, a.body[:200]) for a in answers if a.status != 201]
@@ -149,7 +132,7 @@ def test_a_burst_fills_exactly_the_free_seats(app, live_server, organizer_client
     assert counts["seats_taken"] == CAPACITY
 
 
-def test_without_the_capacity_lock_the_same_burst_overbooks(app, live_server,
+def test_without_the_capacity_lock_the_same_burst_overbooks(app, postgres_live_server,
                                                             organizer_client):
     """The control run: proves the burst above really races, so its pass means something."""
     guard = app.config["EVENTHUB_CAPACITY_GUARD"]
@@ -159,7 +142,7 @@ def test_without_the_capacity_lock_the_same_burst_overbooks(app, live_server,
         for attempt in range(3):
             slug = f"control-{attempt}"
             edition_with_seats_taken(organizer_client, slug, attempt + 1, first=attempt == 0)
-            answers = burst(live_server, organizer_client, slug)
+            answers = burst(postgres_live_server, organizer_client, slug)
             assert all(a.status == 201 for a in answers), [
                 (a.status, a.body[:200]) for a in answers if a.status != 201]
             confirmed_per_run.append(statuses(app, slug)["confirmed"])
@@ -174,12 +157,12 @@ def test_without_the_capacity_lock_the_same_burst_overbooks(app, live_server,
         "anything")
 
 
-def test_concurrent_retries_with_one_idempotency_key_register_once(app, live_server,
+def test_concurrent_retries_with_one_idempotency_key_register_once(app, postgres_live_server,
                                                                    organizer_client):
     """A client retrying impatiently: 20 identical requests with one key at once. Exactly
     one registration; every other answer is the replay of it or a 409."""
     open_edition(organizer_client)
-    url = f"{live_server}/api/v1/editions/sfmmc-2025/registrations"
+    url = f"{postgres_live_server}/api/v1/editions/sfmmc-2025/registrations"
     # No e-mail: nothing but the key can tell the requests apart from new registrations.
     payload = {"full_name": "Mr. Impatient", "role": "delegate"}
     headers = {"Idempotency-Key": "impatient-3c1d"}
@@ -211,13 +194,13 @@ def test_concurrent_retries_with_one_idempotency_key_register_once(app, live_ser
     assert json.loads(late.body) == json.loads(originals[0].body)
 
 
-def test_simultaneous_registrations_of_one_new_address_register_once(app, live_server,
+def test_simultaneous_registrations_of_one_new_address_register_once(app, postgres_live_server,
                                                                       organizer_client):
     """The person is found or created before the edition lock; the lock's seat query also
     looks for someone with the same e-mail whom a simultaneous request created and
     registered first. Exactly one registration, however the requests interleave."""
     open_edition(organizer_client)
-    url = f"{live_server}/api/v1/editions/sfmmc-2025/registrations"
+    url = f"{postgres_live_server}/api/v1/editions/sfmmc-2025/registrations"
     token = bearer(organizer_client)
     answers = fire_together([
         (lambda n=n: post_retrying_busy(url, {

@@ -14,7 +14,6 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +32,6 @@ from _statements import (
     token_of,
 )
 from conftest import client_for_role
-from werkzeug.serving import make_server
 
 from eventhub.auth.models import Role
 from eventhub.extensions import db
@@ -44,22 +42,6 @@ pytestmark = pytest.mark.postgres_only
 MANY = 10
 
 Request = tuple[str, str, dict[str, Any], dict[str, str], str]
-
-
-@pytest.fixture
-def live_server(app, is_postgres) -> Iterator[str]:
-    if not is_postgres:
-        pytest.skip("real concurrency needs PostgreSQL (EVENTHUB_TEST_DATABASE_URL)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="statement-live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def fire_together(requests: list[Request]) -> list[tuple[int, dict[str, Any], str | None]]:
@@ -116,12 +98,12 @@ def drafted(organizer_client, secretariat_client, sections: int = 3):
 
 @pytest.mark.parametrize("writers", [2, MANY])
 def test_concurrent_edits_of_the_same_section_let_exactly_one_win(
-        app, live_server, organizer_client, secretariat_client, editors, writers):
+        app, postgres_live_server, organizer_client, secretariat_client, editors, writers):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     key = keys(created.json)[1]
     base = etag(created)
-    address = f"{live_server}{section_url(sid, key)}"
+    address = f"{postgres_live_server}{section_url(sid, key)}"
     wording = [f"Editor {n}'s wording of section two." for n in range(writers)]
 
     results = fire_together([
@@ -154,8 +136,9 @@ def test_concurrent_edits_of_the_same_section_let_exactly_one_win(
     assert stored_revision_numbers(app, sid) == [1, 2]
 
 
-def test_concurrent_edits_of_different_sections_all_land(app, live_server, organizer_client,
-                                                         secretariat_client, editors):
+def test_concurrent_edits_of_different_sections_all_land(app, postgres_live_server,
+                                                         organizer_client, secretariat_client,
+                                                         editors):
     created = drafted(organizer_client, secretariat_client, sections=MANY)
     sid = created.json["id"]
     section_keys = keys(created.json)
@@ -164,7 +147,7 @@ def test_concurrent_edits_of_different_sections_all_land(app, live_server, organ
                enumerate(section_keys)}
 
     results = fire_together([
-        ("PUT", f"{live_server}{section_url(sid, key)}", {"paragraphs": [wording[key]]},
+        ("PUT", f"{postgres_live_server}{section_url(sid, key)}", {"paragraphs": [wording[key]]},
          {"If-Match": base}, editors[n % len(editors)])
         for n, key in enumerate(section_keys)])
 
@@ -187,18 +170,18 @@ def test_concurrent_edits_of_different_sections_all_land(app, live_server, organ
 
 
 def test_mixed_concurrent_edits_merge_other_sections_and_refuse_the_same_section(
-        app, live_server, organizer_client, secretariat_client, editors):
+        app, postgres_live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client, sections=6)
     sid = created.json["id"]
     contested, *others = keys(created.json)
     base = etag(created)
     requests: list[Request] = []
     for n in range(5):
-        requests.append(("PUT", f"{live_server}{section_url(sid, contested)}",
+        requests.append(("PUT", f"{postgres_live_server}{section_url(sid, contested)}",
                          {"paragraphs": [f"Contested wording {n}."]}, {"If-Match": base},
                          editors[n % len(editors)]))
     for n, key in enumerate(others):
-        requests.append(("PUT", f"{live_server}{section_url(sid, key)}",
+        requests.append(("PUT", f"{postgres_live_server}{section_url(sid, key)}",
                          {"paragraphs": [f"Uncontested edit of {key}."]}, {"If-Match": base},
                          editors[n % len(editors)]))
 
@@ -219,17 +202,17 @@ def test_mixed_concurrent_edits_merge_other_sections_and_refuse_the_same_section
 
 
 def test_concurrent_structure_changes_with_one_etag_let_exactly_one_through(
-        app, live_server, organizer_client, secretariat_client, editors):
+        app, postgres_live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     base = etag(created)
     k1, _, k3 = keys(created.json)
     requests: list[Request] = [
-        ("POST", f"{live_server}{statement_url(sid, '/sections')}",
+        ("POST", f"{postgres_live_server}{statement_url(sid, '/sections')}",
          {"position": 2, "paragraphs": [f"Inserted by editor {n}."]}, {"If-Match": base},
          editors[n % len(editors)]) for n in range(MANY // 2)]
     requests += [
-        ("PATCH", f"{live_server}{statement_url(sid)}",
+        ("PATCH", f"{postgres_live_server}{statement_url(sid)}",
          {"sections": [{"key": k3, "paragraphs": ["Original text of section 3."]},
                        {"key": k1, "paragraphs": ["Original text of section 1."]}],
           "note": f"Restructured by editor {n}"}, {"If-Match": base},
@@ -250,7 +233,7 @@ def test_concurrent_structure_changes_with_one_etag_let_exactly_one_through(
 
 
 def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
-        app, live_server, organizer_client, secretariat_client, editors):
+        app, postgres_live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     key = keys(created.json)[0]
@@ -258,7 +241,7 @@ def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
         "section_key": key, "paragraph_index": 0, "proposed_text": "Suggested opening."})
     assert made.status_code == 201
     suggestion_id = made.json["id"]
-    address = f"{live_server}{statement_url(sid, f'/suggestions/{suggestion_id}/accept')}"
+    address = f"{postgres_live_server}{statement_url(sid, f'/suggestions/{suggestion_id}/accept')}"
 
     results = fire_together([("POST", address, {}, {}, editors[n % len(editors)])
                              for n in range(MANY)])
@@ -271,10 +254,10 @@ def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
 
 
 def test_concurrent_language_versions_of_one_statement_create_exactly_one(
-        app, live_server, organizer_client, secretariat_client, editors):
+        app, postgres_live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
-    address = f"{live_server}{statement_url(sid, '/languages')}"
+    address = f"{postgres_live_server}{statement_url(sid, '/languages')}"
 
     results = fire_together([("POST", address, {"language": "zh"}, {},
                               editors[n % len(editors)]) for n in range(MANY)])
@@ -285,7 +268,7 @@ def test_concurrent_language_versions_of_one_statement_create_exactly_one(
 
 
 def test_concurrent_resolution_of_one_comment_resolves_it_once(
-        app, live_server, organizer_client, secretariat_client, editors):
+        app, postgres_live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     # Several rounds, so that one lucky serialised round cannot hide the race.
@@ -294,7 +277,7 @@ def test_concurrent_resolution_of_one_comment_resolves_it_once(
             "section_key": keys(created.json)[0], "body": f"Check the date ({round_number})."})
         assert made.status_code == 201
         comment_id = made.json["id"]
-        address = f"{live_server}{statement_url(sid, f'/comments/{comment_id}/resolve')}"
+        address = f"{postgres_live_server}{statement_url(sid, f'/comments/{comment_id}/resolve')}"
 
         results = fire_together([("POST", address, {}, {}, editors[n % len(editors)])
                                  for n in range(MANY)])
