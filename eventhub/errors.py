@@ -88,17 +88,17 @@ def problem_response(status: int, title: str, detail: str | None = None, *,
     return response
 
 
-def _flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dict[str, str]]:
+def flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dict[str, str]]:
     """Turn marshmallow's nested message dict into one entry per field and message."""
     flat: list[dict[str, str]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            flat.extend(_flatten_messages(value, location, name))
+            flat.extend(flatten_messages(value, location, name))
     elif isinstance(messages, list | tuple):
         for item in messages:
             if isinstance(item, dict | list | tuple):
-                flat.extend(_flatten_messages(item, location, prefix))
+                flat.extend(flatten_messages(item, location, prefix))
             else:
                 flat.append({"field": prefix or "_schema", "location": location,
                              "message": str(item)})
@@ -112,7 +112,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors: list[dict[str, str]] = []
     # webargs stores validation messages as {location: {field: [messages]}}
     for location, messages in (data.get("messages") or {}).items():
-        errors.extend(_flatten_messages(messages, location))
+        errors.extend(flatten_messages(messages, location))
     detail = data.get("message") or error.description
     if errors and error.code == 422:
         detail = "The request has invalid fields; see errors."

@@ -26,7 +26,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission
-from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied
+from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied, flatten_messages
 from eventhub.web import i18n
 
 SESSION_TOKEN = "api_token"
@@ -100,7 +100,7 @@ def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise FormInvalid(flatten_messages(exc.messages)) from exc
+        raise FormInvalid(messages_by_field(exc.messages)) from exc
 
 
 class FormInvalid(Exception):
@@ -109,20 +109,14 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = f"{prefix}{key}" if not prefix else f"{prefix}.{key}"
-            if isinstance(value, dict):
-                flat.update(flatten_messages(value, name))
-            else:
-                flat[name if name != "_schema" else ""] = " ".join(
-                    str(v) for v in (value if isinstance(value, list) else [value]))
-    else:
-        flat[prefix] = " ".join(str(m) for m in messages) if isinstance(messages, list) \
-            else str(messages)
-    return flat
+def messages_by_field(messages: Any) -> dict[str, str]:
+    """marshmallow's nested messages as one text per field ("members.0.email"); messages
+    about the whole form go under ""."""
+    by_field: dict[str, list[str]] = {}
+    for entry in flatten_messages(messages, "form"):
+        field = "" if entry["field"] == "_schema" else entry["field"]
+        by_field.setdefault(field, []).append(entry["message"])
+    return {field: " ".join(texts) for field, texts in by_field.items()}
 
 
 def field_errors(error: DomainError | FormInvalid) -> dict[str, str]:
