@@ -41,6 +41,7 @@ from flask import after_this_request, current_app, g, has_request_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import func, select, update
 
+from eventhub.dates import date_range_en, date_range_zh
 from eventhub.extensions import db, utcnow
 from eventhub.http import config
 from eventhub.mail.models import OutboxMessage, OutboxStatus
@@ -106,36 +107,12 @@ def _format_utc_zh(value: dt.datetime) -> str:
     return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}（UTC）"
 
 
-def _date_range_en(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
-
-
-def _date_zh(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def _date_range_zh(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return _date_zh(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{_date_zh(start)}至{end.day}日"
-    if start.year == end.year:
-        return f"{_date_zh(start)}至{end.month}月{end.day}日"
-    return f"{_date_zh(start)}至{_date_zh(end)}"
-
-
 @cache
 def _jinja() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=False,
                       undefined=StrictUndefined, keep_trailing_newline=False)
-    env.filters.update(utc=_format_utc, utc_zh=_format_utc_zh, date_range_en=_date_range_en,
-                       date_range_zh=_date_range_zh)
+    env.filters.update(utc=_format_utc, utc_zh=_format_utc_zh, date_range_en=date_range_en,
+                       date_range_zh=date_range_zh)
     return env
 
 

@@ -25,6 +25,7 @@ from flask import (
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from eventhub import dates
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission
 from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied, flatten_messages
 from eventhub.web import i18n
@@ -186,10 +187,7 @@ def local_time(value: dt.datetime | None, zone: str | None = None,
     return value.astimezone(dt.UTC).strftime(fmt) + " UTC"
 
 
-def long_date(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.day} {value.strftime('%B %Y')}"
-
-
 def install_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(local_time=local_time, long_date=long_date)
+    app.jinja_env.filters.update(local_time=local_time, long_date=dates.long_date_en,
+                                 date_span=dates.date_range_en)
     app.jinja_env.globals.update(t=i18n.translate, page_actor=page_actor)

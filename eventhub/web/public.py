@@ -87,29 +87,11 @@ RECORDED_WORDS = {
 LANGUAGES = {"en": "English", "zh": "中文 (Chinese)", "fr": "Français (French)",
              "es": "Español (Spanish)", "ru": "Русский (Russian)", "ar": "العربية (Arabic)",
              "pt": "Português (Portuguese)"}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 
 def _label(mapping: dict, value: Any) -> str:
     key = getattr(value, "value", value)
     return mapping.get(value) or mapping.get(key) or str(key).replace("_", " ")
-
-
-@blp.app_template_filter("date_span")
-def date_span(start: dt.date, end: dt.date | None = None) -> str:
-    """Dates as people write them: "9-10 September 2024" (with an en dash), "30 September
-    - 2 October 2024", or one day."""
-    def full(day: dt.date) -> str:
-        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-    if end is None or end == start:
-        return full(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}\u2013{end.day} {_MONTHS[end.month - 1]} {end.year}"
-    if start.year == end.year:
-        return f"{start.day} {_MONTHS[start.month - 1]} \u2013 {full(end)}"
-    return f"{full(start)} \u2013 {full(end)}"
 
 
 def _ordinal(number: int) -> str:

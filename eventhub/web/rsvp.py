@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from eventhub import dates
 from eventhub.auth.permissions import ANONYMOUS
 from eventhub.errors import Conflict, DomainError, NotFound
 from eventhub.invitations import service
@@ -144,8 +145,8 @@ def format_date(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     if g.get("page_language") == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return f"{value.day} {value.strftime('%B %Y')}"
+        return dates.date_zh(value)
+    return dates.long_date_en(value)
 
 
 def format_time(value: dt.datetime | None) -> str:
