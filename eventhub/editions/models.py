@@ -87,6 +87,11 @@ class Edition(db.Model):
     def is_public(self) -> bool:
         return self.status != EditionStatus.DRAFT
 
+    @property
+    def is_read_only(self) -> bool:
+        """The archive is read-only: every write under the edition is refused."""
+        return self.status == EditionStatus.ARCHIVED
+
 
 class ReportedFigure(db.Model):
     """A number the record states ("about 300 guests"), kept with its qualifier and the

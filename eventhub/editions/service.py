@@ -87,7 +87,7 @@ def get_edition(actor: Actor, slug: str, *, for_update: bool = False,
 
 def ensure_writable(edition: Edition) -> None:
     """Every write under an edition calls this: the archive is read-only."""
-    if edition.status == EditionStatus.ARCHIVED:
+    if edition.is_read_only:
         raise Conflict(f"Edition {edition.slug!r} is archived and read-only.",
                        extra={"edition_status": edition.status.value})
 

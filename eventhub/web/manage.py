@@ -18,7 +18,6 @@ from sqlalchemy import Select, func, select
 
 from eventhub.auth.permissions import Permission
 from eventhub.directory.service import list_organizations
-from eventhub.editions.models import EditionStatus
 from eventhub.editions.service import get_edition, list_editions, recorded_counts
 from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
@@ -199,7 +198,7 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         filters, filter_errors, status = {}, exc.errors, 422
     listing = _paginate(invitations.list_invitations(actor, slug, filters), _page_number())
     organizations = []
-    if actor.can(Permission.MANAGE_ATTENDANCE) and found.status != EditionStatus.ARCHIVED:
+    if actor.can(Permission.MANAGE_ATTENDANCE) and not found.is_read_only:
         organizations = list(db.session.scalars(list_organizations(actor, {})))
     return render_template(
         "manage/invitations.html", edition=found, listing=listing, filters=raw_filters,

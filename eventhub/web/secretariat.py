@@ -76,15 +76,6 @@ _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
 # Helpers -------------------------------------------------------------------------------
 
-def _writable(edition) -> bool:
-    """For showing forms only; the services refuse writes to an archived edition."""
-    try:
-        ensure_writable(edition)
-    except Conflict:
-        return False
-    return True
-
-
 def _integer(value: str | None) -> Any:
     """A form's number as an int, or as typed so the schema names the problem."""
     if value is None:
@@ -127,8 +118,8 @@ def _common(slug: str, statement_id: int) -> dict[str, Any]:
     statement = service.get_statement(actor, slug, statement_id)
     return {"edition": edition, "statement": statement, "slug": slug,
             "view": service.current_view(actor, statement),
-            "writable": _writable(edition),
-            "editable": _writable(edition) and statement.status in service.EDITABLE,
+            "writable": not edition.is_read_only,
+            "editable": not edition.is_read_only and statement.status in service.EDITABLE,
             "can_manage": actor.can(Permission.MANAGE_STATEMENTS),
             "is_reviewer": actor.can(Permission.MANAGE_STATEMENTS) or (
                 statement.approver_id is not None and statement.approver_id == actor.user_id),
@@ -169,7 +160,7 @@ def _render_statements(slug: str, *, errors: dict[str, str] | None = None,
             for s in service.list_statements(actor, slug)]
     return render_template(
         "secretariat/statements.html", edition=edition, rows=rows, slug=slug,
-        can_create=actor.can(Permission.MANAGE_STATEMENTS) and _writable(edition),
+        can_create=actor.can(Permission.MANAGE_STATEMENTS) and not edition.is_read_only,
         kinds=list(KIND_LABELS.items()), errors=errors or {},
         typed=typed or {"kind": "chairs_statement", "language": "en"}), status
 
