@@ -95,6 +95,14 @@ def form_values(form: Mapping[str, str], fields: Iterable[str]) -> dict[str, Any
     return values
 
 
+def form_integer(value: Any) -> Any:
+    """A number box as the API's strict integer fields expect it; anything else is left
+    as typed for the schema to report."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
 def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate form data with the API's own input schema, so a page accepts exactly what
     the API accepts. Raises FormInvalid with messages by field."""

@@ -43,6 +43,7 @@ from eventhub.registrations.schemas import (
 from eventhub.web.common import (
     FormInvalid,
     field_errors,
+    form_integer,
     form_values,
     load,
     page_actor,
@@ -95,14 +96,6 @@ def _paginate(query: Select, page: int) -> dict[str, Any]:
     items = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     pages = max(1, -(-total // PAGE_SIZE))
     return {"entries": items, "total": total, "page": page, "pages": pages}
-
-
-def _integer(value: Any) -> Any:
-    """A number box as the API's strict integer fields expect it; anything else is left
-    for the schema to report."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return value
 
 
 def _aware(value: Any, zone: str) -> Any:
@@ -223,7 +216,7 @@ def invitation_create(slug: str):
     data = dict(typed)
     for key in ("organization_id", "quota"):
         if key in data:
-            data[key] = _integer(data[key])
+            data[key] = form_integer(data[key])
     if "deadline" in data:
         data["deadline"] = _aware(data["deadline"], found.time_zone)
     try:
@@ -329,7 +322,7 @@ def registration_create(slug: str):
     typed = form_values(request.form, REGISTRATION_FIELDS)
     data = dict(typed)
     if "organization_id" in data:
-        data["organization_id"] = _integer(data["organization_id"])
+        data["organization_id"] = form_integer(data["organization_id"])
     try:
         registration = registrations.register(page_actor(), slug,
                                               load(RegistrationCreateSchema(), data))
@@ -508,7 +501,7 @@ def _item_data(*, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         for key in _NULLABLE_ITEM_FIELDS:
             data.setdefault(key, None)
     if "capacity" in data:
-        data["capacity"] = _integer(data["capacity"])
+        data["capacity"] = form_integer(data["capacity"])
     return typed, data
 
 

@@ -42,7 +42,14 @@ from eventhub.statements.schemas import (
     StatusChangeSchema,
     SuggestionCreateSchema,
 )
-from eventhub.web.common import FormInvalid, field_errors, load, page_actor, page_requires
+from eventhub.web.common import (
+    FormInvalid,
+    field_errors,
+    form_integer,
+    load,
+    page_actor,
+    page_requires,
+)
 
 blp = Blueprint("web_secretariat", __name__, url_prefix="/secretariat")
 
@@ -76,17 +83,6 @@ _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
 # Helpers -------------------------------------------------------------------------------
 
-def _integer(value: str | None) -> Any:
-    """A form's number as an int, or as typed so the schema names the problem."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return int(text)
-    except ValueError:
-        return text
-
-
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs separated by a blank line; single line breaks stay inside a paragraph."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -100,7 +96,7 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 def _revision_on_screen(actor, slug: str, statement_id: int) -> tuple[Any, str | None]:
     """The revision the form was written on (as typed, for showing it again) and the
     If-Match it stands for, so the service merges or refuses a stale change."""
-    based_on = _integer(request.form.get("revision"))
+    based_on = form_integer(request.form.get("revision"))
     if not isinstance(based_on, int):
         return based_on, None
     statement = service.get_statement(actor, slug, statement_id)
@@ -260,7 +256,7 @@ def change_status(slug: str, statement_id: int):
 def set_approver(slug: str, statement_id: int):
     raw = request.form.get("approver_id", "").strip()
     try:
-        data = load(ApproverSchema(), {"approver_id": _integer(raw) if raw else None})
+        data = load(ApproverSchema(), {"approver_id": form_integer(raw) if raw else None})
         service.set_approver(page_actor(), slug, statement_id, data["approver_id"])
     except (FormInvalid, Unprocessable) as exc:
         return _render_statement(slug, statement_id, field_errors(exc),
@@ -352,7 +348,7 @@ def add_section(slug: str, statement_id: int):
     try:
         payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
         if raw_position:
-            payload["position"] = _integer(raw_position)
+            payload["position"] = form_integer(raw_position)
         data = load(SectionInsertSchema(), payload)
         saved = service.insert_section(actor, slug, statement_id, data.get("position"),
                                        data["paragraphs"], "Section added", if_match)
@@ -549,7 +545,7 @@ def add_comment(slug: str, statement_id: int):
     form = f"reply-{parent}" if parent else f"comment-{key}"
     values: dict[str, Any] = {"body": body}
     if parent:
-        values["parent_id"] = _integer(parent)
+        values["parent_id"] = form_integer(parent)
     elif key:
         values["section_key"] = key
     try:
@@ -581,7 +577,7 @@ def suggest(slug: str, statement_id: int):
     proposed = request.form.get("proposed_text", "")
     paragraph = request.form.get("paragraph", "").strip()
     # People count paragraphs from 1; the API from 0.
-    index = _integer(paragraph)
+    index = form_integer(paragraph)
     values = {"section_key": key, "proposed_text": proposed.strip(),
               "paragraph_index": index - 1 if isinstance(index, int) else index}
     try:
@@ -629,7 +625,7 @@ def _decide(slug: str, statement_id: int, suggestion_id: int, decision: str):
 @page_requires(Permission.READ_INTERNAL)
 def fact_check(slug: str, statement_id: int):
     context = _common(slug, statement_id)
-    number = _integer(request.args.get("revision")) if request.args.get("revision") else None
+    number = form_integer(request.args.get("revision")) if request.args.get("revision") else None
     if number is not None and not isinstance(number, int):
         raise Unprocessable("The revision to check is a number.")
     report = run_fact_check(page_actor(), slug, statement_id, number)
