@@ -82,27 +82,30 @@ def _limit(spec: str) -> tuple[int, int]:
 
 
 def hit(key: str, spec: str) -> int | None:
-    """Count one request against a fixed window; returns seconds to wait when over the
-    limit. Counted on a connection of its own, so a refused login still counts."""
+    """Count one request in the key's window; returns seconds to wait when over the limit.
+
+    A window opens at the key's first request rather than on the clock's boundaries, so
+    nobody gets twice the allowance by straddling one. Counted on a connection of its
+    own, so a refused login still counts."""
     allowed, window = _limit(spec)
     now = utcnow()
-    epoch = int(now.timestamp())
-    window_start = dt.datetime.fromtimestamp(epoch - epoch % window, dt.UTC)
     table = RateLimitBucket.__table__
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     with db.engine.begin() as conn:
-        statement = insert(table).values(key=key, window_start=window_start, hits=1)
+        conn.execute(update(table)
+                     .where(table.c.key == key,
+                            table.c.window_start <= now - dt.timedelta(seconds=window))
+                     .values(window_start=now, hits=0))
+        statement = insert(table).values(key=key, window_start=now, hits=1)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={"hits": table.c.hits + 1})
         conn.execute(statement)
-        conn.execute(update(table).where(table.c.key == key,
-                                         table.c.window_start < window_start)
-                     .values(window_start=window_start, hits=1))
-        hits = conn.execute(table.select().where(table.c.key == key)).one().hits
-    if hits > allowed:
-        return max(1, int(window - (now - window_start).total_seconds()))
+        bucket = conn.execute(table.select().where(table.c.key == key)).one()
+    if bucket.hits > allowed:
+        elapsed = (now - bucket.window_start).total_seconds()
+        return max(1, int(window - elapsed + 0.999))
     return None
 
 

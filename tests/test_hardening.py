@@ -4,6 +4,7 @@ secrets, and the request size limit."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -136,6 +137,21 @@ def test_failed_logins_are_limited_even_though_they_roll_back(app, client):
         other.environ_base["REMOTE_ADDR"] = "10.9.8.7"
         assert other.post("/api/v1/auth/token",
                           json={"email": email, "password": PASSWORD}).status_code == 201
+
+
+def test_a_window_opens_at_the_first_attempt_and_closes_after_its_length(app, client):
+    email = make_user(app, Role.VIEWER)
+    with config(app, "EVENTHUB_RATE_LIMIT_LOGIN", "2/2"):
+        for _ in range(2):
+            assert_problem(client.post("/api/v1/auth/token",
+                                       json={"email": email, "password": "nope"}), 401)
+        refused = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert_problem(refused, 429)
+        assert 1 <= int(refused.headers["Retry-After"]) <= 2
+        time.sleep(2.1)
+        # A new window: the right password works again, and the count starts afresh.
+        assert client.post("/api/v1/auth/token",
+                           json={"email": email, "password": PASSWORD}).status_code == 201
 
 
 def test_the_login_counter_is_shared_through_the_database(app, database_url, client):

@@ -34,8 +34,8 @@ class AuditEntry(db.Model):
 
 
 class RateLimitBucket(db.Model):
-    """Requests counted per key (e.g. login by client address) in a fixed time window,
-    shared by every app process through the database."""
+    """Requests counted per key (e.g. login by client address) in a window opened by the
+    key's first request, shared by every app process through the database."""
 
     __tablename__ = "rate_limit_buckets"
 
