@@ -7,14 +7,41 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import flask_smorest
+import marshmallow as ma
 from flask import current_app, g, request
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.extensions import db
 
 BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+class _SchemaReusingParser(FlaskParser):
+    """webargs builds a new schema from a schema class on every request, and marshmallow
+    deep-copies every declared field to do so; loading keeps no state on the instance,
+    so one instance per class serves every request and thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._instances: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                schema = self._instances.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, parsing arguments with schemas built once."""
+
+    ARGUMENTS_PARSER = _SchemaReusingParser()
 
 
 def bearer_token() -> str | None:

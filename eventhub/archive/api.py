@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.archive import bundle, service
 from eventhub.archive.schemas import (
@@ -16,7 +15,7 @@ from eventhub.archive.schemas import (
 from eventhub.auth.permissions import Permission
 from eventhub.editions.schemas import EditionSchema
 from eventhub.errors import Unprocessable
-from eventhub.http import BEARER_SECURITY, config, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, config, current_actor, requires
 
 blp = Blueprint("archive", __name__, url_prefix="/api/v1",
                 description="The record across editions: history, bundles, retention")

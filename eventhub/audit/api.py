@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from eventhub.audit import service
 from eventhub.auth.permissions import Permission
-from eventhub.http import BEARER_SECURITY, SelectPage, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
 from eventhub.schemas import OutputSchema, QuerySchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1",

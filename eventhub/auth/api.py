@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth import service
 from eventhub.auth.permissions import Permission
@@ -14,6 +13,7 @@ from eventhub.auth.schemas import (
 )
 from eventhub.http import (
     BEARER_SECURITY,
+    Blueprint,
     SelectPage,
     bearer_token,
     config,

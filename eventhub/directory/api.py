@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
 from eventhub.directory import service
@@ -15,7 +14,7 @@ from eventhub.directory.schemas import (
     PersonSchema,
     PersonUpdateSchema,
 )
-from eventhub.http import BEARER_SECURITY, SelectPage, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1",
                 description="Organizations and people (staff only)")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
 from eventhub.editions import service
@@ -22,7 +21,7 @@ from eventhub.editions.schemas import (
     SeriesSchema,
     SeriesUpdateSchema,
 )
-from eventhub.http import BEARER_SECURITY, SelectPage, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
 
 blp = Blueprint("editions", __name__, url_prefix="/api/v1",
                 description="Series, editions, reported figures and participants")

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
 from eventhub.errors import Unprocessable
 from eventhub.http import (
     BEARER_SECURITY,
+    Blueprint,
     SelectPage,
     current_actor,
     requires,

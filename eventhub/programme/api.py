@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
-from eventhub.http import BEARER_SECURITY, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.invitations.api import public_token_route
 from eventhub.programme import ical, service
 from eventhub.programme.schemas import (

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
-from eventhub.http import BEARER_SECURITY, SelectPage, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
 from eventhub.idempotency import idempotent
 from eventhub.registrations import credentials, service
 from eventhub.registrations.schemas import (

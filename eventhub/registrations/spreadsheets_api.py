@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from eventhub.auth.permissions import Permission
 from eventhub.errors import DomainError, Unprocessable
-from eventhub.http import BEARER_SECURITY, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.idempotency import idempotent
 from eventhub.registrations import spreadsheets
 from eventhub.registrations.schemas import RegistrationFilterSchema, RegistrationSchema

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from eventhub.auth.permissions import Permission
-from eventhub.http import BEARER_SECURITY, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.invitations.api import public_token_route
 from eventhub.registrations import visa
 from eventhub.schemas import InputSchema, OutputSchema

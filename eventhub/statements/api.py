@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from eventhub.auth.permissions import Permission
 from eventhub.errors import Unprocessable
-from eventhub.http import BEARER_SECURITY, current_actor, requires, requires_login
+from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires, requires_login
 from eventhub.statements import rendering, service
 from eventhub.statements.schemas import (
     ApproverSchema,

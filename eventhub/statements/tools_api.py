@@ -4,11 +4,10 @@ first draft written from them."""
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from eventhub.auth.permissions import Permission
-from eventhub.http import BEARER_SECURITY, current_actor, requires
+from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.schemas import InputSchema, OutputSchema, QuerySchema
 from eventhub.statements import service
 from eventhub.statements.drafting import draft_from_record
