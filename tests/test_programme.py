@@ -154,6 +154,50 @@ def test_only_one_of_start_and_end_is_refused(organizer_client, given):
     assert draft_item(organizer_client, undated["id"])["starts_at"] is None
 
 
+@pytest.mark.parametrize(("start", "end", "field"), [
+    (at(23, "23:30"), at(24, "09:30"), "starts_at"),     # begins the evening before
+    (at(28, "23:00"), at(29, "00:30"), "ends_at"),       # runs past midnight after the last day
+    (at(29, "09:00"), at(29, "10:00"), "starts_at"),     # the day after
+    ("2025-10-23T21:30:00+00:00", "2025-10-23T23:00:00+00:00", "starts_at"),  # 23:30 local
+])
+def test_items_outside_the_edition_days_are_refused(organizer_client, start, end, field):
+    open_edition(organizer_client)
+    body = assert_problem(organizer_client.post(items_url(), json={
+        "kind": "plenary", "title": "Out of days", "starts_at": start, "ends_at": end}), 422)
+    assert error_fields(body) == {field}
+    assert "2025-10-24 to 2025-10-28" in body["errors"][0]["message"]
+    assert draft(organizer_client) == []
+
+
+def test_the_edition_days_run_from_the_first_midnight_to_the_midnight_after_the_last(
+        organizer_client):
+    open_edition(organizer_client)
+    dawn = add_item(organizer_client, "Dawn", at(24, "00:00"), at(24, "01:00"))
+    dinner = add_item(organizer_client, "Dinner", at(28, "22:00"), at(29, "00:00"))
+    assert dinner["ends_at"] == "2025-10-29T00:00:00+01:00"
+
+    assert_problem(organizer_client.patch(item_url(dawn["id"]), json={
+        "starts_at": at(23, "23:00")}), 422)
+    assert draft_item(organizer_client, dawn["id"])["starts_at"] == "2025-10-24T00:00:00+02:00"
+
+
+def test_new_edition_dates_may_not_strand_scheduled_items(organizer_client):
+    open_edition(organizer_client)
+    opening = add_item(organizer_client, "Opening", at(24, "09:00"), at(24, "10:00"))
+    add_item(organizer_client, "Unscheduled")
+
+    body = assert_problem(organizer_client.patch(url(SLUG), json={
+        "start_date": "2025-10-25"}), 409)
+    assert "'Opening'" in body["detail"]
+    assert organizer_client.get(url(SLUG)).json["start_date"] == "2025-10-24"
+
+    organizer_client.patch(item_url(opening["id"]), json={
+        "starts_at": at(25, "09:00"), "ends_at": at(25, "10:00")})
+    moved = organizer_client.patch(url(SLUG), json={"start_date": "2025-10-25"})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    assert moved.json["start_date"] == "2025-10-25"
+
+
 # Clashes by room ------------------------------------------------------------------------
 
 def test_room_clash_is_refused_naming_the_clashing_item(organizer_client):

@@ -125,6 +125,25 @@ def _refuse_taken_ordinal(series_id: int, ordinal: int, exclude_id: int | None =
         raise Conflict(f"Edition number {ordinal} of this series already exists ({other}).")
 
 
+def _refuse_programme_outside_days(edition: Edition) -> None:
+    """New dates may not leave scheduled programme items outside the edition's days
+    (the programme refuses such items too): move or unschedule them first."""
+    from eventhub.programme.models import ProgrammeItem
+
+    zone = zoneinfo.ZoneInfo(edition.time_zone)
+    first = dt.datetime.combine(edition.start_date, dt.time(), zone)
+    after_last = dt.datetime.combine(edition.end_date + dt.timedelta(days=1), dt.time(), zone)
+    outside = db.session.scalars(select(ProgrammeItem.title).where(
+        ProgrammeItem.edition_id == edition.id, ProgrammeItem.starts_at.is_not(None),
+        (ProgrammeItem.starts_at < first) | (ProgrammeItem.ends_at > after_last))
+        .order_by(ProgrammeItem.starts_at).limit(4)).all()
+    if outside:
+        listed = ", ".join(repr(title) for title in outside[:3])
+        more = " and more" if len(outside) > 3 else ""
+        raise Conflict(f"Programme items fall outside the new days: {listed}{more}. "
+                       "Move or unschedule them first.")
+
+
 def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
     authorize(actor, Permission.MANAGE_EDITIONS)
     values = dict(values)
@@ -165,6 +184,8 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
         _refuse_taken_ordinal(edition.series_id, changes["ordinal"], edition.id)
     for key, value in changes.items():
         setattr(edition, key, value)
+    if {"start_date", "end_date", "time_zone"} & changes.keys():
+        _refuse_programme_outside_days(edition)
     db.session.flush()
     # Reload relationships (host) so the response reflects the new foreign keys.
     db.session.expire(edition)

@@ -147,11 +147,25 @@ def _item(edition: Edition, item_id: int, *, for_update: bool = False) -> Progra
     return item
 
 
-def _check_times(item: ProgrammeItem) -> None:
+def _check_times(item: ProgrammeItem, edition: Edition) -> None:
     if (item.starts_at is None) != (item.ends_at is None):
         raise Unprocessable.for_field("ends_at", "Give both start and end, or neither.")
-    if item.starts_at is not None and item.ends_at <= item.starts_at:
+    if item.starts_at is None:
+        return
+    if item.ends_at <= item.starts_at:
         raise Unprocessable.for_field("ends_at", "The end must be after the start.")
+    # The edition's days are wall-clock days where it takes place; an evening item may
+    # run until midnight after the last day, not beyond.
+    zone = edition_zone(edition)
+    first = dt.datetime.combine(edition.start_date, dt.time(), zone)
+    after_last = dt.datetime.combine(edition.end_date + dt.timedelta(days=1), dt.time(), zone)
+    days = f"{edition.start_date.isoformat()} to {edition.end_date.isoformat()}"
+    if not first <= item.starts_at < after_last:
+        raise Unprocessable.for_field(
+            "starts_at", f"The start is outside the edition's days ({days}, {edition.time_zone}).")
+    if item.ends_at > after_last:
+        raise Unprocessable.for_field(
+            "ends_at", f"The end is after the edition's last day ({days}, {edition.time_zone}).")
 
 
 def _check_room(item: ProgrammeItem) -> None:
@@ -208,7 +222,7 @@ def create_item(actor: Actor, slug: str, values: dict[str, Any]) -> ProgrammeIte
             select(func.max(ProgrammeItem.position))
             .where(ProgrammeItem.edition_id == edition.id)) or 0) + 1
     item = ProgrammeItem(edition=edition, **values)
-    _check_times(item)
+    _check_times(item, edition)
     db.session.add(item)
     db.session.flush()
     _check_room(item)
@@ -224,7 +238,7 @@ def update_item(actor: Actor, slug: str, item_id: int, changes: dict[str, Any]
             changes[key] = to_utc(changes[key], edition)
     for key, value in changes.items():
         setattr(item, key, value)
-    _check_times(item)
+    _check_times(item, edition)
     db.session.flush()
     _check_room(item)
     if {"starts_at", "ends_at"} & changes.keys():
