@@ -12,14 +12,26 @@ from sqlalchemy.exc import IntegrityError
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from eventhub import errors, security, web
 from eventhub.extensions import db, migrate
+from eventhub.schemas import INTEGER_MAX
 from eventhub.settings import load_settings, validate_settings
 
 API_TITLE = "EventHub API"
 API_VERSION = "v1"
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond the id columns' range matches no route
+    (404) instead of reaching the database, and the API documentation states the range."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INTEGER_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 class ProblemApi(Api):
@@ -34,6 +46,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
                 static_folder="web/static", template_folder="web/templates")
     # Keep fields in schema order: a statement or edition reads better top-down.
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = RowIdConverter
     settings = load_settings()
     settings.update(config_overrides or {})
     validate_settings(settings)

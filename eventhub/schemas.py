@@ -11,6 +11,18 @@ LANGUAGE = ma.validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                               error="Use a language tag such as en, zh or zh-CN.")
 
 
+# PostgreSQL's integer: every id and counter column. A larger number names no row and must
+# not reach the database (SQLite cannot even bind one above 2**63).
+INTEGER_MAX = 2**31 - 1
+
+
+class RowId(ma.fields.Integer):
+    """The id of a row: a positive integer within the columns' range."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=ma.validate.Range(min=1, max=INTEGER_MAX), **kwargs)
+
+
 class InputSchema(ma.Schema):
     """Request bodies: unknown fields are an error, so a typo never passes silently."""
 

@@ -73,3 +73,18 @@ def test_malformed_json_is_a_problem(client):
                            content_type="application/json")
     body = assert_problem(response, 400)
     assert body["errors"][0]["message"] == "Invalid JSON body."
+
+
+def test_numbers_beyond_the_id_range_are_refused_before_the_database(organizer_client):
+    # 2**64 - 1 is what fuzzers try first; SQLite cannot bind it and PostgreSQL's integer
+    # keys stop at 2**31 - 1.
+    huge = 2**64 - 1
+    for path in (f"/api/v1/organizations/{huge}", "/api/v1/organizations/2147483648",
+                 "/api/v1/organizations/0", f"/api/v1/people/{huge}"):
+        assert_problem(organizer_client.patch(path, json={"country_code": None}), 404)
+    body = assert_problem(organizer_client.post("/api/v1/people", json={
+        "full_name": "Ana Example", "organization_id": huge}), 422)
+    assert body["errors"][0]["field"] == "organization_id"
+    body = assert_problem(organizer_client.get(f"/api/v1/editions?year={huge}"), 422)
+    assert body["errors"][0]["field"] == "year"
+    assert organizer_client.get("/api/v1/people").json == []

@@ -9,7 +9,7 @@ from eventhub.editions.schemas import (
     RecordedCountsSchema,
     ReportedFigureSchema,
 )
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, RowId, not_blank
 
 
 class OrganizationParticipationSchema(OutputSchema):
@@ -60,7 +60,7 @@ class NextEditionSchema(InputSchema):
     slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
     title = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
     theme = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    host_organization_id = fields.Integer(allow_none=True, strict=True)
+    host_organization_id = RowId(allow_none=True, strict=True)
     city = fields.String(allow_none=True, validate=validate.Length(max=120))
     region = fields.String(allow_none=True, validate=validate.Length(max=120))
     country_code = fields.String(allow_none=True, validate=COUNTRY_CODE)

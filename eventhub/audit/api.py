@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from eventhub.audit import service
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
-from eventhub.schemas import OutputSchema, QuerySchema
+from eventhub.schemas import OutputSchema, QuerySchema, RowId
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1",
                 description="The audit trail of every change (admins; read-only)")
@@ -15,13 +15,13 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1",
 class AuditEntrySchema(OutputSchema):
     id = fields.Integer(required=True)
     at = fields.AwareDateTime(required=True)
-    actor_user_id = fields.Integer(allow_none=True)
+    actor_user_id = RowId(allow_none=True)
     actor_label = fields.String(required=True)
     request_id = fields.String(allow_none=True)
     action = fields.String(required=True)
     table_name = fields.String(required=True)
     object_id = fields.String(required=True)
-    edition_id = fields.Integer(allow_none=True)
+    edition_id = RowId(allow_none=True)
     changes = fields.Dict(required=True, metadata={
         "description": "Per field: before and/or after. Personal and secret fields say "
                        "only that they changed."})
@@ -32,7 +32,7 @@ class AuditFilterSchema(QuerySchema):
     table = fields.String()
     object_id = fields.String()
     action = fields.String(validate=validate.OneOf(["insert", "update", "delete"]))
-    actor_user_id = fields.Integer()
+    actor_user_id = RowId()
 
 
 @blp.route("/audit")

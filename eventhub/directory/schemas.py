@@ -5,7 +5,7 @@ from marshmallow import fields, post_dump, validate
 from eventhub.auth.permissions import Permission
 from eventhub.directory.models import OrganizationKind
 from eventhub.http import current_actor
-from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, RowId, not_blank
 
 
 class OrganizationBriefSchema(OutputSchema):
@@ -18,7 +18,7 @@ class OrganizationBriefSchema(OutputSchema):
 
 
 class OrganizationSchema(OrganizationBriefSchema):
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = RowId(allow_none=True)
     website = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -30,7 +30,7 @@ class OrganizationCreateSchema(InputSchema):
     acronym = fields.String(allow_none=True, validate=validate.Length(max=40))
     country_code = fields.String(allow_none=True, validate=COUNTRY_CODE)
     country_name = fields.String(allow_none=True, validate=validate.Length(max=200))
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = RowId(allow_none=True)
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
 
 
@@ -42,7 +42,7 @@ class OrganizationUpdateSchema(OrganizationCreateSchema):
 class OrganizationFilterSchema(QuerySchema):
     kind = fields.Enum(OrganizationKind, by_value=True)
     country_code = fields.String(validate=COUNTRY_CODE)
-    parent_id = fields.Integer()
+    parent_id = RowId()
     q = fields.String(metadata={"description": "Text in the name or acronym"})
 
 
@@ -58,7 +58,7 @@ class PersonSchema(PersonPublicSchema):
     """Staff view of a person. Contact fields are dropped from the output unless the
     caller's role may read private contact details."""
 
-    organization_id = fields.Integer(allow_none=True)
+    organization_id = RowId(allow_none=True)
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -76,7 +76,7 @@ class PersonCreateSchema(InputSchema):
     full_name = fields.String(required=True, validate=[validate.Length(max=300), not_blank])
     honorific = fields.String(allow_none=True, validate=validate.Length(max=60))
     position = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    organization_id = fields.Integer(allow_none=True)
+    organization_id = RowId(allow_none=True)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=60))
 
@@ -86,5 +86,5 @@ class PersonUpdateSchema(PersonCreateSchema):
 
 
 class PersonFilterSchema(QuerySchema):
-    organization_id = fields.Integer()
+    organization_id = RowId()
     q = fields.String(metadata={"description": "Text in the name or position"})

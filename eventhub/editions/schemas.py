@@ -6,7 +6,7 @@ from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSche
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
 from eventhub.programme.models import Delivery, SpeechRole
-from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, RowId, not_blank
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                        error="Use lowercase letters, digits and single hyphens.")
@@ -105,7 +105,7 @@ class EditionCreateSchema(InputSchema):
     slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
     title = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
     theme = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    host_organization_id = fields.Integer(allow_none=True)
+    host_organization_id = RowId(allow_none=True)
     city = fields.String(allow_none=True, validate=validate.Length(max=120))
     region = fields.String(allow_none=True, validate=validate.Length(max=120))
     country_code = fields.String(allow_none=True, validate=COUNTRY_CODE)
@@ -135,12 +135,12 @@ class EditionStatusChangeSchema(InputSchema):
 class EditionFilterSchema(QuerySchema):
     status = fields.Enum(EditionStatus, by_value=True)
     series = fields.String()
-    year = fields.Integer()
+    year = fields.Integer(validate=validate.Range(min=1, max=9999))
     country_code = fields.String(validate=COUNTRY_CODE)
 
 
 class ParticipationCreateSchema(InputSchema):
-    organization_id = fields.Integer(required=True, strict=True)
+    organization_id = RowId(required=True, strict=True)
     role = fields.Enum(ParticipationRole, by_value=True,
                        load_default=ParticipationRole.PARTICIPANT)
     position = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
@@ -155,7 +155,7 @@ class PersonRoleSchema(OutputSchema):
     role = fields.String(required=True, metadata={
         "description": "A speech role on a programme item, or head_of_delegation",
         "enum": [*[r.value for r in SpeechRole], "head_of_delegation"]})
-    programme_item_id = fields.Integer(allow_none=True)
+    programme_item_id = RowId(allow_none=True)
     programme_item_title = fields.String(allow_none=True)
     delivery = fields.Enum(Delivery, by_value=True, allow_none=True)
 

@@ -13,6 +13,7 @@ from eventhub.schemas import (
     InputSchema,
     OutputSchema,
     QuerySchema,
+    RowId,
     not_blank,
 )
 
@@ -41,7 +42,7 @@ class InvitationSchema(OutputSchema):
 
 
 class InvitationCreateSchema(InputSchema):
-    organization_id = fields.Integer(required=True, strict=True)
+    organization_id = RowId(required=True, strict=True)
     focal_point_name = fields.String(required=True, validate=[validate.Length(max=300),
                                                               not_blank])
     focal_point_email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -59,7 +60,7 @@ class InvitationUpdateSchema(InputSchema):
 
 
 class BulkEntrySchema(InputSchema):
-    organization_id = fields.Integer(required=True, strict=True)
+    organization_id = RowId(required=True, strict=True)
     focal_point_name = fields.String(required=True, validate=[validate.Length(max=300),
                                                               not_blank])
     focal_point_email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -104,7 +105,7 @@ class DelegationInputSchema(InputSchema):
 
 
 class MemberOutputSchema(OutputSchema):
-    registration_id = fields.Integer(attribute="id", required=True)
+    registration_id = RowId(attribute="id", required=True)
     full_name = fields.String(attribute="person.full_name", required=True)
     position = fields.String(attribute="person.position", allow_none=True)
     email = fields.String(attribute="person.email", allow_none=True)

@@ -4,7 +4,15 @@ from marshmallow import fields, validate
 
 from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSchema
 from eventhub.programme.models import Delivery, ItemKind, SpeechRole
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, Serialized, not_blank
+from eventhub.schemas import (
+    INTEGER_MAX,
+    InputSchema,
+    OutputSchema,
+    QuerySchema,
+    RowId,
+    Serialized,
+    not_blank,
+)
 
 
 def _local(attribute: str):
@@ -56,7 +64,7 @@ class ProgrammeSchema(OutputSchema):
 class ProgrammeFilterSchema(QuerySchema):
     kind = fields.Enum(ItemKind, by_value=True)
     day = fields.Date(metadata={"description": "Local date in the edition's time zone"})
-    version = fields.String(validate=validate.Regexp(r"^(draft|[1-9][0-9]*)$"), metadata={
+    version = fields.String(validate=validate.Regexp(r"^(draft|[1-9][0-9]{0,8})$"), metadata={
         "description": "A version number, or draft (staff); default: latest published"})
 
 
@@ -83,7 +91,7 @@ class CancelSchema(InputSchema):
 
 
 class SpeechCreateSchema(InputSchema):
-    person_id = fields.Integer(required=True, strict=True)
+    person_id = RowId(required=True, strict=True)
     role = fields.Enum(SpeechRole, by_value=True, required=True)
     delivery = fields.Enum(Delivery, by_value=True, allow_none=True)
     talk_title = fields.String(allow_none=True, validate=validate.Length(max=400))
@@ -100,18 +108,18 @@ class SpeechUpdateSchema(InputSchema):
 
 
 class SignupSchema(InputSchema):
-    registration_id = fields.Integer(required=True, strict=True)
+    registration_id = RowId(required=True, strict=True)
 
 
 class SignupOutputSchema(OutputSchema):
-    item_id = fields.Integer(required=True)
-    registration_id = fields.Integer(required=True)
+    item_id = RowId(required=True)
+    registration_id = RowId(required=True)
     assigned_by_organizer = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
 
 
 class SessionAttendanceSchema(OutputSchema):
-    item_id = fields.Integer(required=True)
+    item_id = RowId(required=True)
     title = fields.String(required=True)
     kind = fields.Enum(ItemKind, by_value=True, required=True)
     capacity = fields.Integer(allow_none=True)
@@ -134,7 +142,7 @@ class ExhibitorSchema(OutputSchema):
 
 
 class ExhibitorCreateSchema(InputSchema):
-    organization_id = fields.Integer(required=True, strict=True)
+    organization_id = RowId(required=True, strict=True)
     stand = fields.String(allow_none=True, validate=validate.Length(max=60))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -156,9 +164,9 @@ class VersionSchema(OutputSchema):
 
 class ChangelogQuerySchema(QuerySchema):
     from_version = fields.Integer(required=True, data_key="from",
-                                  validate=validate.Range(min=1))
+                                  validate=validate.Range(min=1, max=INTEGER_MAX))
     to_version = fields.String(required=True, data_key="to",
-                               validate=validate.Regexp(r"^(draft|[1-9][0-9]*)$"))
+                               validate=validate.Regexp(r"^(draft|[1-9][0-9]{0,8})$"))
 
 
 class ChangeEntrySchema(OutputSchema):

@@ -6,19 +6,19 @@ from eventhub.auth.permissions import Permission
 from eventhub.directory.schemas import OrganizationBriefSchema
 from eventhub.http import current_actor
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
-from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, RowId, not_blank
 
 PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
 
 
 class RegistrationSchema(OutputSchema):
     id = fields.Integer(required=True)
-    person_id = fields.Integer(required=True)
+    person_id = RowId(required=True)
     full_name = fields.String(attribute="person.full_name", required=True)
     position = fields.String(attribute="person.position", allow_none=True)
     organization = fields.Nested(OrganizationBriefSchema, attribute="person.organization",
                                  allow_none=True)
-    delegation_id = fields.Integer(allow_none=True)
+    delegation_id = RowId(allow_none=True)
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     status = fields.Enum(RegistrationStatus, by_value=True, required=True)
     attendance = fields.Enum(Attendance, by_value=True, required=True)
@@ -43,12 +43,12 @@ class RegistrationSchema(OutputSchema):
 
 
 class RegistrationCreateSchema(InputSchema):
-    person_id = fields.Integer(strict=True, allow_none=True)
+    person_id = RowId(strict=True, allow_none=True)
     full_name = fields.String(validate=[validate.Length(max=300), not_blank])
     position = fields.String(allow_none=True, validate=validate.Length(max=2000))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    organization_id = fields.Integer(strict=True, allow_none=True)
-    delegation_id = fields.Integer(strict=True, allow_none=True)
+    organization_id = RowId(strict=True, allow_none=True)
+    delegation_id = RowId(strict=True, allow_none=True)
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
     needs_visa_letter = fields.Boolean(load_default=False)
@@ -59,7 +59,7 @@ class RegistrationCreateSchema(InputSchema):
 class RegistrationFilterSchema(QuerySchema):
     status = fields.Enum(RegistrationStatus, by_value=True)
     role = fields.Enum(RegistrationRole, by_value=True)
-    organization_id = fields.Integer()
+    organization_id = RowId()
     country_code = fields.String(validate=COUNTRY_CODE)
     attendance = fields.Enum(Attendance, by_value=True)
 
@@ -86,7 +86,7 @@ class CountsSchema(OutputSchema):
 class DelegationSchema(OutputSchema):
     id = fields.Integer(required=True)
     organization = fields.Nested(OrganizationBriefSchema, required=True)
-    invitation_id = fields.Integer(allow_none=True)
+    invitation_id = RowId(allow_none=True)
     credential = fields.Nested("CredentialSummarySchema", allow_none=True)
 
 

@@ -15,7 +15,7 @@ from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.invitations.api import public_token_route
 from eventhub.registrations import visa
-from eventhub.schemas import InputSchema, OutputSchema
+from eventhub.schemas import InputSchema, OutputSchema, RowId
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -37,7 +37,7 @@ class VisaDetailsInputSchema(InputSchema):
 class VisaReceiptSchema(OutputSchema):
     """What a PUT answers: that details are on file, not what they are."""
 
-    registration_id = fields.Integer(attribute="id", required=True)
+    registration_id = RowId(attribute="id", required=True)
     full_name = fields.String(attribute="person.full_name", required=True)
     needs_visa_letter = fields.Boolean(required=True)
     passport_details_received = fields.Function(
@@ -50,7 +50,7 @@ class VisaReceiptSchema(OutputSchema):
 
 
 class VisaDetailsSchema(OutputSchema):
-    registration_id = fields.Integer(required=True)
+    registration_id = RowId(required=True)
     full_name = fields.String(required=True)
     passport_number = fields.String(required=True)
     nationality = fields.String(required=True)

@@ -4,7 +4,15 @@ from marshmallow import fields, post_dump, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import current_actor
-from eventhub.schemas import LANGUAGE, InputSchema, OutputSchema, QuerySchema, not_blank
+from eventhub.schemas import (
+    INTEGER_MAX,
+    LANGUAGE,
+    InputSchema,
+    OutputSchema,
+    QuerySchema,
+    RowId,
+    not_blank,
+)
 from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
 
 FORMATS = ("json", "text", "markdown", "html", "pdf")
@@ -47,7 +55,7 @@ class StatementSummarySchema(OutputSchema):
 class StatementSchema(StatementSummarySchema):
     revision = fields.Integer(required=True, metadata={"description": "Revision shown"})
     latest_revision = fields.Integer(allow_none=True)
-    approver_id = fields.Integer(allow_none=True)
+    approver_id = RowId(allow_none=True)
     languages = fields.List(fields.Nested(LanguageVersionSchema), required=True)
     corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
     sections = fields.List(fields.Nested(SectionSchema), required=True)
@@ -56,7 +64,7 @@ class StatementSchema(StatementSummarySchema):
 class StatementReadSchema(QuerySchema):
     format = fields.String(validate=validate.OneOf(FORMATS), metadata={
         "description": "text, markdown, html or pdf; or ask with the Accept header"})
-    revision = fields.Integer(validate=validate.Range(min=1))
+    revision = fields.Integer(validate=validate.Range(min=1, max=INTEGER_MAX))
 
 
 class SectionInputSchema(InputSchema):
@@ -75,7 +83,7 @@ class ContentSchema(InputSchema):
 class StatementCreateSchema(InputSchema):
     kind = fields.Enum(StatementKind, by_value=True, required=True)
     language = fields.String(load_default="en", validate=LANGUAGE)
-    approver_id = fields.Integer(allow_none=True, strict=True)
+    approver_id = RowId(allow_none=True, strict=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=500))
     content = fields.Nested(ContentSchema, required=True)
 
@@ -111,7 +119,7 @@ class CorrectionInputSchema(InputSchema):
 
 
 class ApproverSchema(InputSchema):
-    approver_id = fields.Integer(required=True, allow_none=True, strict=True)
+    approver_id = RowId(required=True, allow_none=True, strict=True)
 
 
 class LanguageCreateSchema(InputSchema):
@@ -135,8 +143,9 @@ class RevisionSchema(OutputSchema):
 
 class DiffQuerySchema(QuerySchema):
     from_revision = fields.Integer(required=True, data_key="from",
-                                   validate=validate.Range(min=1))
-    to_revision = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+                                   validate=validate.Range(min=1, max=INTEGER_MAX))
+    to_revision = fields.Integer(required=True, data_key="to",
+                                 validate=validate.Range(min=1, max=INTEGER_MAX))
 
 
 class DiffSchema(OutputSchema):
@@ -152,7 +161,7 @@ class DiffSchema(OutputSchema):
 class CommentSchema(OutputSchema):
     id = fields.Integer(required=True)
     section_key = fields.String(required=True)
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = RowId(allow_none=True)
     author_label = fields.String(required=True)
     body = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
@@ -161,7 +170,7 @@ class CommentSchema(OutputSchema):
 
 class CommentCreateSchema(InputSchema):
     section_key = fields.String(validate=validate.Length(max=40))
-    parent_id = fields.Integer(allow_none=True, strict=True)
+    parent_id = RowId(allow_none=True, strict=True)
     body = fields.String(required=True, validate=[validate.Length(max=10_000), not_blank])
 
 

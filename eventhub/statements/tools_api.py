@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
-from eventhub.schemas import InputSchema, OutputSchema, QuerySchema
+from eventhub.schemas import InputSchema, OutputSchema, QuerySchema, RowId
 from eventhub.statements import service
 from eventhub.statements.drafting import draft_from_record
 from eventhub.statements.factcheck import fact_check
@@ -46,7 +46,7 @@ class CheckedSchema(OutputSchema):
 
 
 class FactCheckSchema(OutputSchema):
-    statement_id = fields.Integer(required=True)
+    statement_id = RowId(required=True)
     revision = fields.Integer(required=True)
     ok = fields.Boolean(required=True, metadata={"description": "No mismatch found"})
     mismatches = fields.List(fields.Nested(MismatchSchema), required=True)
