@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 import marshmallow.validate
 from marshmallow import RAISE, ValidationError
@@ -46,6 +48,20 @@ class OutputSchema(ma.Schema):
 def not_blank(value: str) -> None:
     if not value or not value.strip():
         raise ValidationError("Must not be blank.")
+
+
+def nul_character_paths(value: Any, where: str = "") -> list[str]:
+    """The places (dotted paths) in a parsed JSON value whose text holds a NUL character,
+    which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return [where] if "\x00" in value else []
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    found = []
+    for key, item in items:
+        path = f"{where}.{key}" if where else str(key)
+        found += [path] if "\x00" in str(key) else nul_character_paths(item, path)
+    return found
 
 
 class Serialized(ma.fields.Nested):

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from eventhub.audit.models import RateLimitBucket
 from eventhub.errors import problem_response
 from eventhub.extensions import db, utcnow
+from eventhub.schemas import nul_character_paths
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SECRETS = (
@@ -118,6 +119,42 @@ def _rate_limited_key() -> tuple[str, str] | None:
     return None
 
 
+def _refuse_nul_characters() -> Response | None:
+    """No text anyone sends may hold a NUL character: PostgreSQL cannot store one (the
+    request would fail with a server error), and no name, title or sentence needs it."""
+    api = request.path.startswith("/api/")
+    if "\x00" in request.path:
+        if api:
+            return problem_response(404, "Not found", "No such resource.")
+        return _page(404, "Page not found", "There is no page at this address.")
+    errors = [{"field": key, "location": "query"}
+              for key, value in request.args.items(multi=True)
+              if "\x00" in key or "\x00" in value]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        errors += [{"field": key, "location": "form"}
+                   for key, value in request.form.items(multi=True)
+                   if "\x00" in key or "\x00" in value]
+    elif request.is_json and (request.content_length or 0) <= (
+            current_app.config["MAX_CONTENT_LENGTH"] or 0):
+        # A larger body is refused (413) unless its view raises the limit (the archive
+        # import, which checks its bundle itself).
+        errors += [{"field": path or "_body", "location": "json"}
+                   for path in nul_character_paths(request.get_json(silent=True))]
+    if not errors:
+        return None
+    if not api:
+        return _page(400, "Bad input", "The form contains NUL characters (U+0000): "
+                                       "remove them and send it again.")
+    message = "Must not contain NUL characters (U+0000)."
+    return problem_response(422, "Unprocessable content", message,
+                            errors=[{**error, "message": message} for error in errors])
+
+
+def _page(status: int, title: str, detail: str) -> Response:
+    page = render_template("error.html", status=status, title=title, detail=detail)
+    return Response(page, status=status, mimetype="text/html")
+
+
 def install(app: Flask) -> None:
     settings = {key[len("EVENTHUB_"):]: value for key, value in app.config.items()
                 if key.startswith("EVENTHUB_")}
@@ -136,7 +173,7 @@ def install(app: Flask) -> None:
             retry_after = hit(*limited)
             if retry_after is not None:
                 return _too_many(retry_after)
-        return None
+        return _refuse_nul_characters()
 
     @app.after_request
     def secure_headers(response: Response) -> Response:
@@ -173,9 +210,10 @@ def _too_many(retry_after: int) -> Response:
     if request.path.startswith("/api/"):
         return problem_response(429, "Too many requests", detail, headers=headers)
     # A person at the sign-in page or an invitation link reads a page, not JSON.
-    page = render_template("error.html", status=429, title="Too many attempts",
-                           detail=f"Please wait {retry_after} seconds and try again.")
-    return Response(page, status=429, headers=headers, mimetype="text/html")
+    response = _page(429, "Too many attempts",
+                     f"Please wait {retry_after} seconds and try again.")
+    response.headers.update(headers)
+    return response
 
 
 def _preflight(origins: set[str]) -> Response:

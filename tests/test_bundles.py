@@ -514,12 +514,22 @@ def _tampered(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
+def _with_nul(bundle: dict[str, Any]) -> dict[str, Any]:
+    # Checksum recomputed: only the NUL (which PostgreSQL cannot store) is wrong.
+    bundle = json.loads(json.dumps(bundle))
+    bundle["content"]["edition"]["title"] += "\x00"
+    bundle["checksum"] = canonical_checksum(bundle["content"])
+    return bundle
+
+
 def _version_2(bundle: dict[str, Any]) -> dict[str, Any]:
     return {**bundle, "format_version": 2}
 
 
 BAD_BUNDLES = {
     "bad checksum": (_tampered, "checksum does not match"),
+    # Over HTTP a small bundle is refused at the edge; the CLI names the place.
+    "NUL character": (_with_nul, "NUL characters (U+0000)"),
     "unknown format version": (_version_2, "Unknown bundle format version 2"),
     "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle"),
     "missing content": (lambda b: {k: v for k, v in b.items() if k != "content"},

@@ -88,3 +88,20 @@ def test_numbers_beyond_the_id_range_are_refused_before_the_database(organizer_c
     body = assert_problem(organizer_client.get(f"/api/v1/editions?year={huge}"), 422)
     assert body["errors"][0]["field"] == "year"
     assert organizer_client.get("/api/v1/people").json == []
+
+
+def test_nul_characters_are_refused_wherever_they_are_sent(organizer_client):
+    # PostgreSQL cannot store U+0000; before this check such text was a server error there.
+    body = assert_problem(organizer_client.post("/api/v1/people", json={
+        "full_name": "Ana\x00 Example", "contacts": [{"note": "fine"}, {"note": "x\x00"}]}), 422)
+    assert {(e["field"], e["location"]) for e in body["errors"]} == {
+        ("full_name", "json"), ("contacts.1.note", "json")}
+    body = assert_problem(organizer_client.get("/api/v1/people?q=a%00b"), 422)
+    assert body["errors"][0]["field"] == "q"
+    assert_problem(organizer_client.get("/api/v1/editions/a%00b"), 404)
+    assert organizer_client.get("/api/v1/people").json == []
+
+    page = organizer_client.post("/login", data={"email": "a\x00b@example.org",
+                                                 "password": "x"})
+    assert page.status_code == 400
+    assert "NUL characters" in page.get_data(as_text=True)
