@@ -276,6 +276,14 @@ def _delegation_signup(w: World) -> Any:
                             json={"registration_id": registration_id})
 
 
+def _delegation_signup_removal(w: World) -> Any:
+    token, _, registration_id = w.delegation()
+    item_id = w.item(kind="breakout_session", capacity=10)
+    w.ok(w.anonymous.post(f"/api/v1/rsvp/{token}/sessions/{item_id}",
+                          json={"registration_id": registration_id}))
+    return w.anonymous.delete(f"/api/v1/rsvp/{token}/sessions/{item_id}/{registration_id}")
+
+
 def _protocol_order(w: World) -> Any:
     item_id = w.item()
     for _ in range(2):
@@ -433,6 +441,7 @@ CASES: dict[tuple[str, str], Case] = {
         data={"file": (io.BytesIO(MINIMAL_PDF), "note-verbale.pdf")}),
     ("visa.FocalPointVisa", "PUT"): _member_visa,
     ("programme.DelegationSignup", "POST"): _delegation_signup,
+    ("programme.DelegationSignupDetail", "DELETE"): _delegation_signup_removal,
     # Registrations.
     ("registrations.Registrations", "POST"): lambda w: w.admin.post(
         f"{ED}/registrations", json={"full_name": "Walk In", "role": "delegate",

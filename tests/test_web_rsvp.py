@@ -474,3 +474,52 @@ def test_members_are_signed_up_for_a_breakout_session_within_its_places(
     assert full.soup.find("option", selected=True)["value"] == str(deputy_id)
     counts = organizer_client.get(f"{EDITION_URL}/programme/attendance").json
     assert [(c["item_id"], c["signed_up"]) for c in counts] == [(item_id, 1)]
+
+
+def test_the_delegation_sees_its_places_and_gives_one_up_for_another_member(
+        app, admin_client, organizer_client, client, browser, accepted):
+    item_id = admin_client.post(f"{EDITION_URL}/programme/items", json={
+        "kind": "breakout_session", "title": "Breakout II: Document fraud",
+        "starts_at": "2030-11-20T16:00:00", "ends_at": "2030-11-20T17:30:00",
+        "capacity": 1}).json["id"]
+    assert admin_client.post(f"{EDITION_URL}/programme/versions",
+                             json={"note": "First"}).status_code == 201
+    browser.get(f"/rsvp/{accepted}/delegation")
+    browser.post(f"/rsvp/{accepted}/delegation", member_rows(HEAD, DEPUTY))
+    head_id, deputy_id = [m["registration_id"] for m in api_view(client, accepted)["members"]]
+    assert client.get(f"{RSVP_URL}/{accepted}/sessions").json == []
+
+    assert browser.post(f"/rsvp/{accepted}/sessions/{item_id}",
+                        {"registration_id": str(head_id)}).status == 303
+    page = browser.get(f"/rsvp/{accepted}/sessions")
+    places = page.soup.select_one(f"#session-{item_id} ul.signed-up")
+    assert "H.E. Ms. Suda Head" in places.get_text()
+    assert client.get(f"{RSVP_URL}/{accepted}/sessions").json == [{
+        "item_id": item_id, "item_title": "Breakout II: Document fraud",
+        "registration_id": head_id, "full_name": "H.E. Ms. Suda Head",
+        "assigned_by_organizer": False}]
+
+    # Another delegation's link cannot touch this place.
+    other_org = organization(organizer_client, "Immigration Bureau", "KH")
+    _, other = accepted_invitation(app, organizer_client, client, other_org["id"])
+    assert client.delete(f"{RSVP_URL}/{other}/sessions/{item_id}/{head_id}").status_code == 404
+
+    left = browser.post(f"/rsvp/{accepted}/sessions/{item_id}/leave",
+                        {"registration_id": str(head_id)})
+    assert left.status == 303
+    page = browser.get(f"/rsvp/{accepted}/sessions")
+    assert "The place is given up." in page.text
+    assert page.soup.select_one(f"#session-{item_id} ul.signed-up") is None
+    # The freed place goes to the deputy, whom the organizers then take out over the API.
+    assert browser.post(f"/rsvp/{accepted}/sessions/{item_id}",
+                        {"registration_id": str(deputy_id)}).status == 303
+    assert client.delete(
+        f"{RSVP_URL}/{accepted}/sessions/{item_id}/{deputy_id}").status_code == 204
+    again = client.delete(f"{RSVP_URL}/{accepted}/sessions/{item_id}/{deputy_id}")
+    assert again.status_code == 404
+    assert "is not signed up" in again.json["detail"]
+
+    assert admin_client.post(f"{EDITION_URL}/programme/items/{item_id}/signups",
+                             json={"registration_id": head_id}).status_code == 201
+    page = browser.get(f"/rsvp/{accepted}/sessions?lang=zh")
+    assert "由主办方安排" in page.soup.select_one(f"#session-{item_id} ul.signed-up").get_text()

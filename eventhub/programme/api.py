@@ -12,6 +12,7 @@ from eventhub.programme.schemas import (
     CancelSchema,
     ChangelogQuerySchema,
     ChangelogSchema,
+    DelegationSignupSchema,
     ExhibitorCreateSchema,
     ExhibitorSchema,
     ExhibitorUpdateSchema,
@@ -177,6 +178,23 @@ class DelegationSignup(MethodView):
     def post(self, data, token, item_id):
         """The focal point chooses a session for a confirmed member of the delegation."""
         return service.delegation_sign_up(token, item_id, data["registration_id"])
+
+
+@blp.route("/rsvp/<token>/sessions")
+class DelegationSignups(MethodView):
+    @blp.response(200, DelegationSignupSchema(many=True))
+    def get(self, token):
+        """The sessions the members of the delegation are signed up for."""
+        return service.delegation_signups(token)
+
+
+@blp.route("/rsvp/<token>/sessions/<int:item_id>/<int:registration_id>")
+class DelegationSignupDetail(MethodView):
+    @public_token_route
+    @blp.response(204)
+    def delete(self, token, item_id, registration_id):
+        """The focal point takes a member of the delegation out of a session."""
+        service.delegation_leave(token, item_id, registration_id)
 
 
 @blp.route("/editions/<slug>/programme/attendance")

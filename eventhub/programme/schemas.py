@@ -118,6 +118,14 @@ class SignupOutputSchema(OutputSchema):
     created_at = fields.AwareDateTime(required=True)
 
 
+class DelegationSignupSchema(OutputSchema):
+    item_id = RowId(required=True)
+    item_title = fields.String(required=True)
+    registration_id = RowId(required=True)
+    full_name = fields.String(required=True)
+    assigned_by_organizer = fields.Boolean(required=True)
+
+
 class SessionAttendanceSchema(OutputSchema):
     item_id = RowId(required=True)
     title = fields.String(required=True)

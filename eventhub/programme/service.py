@@ -436,8 +436,8 @@ def leave(actor: Actor, slug: str, item_id: int, registration_id: int) -> None:
     db.session.flush()
 
 
-def delegation_sign_up(token: str, item_id: int, registration_id: int) -> SessionSignup:
-    """A focal point chooses a session for a confirmed member of their delegation."""
+def _delegation_registration(token: str, registration_id: int):
+    """The invitation's edition and a registration of its delegation (404 otherwise)."""
     from eventhub.invitations.service import invitation_for_token
     from eventhub.registrations.models import Registration
     from eventhub.registrations.service import delegation_for_invitation
@@ -448,8 +448,51 @@ def delegation_sign_up(token: str, item_id: int, registration_id: int) -> Sessio
     if delegation is None or registration is None or (
             registration.delegation_id != delegation.id):
         raise NotFound(f"Your delegation has no registration {registration_id}.")
-    edition = db.session.get(Edition, invitation.edition_id)
+    return db.session.get(Edition, invitation.edition_id), registration
+
+
+def delegation_sign_up(token: str, item_id: int, registration_id: int) -> SessionSignup:
+    """A focal point chooses a session for a confirmed member of their delegation."""
+    edition, _ = _delegation_registration(token, registration_id)
     return sign_up(edition, item_id, registration_id, by_organizer=False)
+
+
+def delegation_leave(token: str, item_id: int, registration_id: int) -> None:
+    """A focal point takes a member of their delegation out of a session, which frees
+    the place for someone else."""
+    edition, registration = _delegation_registration(token, registration_id)
+    ensure_writable(edition)
+    # The item lock orders this with concurrent sign-ups counting the places.
+    item = _item(edition, item_id, for_update=True)
+    signup = db.session.scalar(select(SessionSignup).where(
+        SessionSignup.item_id == item.id, SessionSignup.registration_id == registration.id))
+    if signup is None:
+        raise NotFound(f"{registration.person.full_name} is not signed up for {item.title!r}.")
+    db.session.delete(signup)
+    db.session.flush()
+
+
+def delegation_signups(token: str) -> list[dict[str, Any]]:
+    """The sessions the members of a focal point's delegation are signed up for, with the
+    member, in programme order."""
+    from eventhub.invitations.service import invitation_for_token
+    from eventhub.registrations.models import Registration
+    from eventhub.registrations.service import delegation_for_invitation
+
+    delegation = delegation_for_invitation(invitation_for_token(token))
+    if delegation is None:
+        return []
+    rows = db.session.execute(
+        select(SessionSignup.item_id, ProgrammeItem.title, SessionSignup.registration_id,
+               Person.full_name, SessionSignup.assigned_by_organizer)
+        .join(ProgrammeItem, ProgrammeItem.id == SessionSignup.item_id)
+        .join(Registration, Registration.id == SessionSignup.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .where(Registration.delegation_id == delegation.id)
+        .order_by(ProgrammeItem.starts_at, ProgrammeItem.position, SessionSignup.id))
+    return [{"item_id": item_id, "item_title": title, "registration_id": registration_id,
+             "full_name": full_name, "assigned_by_organizer": by_organizer}
+            for item_id, title, registration_id, full_name, by_organizer in rows]
 
 
 def attendance(actor: Actor, slug: str) -> list[dict[str, Any]]:

@@ -400,9 +400,12 @@ def _sessions_page(token: str, status: int = 200, errors: dict[str, str] | None 
             item[key + "_local"] = (dt.datetime.fromisoformat(item[key])
                                     if item.get(key) else None)
     confirmed = [m for m in view["members"] if m.status.value == "confirmed"]
+    signed_up: dict[int, list[dict[str, Any]]] = {}
+    for signup in programme.delegation_signups(token):
+        signed_up.setdefault(signup["item_id"], []).append(signup)
     return _page("rsvp/sessions.html", token, status, view=view, sessions=sessions,
                  time_zone=published["time_zone"], confirmed=confirmed,
-                 errors=errors or {}, chosen=chosen or {})
+                 signed_up=signed_up, errors=errors or {}, chosen=chosen or {})
 
 
 @blp.get("/rsvp/<token>/sessions")
@@ -429,4 +432,24 @@ def session_sign_up(token: str, item_id: int):
             message, status = _message(exc.detail), exc.status
         return _sessions_page(token, status, {str(item_id): message}, chosen)
     flash(t("rsvp.flash.session", title=signup.item.title))
+    return redirect(_url("web_rsvp.sessions", token=token), code=303)
+
+
+@blp.post("/rsvp/<token>/sessions/<int:item_id>/leave")
+def session_leave(token: str, item_id: int):
+    _open(token)
+    value = request.form.get("registration_id", "").strip()
+    try:
+        data = common.load(SignupSchema(), {"registration_id": int(value)}
+                           if value.isdigit() else {})
+        programme.delegation_leave(token, item_id, data["registration_id"])
+    except (common.FormInvalid, DomainError) as exc:
+        if isinstance(exc, DomainError) and exc.status == 410:
+            raise
+        if isinstance(exc, common.FormInvalid):
+            message, status = t("rsvp.sessions.choose_member"), 422
+        else:
+            message, status = _message(exc.detail), exc.status
+        return _sessions_page(token, status, {str(item_id): message})
+    flash(t("rsvp.flash.session_left"))
     return redirect(_url("web_rsvp.sessions", token=token), code=303)
