@@ -1,5 +1,6 @@
 """Benchmarks 1 and 2: a registration burst against an edition with capacity 300, and the
-floor (one INSERT per request) on the same server and database.
+floor (one INSERT per request) on the same server and database, bare and inside
+EventHub's application (benchmarks/floor_app.py).
 
     .venv/bin/python benchmarks/registration_burst.py [--registrations 2000] [--clients 50]
 
@@ -89,18 +90,26 @@ def main() -> None:
         print(f"  CPU per registration: {cpu_ours}")
 
         create_floor_table(database_url)
-        with gunicorn("benchmarks.floor_app:app", database_url) as base:
-            calls = [functools.partial(floor_call, base, n) for n in range(args.registrations)]
-            cpu_before = cpu_seconds()
-            results, wall = burst(calls, args.clients)
-            cpu_floor = cpu_per_request(cpu_before, cpu_seconds(), len(calls))
-        floor_ok = [seconds for status, seconds in results if status == 201]
-        floor = len(floor_ok) / wall
-        print(f"floor (one INSERT per request): {floor:.1f} requests/s, "
-              f"latency {percentiles(floor_ok)}")
-        print(f"  CPU per request: {cpu_floor}")
-        print(f"registration throughput / floor: {ours / floor:.2f} (target >= 0.5)")
-
+        floors = {}
+        for label, app in (("floor (bare Flask, one INSERT per request)",
+                            "benchmarks.floor_app:app"),
+                           ("the same INSERT inside EventHub's application",
+                            "benchmarks.floor_app:eventhub_floor()")):
+            with gunicorn(app, database_url) as base:
+                calls = [functools.partial(floor_call, base, n)
+                         for n in range(args.registrations)]
+                cpu_before = cpu_seconds()
+                results, wall = burst(calls, args.clients)
+                cpu_floor = cpu_per_request(cpu_before, cpu_seconds(), len(calls))
+            floor_ok = [seconds for status, seconds in results if status == 201]
+            floors[label] = len(floor_ok) / wall
+            print(f"{label}: {floors[label]:.1f} requests/s, "
+                  f"latency {percentiles(floor_ok)}, failed {len(results) - len(floor_ok)}")
+            print(f"  CPU per request: {cpu_floor}")
+        bare, in_app = floors.values()
+        print(f"registration throughput / floor: {ours / bare:.2f} (target >= 0.5)")
+        print(f"  / the INSERT inside EventHub: {ours / in_app:.2f}; "
+              f"that INSERT / the bare floor: {in_app / bare:.2f}")
 
 if __name__ == "__main__":
     main()
