@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -414,15 +415,16 @@ def sessions(token: str):
     return _sessions_page(token)
 
 
-@blp.post("/rsvp/<token>/sessions/<int:item_id>")
-def session_sign_up(token: str, item_id: int):
+def _session_change(token: str, item_id: int, change: Callable[[int], str]):
+    """Sign a member up for a session or give up their place: `change` takes the chosen
+    registration id and returns the confirmation to show. A refusal redisplays the page
+    with the message at the session and the member still chosen."""
     _open(token)
     value = request.form.get("registration_id", "").strip()
-    chosen = {str(item_id): value}
     try:
         data = common.load(SignupSchema(), {"registration_id": int(value)}
                            if value.isdigit() else {})
-        signup = programme.delegation_sign_up(token, item_id, data["registration_id"])
+        confirmation = change(data["registration_id"])
     except (common.FormInvalid, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status == 410:
             raise
@@ -430,26 +432,24 @@ def session_sign_up(token: str, item_id: int):
             message, status = t("rsvp.sessions.choose_member"), 422
         else:
             message, status = _message(exc.detail), exc.status
-        return _sessions_page(token, status, {str(item_id): message}, chosen)
-    flash(t("rsvp.flash.session", title=signup.item.title))
+        return _sessions_page(token, status, {str(item_id): message}, {str(item_id): value})
+    flash(confirmation)
     return redirect(_url("web_rsvp.sessions", token=token), code=303)
+
+
+@blp.post("/rsvp/<token>/sessions/<int:item_id>")
+def session_sign_up(token: str, item_id: int):
+    def sign_up(registration_id: int) -> str:
+        signup = programme.delegation_sign_up(token, item_id, registration_id)
+        return t("rsvp.flash.session", title=signup.item.title)
+
+    return _session_change(token, item_id, sign_up)
 
 
 @blp.post("/rsvp/<token>/sessions/<int:item_id>/leave")
 def session_leave(token: str, item_id: int):
-    _open(token)
-    value = request.form.get("registration_id", "").strip()
-    try:
-        data = common.load(SignupSchema(), {"registration_id": int(value)}
-                           if value.isdigit() else {})
-        programme.delegation_leave(token, item_id, data["registration_id"])
-    except (common.FormInvalid, DomainError) as exc:
-        if isinstance(exc, DomainError) and exc.status == 410:
-            raise
-        if isinstance(exc, common.FormInvalid):
-            message, status = t("rsvp.sessions.choose_member"), 422
-        else:
-            message, status = _message(exc.detail), exc.status
-        return _sessions_page(token, status, {str(item_id): message})
-    flash(t("rsvp.flash.session_left"))
-    return redirect(_url("web_rsvp.sessions", token=token), code=303)
+    def leave(registration_id: int) -> str:
+        programme.delegation_leave(token, item_id, registration_id)
+        return t("rsvp.flash.session_left")
+
+    return _session_change(token, item_id, leave)
