@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -25,14 +26,31 @@ class RowId(ma.fields.Integer):
         super().__init__(validate=ma.validate.Range(min=1, max=INTEGER_MAX), **kwargs)
 
 
-class InputSchema(ma.Schema):
+# Dates and times anyone sends: a forum, a deadline, a birth or a passport's expiry all
+# fall well inside these years, and at the ends of Python's calendar (years 1 and 9999)
+# converting between time zones or adding a day overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class _DatesInSupportedYears(ma.Schema):
+    @ma.validates_schema
+    def _dates_in_supported_years(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors = {self.fields[name].data_key or name:
+                  [f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."]
+                  for name, value in data.items()
+                  if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR}
+        if errors:
+            raise ValidationError(errors)
+
+
+class InputSchema(_DatesInSupportedYears):
     """Request bodies: unknown fields are an error, so a typo never passes silently."""
 
     class Meta:
         unknown = RAISE
 
 
-class QuerySchema(ma.Schema):
+class QuerySchema(_DatesInSupportedYears):
     """Query-string filters. Unknown parameters are ignored (the pagination parameters
     `page` and `page_size` are parsed by flask-smorest from the same query string)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _helpers import assert_problem
+from _helpers import assert_problem, create_series, error_fields
 
 
 def test_healthz(client):
@@ -105,3 +105,30 @@ def test_nul_characters_are_refused_wherever_they_are_sent(organizer_client):
                                                  "password": "x"})
     assert page.status_code == 400
     assert "NUL characters" in page.get_data(as_text=True)
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused_with_the_field_named(organizer_client):
+    # Found by hand after the fuzzer's id overflow: converting 9999-12-31T23:00-05:00 to
+    # UTC, or adding a day to 9999-12-31, overflowed into a server error.
+    create_series(organizer_client, slug="years", name="Years")
+    edition = {"series": "years", "ordinal": 1, "slug": "years-2030", "title": "Years",
+               "time_zone": "Asia/Shanghai", "start_date": "2030-05-06",
+               "end_date": "2030-05-07"}
+    assert organizer_client.post("/api/v1/editions", json=edition).status_code == 201
+    refusals = [
+        ("POST", "/api/v1/editions", {**edition, "slug": "years-9999", "ordinal": 2,
+                                      "end_date": "9999-12-31"}, "end_date"),
+        ("PATCH", "/api/v1/editions/years-2030", {"start_date": "0001-01-01"}, "start_date"),
+        ("POST", "/api/v1/editions/years-2030/programme/items", {
+            "kind": "plenary", "title": "Late", "starts_at": "9999-12-31T23:00:00-05:00",
+            "ends_at": "9999-12-31T23:30:00-05:00"}, "starts_at"),
+        ("GET", "/api/v1/editions/years-2030/programme?version=draft&day=0001-01-01", None,
+         "day"),
+    ]
+    for method, path, body, field in refusals:
+        response = organizer_client.open(path, method=method, json=body)
+        problem = assert_problem(response, 422)
+        assert field in error_fields(problem), (path, problem)
+        assert "between the years 1900 and 2199" in str(problem["errors"])
+    assert [e["slug"] for e in organizer_client.get("/api/v1/editions").json] == ["years-2030"]
+    assert organizer_client.get("/api/v1/editions/years-2030").json["start_date"] == "2030-05-06"
