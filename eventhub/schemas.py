@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -68,18 +69,36 @@ def not_blank(value: str) -> None:
         raise ValidationError("Must not be blank.")
 
 
-def nul_character_paths(value: Any, where: str = "") -> list[str]:
-    """The places (dotted paths) in a parsed JSON value whose text holds a NUL character,
-    which PostgreSQL cannot store."""
-    if isinstance(value, str):
-        return [where] if "\x00" in value else []
-    items = (value.items() if isinstance(value, dict)
-             else enumerate(value) if isinstance(value, list) else ())
+# Text no database here can store: NUL (PostgreSQL refuses it) and unpaired surrogates
+# (JSON can escape them, "\ud800", but they are no characters and cannot be encoded).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = ("NUL characters (U+0000) or unpaired surrogates (U+D800 to U+DFFF)")
+
+
+def is_unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def unstorable_text_paths(value: Any, where: str = "") -> list[str]:
+    """The places (dotted paths) in a parsed JSON value whose text (keys included) holds
+    a character that cannot be stored. Iterative: the JSON may be nested deeply."""
     found = []
-    for key, item in items:
-        path = f"{where}.{key}" if where else str(key)
-        found += [path] if "\x00" in str(key) else nul_character_paths(item, path)
-    return found
+    pending = [(where, value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            if is_unstorable(item):
+                found.append(path)
+            continue
+        entries = (item.items() if isinstance(item, dict)
+                   else enumerate(item) if isinstance(item, list) else ())
+        for key, child in entries:
+            child_path = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and is_unstorable(key):
+                found.append(child_path)
+            else:
+                pending.append((child_path, child))
+    return sorted(found)
 
 
 class Serialized(ma.fields.Nested):

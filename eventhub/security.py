@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from eventhub.audit.models import RateLimitBucket
 from eventhub.errors import problem_response
 from eventhub.extensions import db, utcnow
-from eventhub.schemas import nul_character_paths
+from eventhub.schemas import UNSTORABLE_TEXT, is_unstorable, unstorable_text_paths
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SECRETS = (
@@ -119,33 +119,38 @@ def _rate_limited_key() -> tuple[str, str] | None:
     return None
 
 
-def _refuse_nul_characters() -> Response | None:
-    """No text anyone sends may hold a NUL character: PostgreSQL cannot store one (the
-    request would fail with a server error), and no name, title or sentence needs it."""
+def _refuse_unstorable_text() -> Response | None:
+    """No text anyone sends may hold a character that cannot be stored (NUL, unpaired
+    surrogates): it would fail in the database with a server error, and no name, title or
+    sentence needs one. JSON too deeply nested to parse is refused here as well."""
     api = request.path.startswith("/api/")
-    if "\x00" in request.path:
+    if is_unstorable(request.path):
         if api:
             return problem_response(404, "Not found", "No such resource.")
         return _page(404, "Page not found", "There is no page at this address.")
     errors = [{"field": key, "location": "query"}
               for key, value in request.args.items(multi=True)
-              if "\x00" in key or "\x00" in value]
+              if is_unstorable(key) or is_unstorable(value)]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         errors += [{"field": key, "location": "form"}
                    for key, value in request.form.items(multi=True)
-                   if "\x00" in key or "\x00" in value]
+                   if is_unstorable(key) or is_unstorable(value)]
     elif request.is_json and (request.content_length or 0) <= (
             current_app.config["MAX_CONTENT_LENGTH"] or 0):
         # A larger body is refused (413) unless its view raises the limit (the archive
         # import, which checks its bundle itself).
+        try:
+            document = request.get_json(silent=True)
+        except RecursionError:
+            return problem_response(400, "Bad request", "The JSON body is nested too deeply.")
         errors += [{"field": path or "_body", "location": "json"}
-                   for path in nul_character_paths(request.get_json(silent=True))]
+                   for path in unstorable_text_paths(document)]
     if not errors:
         return None
     if not api:
-        return _page(400, "Bad input", "The form contains NUL characters (U+0000): "
+        return _page(400, "Bad input", f"The form contains {UNSTORABLE_TEXT}: "
                                        "remove them and send it again.")
-    message = "Must not contain NUL characters (U+0000)."
+    message = f"Must not contain {UNSTORABLE_TEXT}."
     return problem_response(422, "Unprocessable content", message,
                             errors=[{**error, "message": message} for error in errors])
 
@@ -173,7 +178,7 @@ def install(app: Flask) -> None:
             retry_after = hit(*limited)
             if retry_after is not None:
                 return _too_many(retry_after)
-        return _refuse_nul_characters()
+        return _refuse_unstorable_text()
 
     @app.after_request
     def secure_headers(response: Response) -> Response:

@@ -107,6 +107,22 @@ def test_nul_characters_are_refused_wherever_they_are_sent(organizer_client):
     assert "NUL characters" in page.get_data(as_text=True)
 
 
+def test_unpaired_surrogates_and_deeply_nested_json_are_refused(organizer_client):
+    # JSON may escape a lone surrogate; it is no character and could not be encoded for
+    # the database (a server error before this check).
+    body = assert_problem(organizer_client.post(
+        "/api/v1/people", data='{"full_name": "Ana \\ud800 Example"}',
+        content_type="application/json"), 422)
+    assert error_fields(body) == {"full_name"}
+    assert "unpaired surrogates" in body["detail"]
+    deep = "[" * 50_000 + "]" * 50_000
+    body = assert_problem(organizer_client.post(
+        "/api/v1/people", data='{"full_name": ' + deep + "}",
+        content_type="application/json"), 400)
+    assert "nested too deeply" in body["detail"]
+    assert organizer_client.get("/api/v1/people").json == []
+
+
 def test_dates_at_the_ends_of_the_calendar_are_refused_with_the_field_named(organizer_client):
     # Found by hand after the fuzzer's id overflow: converting 9999-12-31T23:00-05:00 to
     # UTC, or adding a day to 9999-12-31, overflowed into a server error.

@@ -83,7 +83,10 @@ class Import(MethodView):
         """Import an edition bundle, all or nothing (admins)."""
         # Bundles with credential files (base64) outgrow the ordinary request limit.
         request.max_content_length = config("ARCHIVE_IMPORT_MAX_BYTES")
-        document = request.get_json(silent=True)
+        try:
+            document = request.get_json(silent=True)
+        except RecursionError:
+            raise Unprocessable("The JSON body is nested too deeply to be a bundle.") from None
         if document is None:
             raise Unprocessable("Send the bundle as a JSON body.")
         return bundle.import_bundle(current_actor(), document)

@@ -33,7 +33,7 @@ from eventhub.programme.models import (
     Speech,
 )
 from eventhub.registrations.models import CredentialDocument, Delegation, Registration
-from eventhub.schemas import nul_character_paths
+from eventhub.schemas import UNSTORABLE_TEXT, unstorable_text_paths
 from eventhub.statements.models import (
     Statement,
     StatementComment,
@@ -421,9 +421,9 @@ def _check(bundle: Any) -> None:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
         raise BundleError(f"The bundle does not match its schema at {where}: {exc.message}"
                           ) from None
-    if nul := nul_character_paths(bundle["content"], "content"):
-        raise BundleError("The bundle holds NUL characters (U+0000), which cannot be "
-                          f"stored, at {', '.join(nul[:5])}.")
+    if unstorable := unstorable_text_paths(bundle["content"], "content"):
+        raise BundleError(f"The bundle holds {UNSTORABLE_TEXT}, which cannot be stored, "
+                          f"at {', '.join(unstorable[:5])}.")
     if checksum(bundle["content"]) != bundle["checksum"]:
         raise BundleError("The bundle's checksum does not match its content: the file was "
                           "changed or damaged.")
