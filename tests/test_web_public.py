@@ -307,6 +307,7 @@ def test_corrections_are_noted_and_earlier_text_stays_readable(public, admin_cli
     assert "Participants discussed ports." in first.text
     assert "The current published text is" in first.text
     assert public.get(f"{url}?revision=x").status == 404
+    assert public.get(f"{url}?revision={2**64}").status == 404  # never reaches the database
 
 
 def test_language_versions_are_linked_once_published(public, admin_client, drafted):

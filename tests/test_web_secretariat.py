@@ -244,6 +244,8 @@ def test_the_diff_marks_a_changed_word(desk, drafted, secretariat_client):
 def test_a_diff_of_unknown_or_missing_revisions_is_refused(desk, drafted):
     assert desk.get(page_url(drafted["id"], "/diff?old=1&new=9")).status == 404
     assert desk.get(page_url(drafted["id"], "/diff?old=one&new=2")).status == 422
+    assert desk.get(page_url(drafted["id"], f"/diff?old=1&new={2**64}")).status == 422
+    assert desk.get(page_url(drafted["id"], f"/fact-check?revision={2**64}")).status == 422
 
 
 def test_restoring_a_revision_makes_its_text_current_again(desk, drafted, secretariat_client):

@@ -27,6 +27,7 @@ from eventhub.editions.service import (
 )
 from eventhub.extensions import db
 from eventhub.programme.service import list_exhibitors, programme
+from eventhub.schemas import INTEGER_MAX
 from eventhub.statements.service import list_revisions, list_statements, statement_view
 from eventhub.web.common import page_actor
 
@@ -197,7 +198,7 @@ def statement(slug: str, statement_id: int):
     service answers 404 for anything the public may not read."""
     actor = page_actor()
     number = request.args.get("revision", type=int)
-    if "revision" in request.args and number is None:
+    if "revision" in request.args and (number is None or not 1 <= number <= INTEGER_MAX):
         abort(404)
     record = get_edition(actor, slug)
     view = statement_view(actor, slug, statement_id, number)

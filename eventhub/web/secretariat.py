@@ -26,6 +26,7 @@ from eventhub.errors import (
     PreconditionFailed,
     Unprocessable,
 )
+from eventhub.schemas import INTEGER_MAX
 from eventhub.statements import service
 from eventhub.statements.drafting import draft_from_record
 from eventhub.statements.factcheck import fact_check as run_fact_check
@@ -626,8 +627,8 @@ def _decide(slug: str, statement_id: int, suggestion_id: int, decision: str):
 def fact_check(slug: str, statement_id: int):
     context = _common(slug, statement_id)
     number = form_integer(request.args.get("revision")) if request.args.get("revision") else None
-    if number is not None and not isinstance(number, int):
-        raise Unprocessable("The revision to check is a number.")
+    if number is not None and not (isinstance(number, int) and 1 <= number <= INTEGER_MAX):
+        raise Unprocessable("The revision to check is a number from 1.")
     report = run_fact_check(page_actor(), slug, statement_id, number)
     return render_template("secretariat/fact_check.html", **context, report=report)
 
