@@ -75,8 +75,9 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_TEXT = ("NUL characters (U+0000) or unpaired surrogates (U+D800 to U+DFFF)")
 
 
-def is_unstorable(text: str) -> bool:
-    return _UNSTORABLE.search(text) is not None
+def is_unstorable(text: object) -> bool:
+    # Form parts may come without a name (None): nothing to store there.
+    return isinstance(text, str) and _UNSTORABLE.search(text) is not None
 
 
 def unstorable_text_paths(value: Any, where: str = "") -> list[str]:

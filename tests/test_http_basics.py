@@ -148,3 +148,11 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_with_the_field_named(orga
         assert "between the years 1900 and 2199" in str(problem["errors"])
     assert [e["slug"] for e in organizer_client.get("/api/v1/editions").json] == ["years-2030"]
     assert organizer_client.get("/api/v1/editions/years-2030").json["start_date"] == "2030-05-06"
+
+
+def test_a_form_part_without_a_name_is_an_ordinary_refusal(organizer_client):
+    # Found by schemathesis: the check for unstorable text choked on a nameless part.
+    body = b"--xx\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--xx--\r\n"
+    response = organizer_client.post("/api/v1/editions/none/registrations/import", data=body,
+                                     content_type="multipart/form-data; boundary=xx")
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
