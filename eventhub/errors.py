@@ -8,6 +8,7 @@ has to parse two error formats.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, json, request
@@ -70,6 +71,16 @@ class Unprocessable(DomainError):
         return cls(message, errors=[{"field": field, "location": "json", "message": message}])
 
 
+def problem_title(status: int) -> str:
+    """The standard phrase of a status, in the sentence case of the services' own titles
+    ("Not found", not werkzeug's "Not Found"), with RFC 9110's current names."""
+    phrase = _CURRENT_PHRASES.get(status) or HTTPStatus(status).phrase
+    return phrase[0] + phrase[1:].lower()
+
+
+_CURRENT_PHRASES = {413: "Content too large", 422: "Unprocessable content"}
+
+
 def problem_response(status: int, title: str, detail: str | None = None, *,
                      errors: list[dict[str, str]] | None = None,
                      extra: dict[str, Any] | None = None,
@@ -119,7 +130,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.get_headers():
         headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
-    return problem_response(error.code or 500, error.name, detail, errors=errors, headers=headers)
+    status = error.code or 500
+    return problem_response(status, problem_title(status), detail, errors=errors,
+                            headers=headers)
 
 
 def handle_domain_error(error: DomainError) -> Response:
