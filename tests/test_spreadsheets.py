@@ -261,6 +261,27 @@ def test_import_respects_capacity_in_file_order(organizer_client, orgs):
     assert counts["by_status"]["waitlisted"] == 1
 
 
+@pytest.mark.parametrize("requires_approval", [False, True])
+def test_imported_video_participants_take_no_seat_and_approval_holds_seats(
+        organizer_client, orgs, requires_approval):
+    open_edition(organizer_client, capacity=1, requires_approval=requires_approval)
+    text = csv_text(["full_name", "email", "role", "attendance"],
+                    ["Remote", "remote@example.org", "delegate", "video"],
+                    ["Present", "present@example.org", "delegate", "in person"],
+                    ["Late", "late@example.org", "delegate", "in_person"])
+
+    response = post_csv(organizer_client, text)
+
+    assert response.status_code == 201, response.json
+    admitted = "pending" if requires_approval else "confirmed"
+    assert [(r["full_name"], r["status"]) for r in response.json["registrations"]] == [
+        ("Remote", admitted), ("Present", admitted), ("Late", "waitlisted")]
+    # A registration one by one afterwards sees the same count.
+    single = organizer_client.post(f"{BASE}/registrations", json={
+        "full_name": "After", "email": "after@example.org", "role": "delegate"})
+    assert single.json["status"] == "waitlisted"
+
+
 def test_import_needs_an_open_edition(organizer_client, orgs):
     create_series(organizer_client)
     create_edition(organizer_client, ordinal=2, slug=SLUG, title="Draft",

@@ -185,17 +185,25 @@ def _person_for(values: dict[str, Any], organization_id: int | None, *,
             if edition is not None and row[1] is not None:
                 raise _already_registered(person, edition)
     created = person is None
-    if person is None:
-        person = Person(full_name=values["full_name"], position=values.get("position"),
-                        email=email, organization_id=organization_id)
-        db.session.add(person)
-    else:
-        person.full_name = values["full_name"]
-        if values.get("position") is not None:
-            person.position = values["position"]
+    person = _directory_entry(values, organization_id, person)
     if flush:
         db.session.flush()
     return person, created
+
+
+def _directory_entry(values: dict[str, Any], organization_id: int | None,
+                     found: Person | None) -> Person:
+    """The person as the registration gives them: the entry found (renamed as given, its
+    position updated when one is given), or a new entry."""
+    if found is None:
+        person = Person(full_name=values["full_name"], position=values.get("position"),
+                        email=_normal_email(values), organization_id=organization_id)
+        db.session.add(person)
+        return person
+    found.full_name = values["full_name"]
+    if values.get("position") is not None:
+        found.position = values["position"]
+    return found
 
 
 def _with_registration_in(query: Select, edition: Edition) -> Select:
@@ -271,6 +279,44 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
     db.session.add(registration)
     db.session.flush()
     return registration
+
+
+def register_many(actor: Actor, slug: str, rows: list[dict[str, Any]]) -> list[Registration]:
+    """Register many people at once, in order, all or nothing (an import file), by the
+    rules of `register`: a person is found by e-mail in their organization or added,
+    and each registration gets a seat while seats remain, then a place on the waiting list.
+
+    The caller has checked, under the edition lock it holds, that no e-mail repeats and
+    nobody in `rows` is registered yet. Here one query finds the directory entries, one
+    counts the seats and one flush inserts everything, instead of some ten statements per
+    person."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _editable_edition(actor, slug)
+    lock_edition_for_capacity(edition)
+    _require_open(edition)
+    emails = sorted({email for values in rows if (email := _normal_email(values))})
+    found: dict[tuple[str, int | None], Person] = {}
+    for person in db.session.scalars(select(Person).where(
+            func.lower(Person.email).in_(emails)).order_by(Person.id)):
+        found.setdefault((person.email.lower(), person.organization_id), person)
+    seats = seats_taken(edition) if edition.capacity is not None else None
+    registrations = []
+    with db.session.no_autoflush:
+        for values in rows:
+            organization_id = values.get("organization_id")
+            person = _directory_entry(values, organization_id,
+                                      found.get((_normal_email(values), organization_id)))
+            registration = Registration(edition_id=edition.id, **_registration_fields(values))
+            registration.attendance = registration.attendance or Attendance.IN_PERSON
+            _place(registration, edition, seats=seats)
+            if seats is not None and registration.attendance == Attendance.IN_PERSON and (
+                    registration.status in SEAT_HOLDING):
+                seats += 1
+            registration.person = person
+            db.session.add(registration)
+            registrations.append(registration)
+    db.session.flush()
+    return registrations
 
 
 def _seats_and_duplicate(edition: Edition, registration: Registration, person: Person, *,

@@ -383,11 +383,11 @@ def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registr
                        f"(the edition is {edition.status.value}).")
     rows, errors = _parse(text)
     # Hold the edition from here, so no registration arriving meanwhile can invalidate
-    # the checks below (service.register takes the same lock again, harmlessly).
+    # the checks below (service.register_many takes the same lock again, harmlessly).
     service.lock_edition_for_capacity(edition)
     unresolved = _resolve_organizations(rows, errors)
     _check_people(edition.id, rows, errors, unresolved)
     if errors:
         errors.sort(key=lambda error: error["line"])
         raise _refuse(errors)
-    return [service.register(actor, slug, values) for _, values in rows]
+    return service.register_many(actor, slug, [values for _, values in rows])
