@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,3 +98,44 @@ def test_run_command_migrates_seeds_and_serves_the_2024_record(fresh_database_ur
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_production_command_serves_from_several_workers(fresh_database_url):
+    """README's production command: migrate, then gunicorn with config/gunicorn.conf.py."""
+    port = free_port()
+    env = {**os.environ, "EVENTHUB_DATABASE_URL": fresh_database_url,
+           "EVENTHUB_LOG_LEVEL": "WARNING", "EVENTHUB_ENV": "production",
+           "EVENTHUB_SECRET_KEY": "a-test-secret-that-is-long-enough-0123456789",
+           "EVENTHUB_DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "WEB_CONCURRENCY": "2"}
+    bin_dir = Path(os.sys.executable).parent
+    subprocess.run([str(bin_dir / "eventhub"), "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    server = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-c", "config/gunicorn.conf.py", "--bind",
+         f"127.0.0.1:{port}", "eventhub:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, body = fetch(f"{base}/readyz")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not serve:\n" + (server.stdout.read() or ""))
+                time.sleep(0.2)
+        assert (status, json.loads(body)["status"]) == (200, "ready")
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+            # Production mode is on: browsers are told to keep to HTTPS.
+            assert "max-age" in response.headers["Strict-Transport-Security"]
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        if children.exists():
+            deadline = time.monotonic() + 30
+            while len(children.read_text().split()) != 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert len(children.read_text().split()) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
