@@ -329,6 +329,40 @@ def test_pdf_uses_a_unicode_font_when_the_system_has_one(view):
     assert "Łukasz Żółć “quoted” – dash, Ελληνικά and Кириллица." in flat(pages[0])
 
 
+CHINESE_PARAGRAPH = ("全球公共安全合作论坛（连云港）移民管理合作分论坛"
+                     "（以下简称“分论坛”）于9月9日至10日在中国苏州举行，"
+                     "由中华人民共和国国家移民管理局主办。约300名嘉宾出席分论坛，"
+                     "包括57个国家和地区移民与出入境管理部门负责人和代表、"
+                     "专家学者，以及国际移民组织、联合国难民署、"
+                     "联合国毒品和犯罪问题办公室、国际刑警组织、东盟秘书处、"
+                     "澜湄综合执法安全合作中心官员。")
+
+
+def test_a_chinese_statement_prints_every_character_on_wrapped_lines(view, caplog):
+    # An illustration in Chinese (not the published record): wrapping without spaces,
+    # punctuation never opening a line, glyphs from the CJK fallback font.
+    if rendering.unicode_font_files() is None or rendering.cjk_font_files() is None:
+        pytest.skip("no Unicode serif or Noto CJK font on this machine (scripts/browser-deps)")
+    view = dict(view, title="移民管理合作分论坛主席声明", language="zh",
+                dateline="（2024年9月10日，中国苏州）",
+                sections=[{"number": "一", "paragraphs": [CHINESE_PARAGRAPH]},
+                          {"number": "二",
+                           "paragraphs": ["Xu Ganlu（许甘露）delivered a speech."]}])
+    with caplog.at_level("WARNING"):
+        reader, pages = pdf_pages(rendering.render_pdf(view))
+    assert not [r for r in caplog.records if "missing the following glyphs" in r.getMessage()]
+    assert reader.trailer["/Root"]["/Lang"] == "zh"
+    # pypdf puts spaces or NULs between glyphs of the fallback font; the characters are
+    # all there.
+    page = pages[0].replace("\x00", "")
+    text = "".join(page.split())
+    assert "".join(f"一.{CHINESE_PARAGRAPH}".split()) in text
+    assert "XuGanlu（许甘露）deliveredaspeech." in text
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    assert len(lines) >= 5  # the paragraph is wrapped, not one line off the page
+    assert not [line for line in lines if line[0] in "，。、；：）”"]
+
+
 def test_pdf_falls_back_to_a_core_font_with_latin1_text(view):
     body = rendering.render_pdf(view, use_system_fonts=False)
     _, pages = pdf_pages(body)

@@ -163,6 +163,20 @@ _FONT_FAMILIES = (
 )
 _FAMILY = "StatementSerif"
 _CORE_FAMILY = "Times"
+# Chinese, Japanese and Korean text (a statement in Chinese, a name in a Latin text): the
+# Noto CJK collections, serif first, used where the main font lacks a character.
+_CJK_FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"),
+                  Path("/usr/share/fonts/google-noto-cjk"), Path("/usr/local/share/fonts"))
+_CJK_FONT_FAMILIES = (
+    {"": "NotoSerifCJK-Regular.ttc", "B": "NotoSerifCJK-Bold.ttc"},
+    {"": "NotoSansCJK-Regular.ttc", "B": "NotoSansCJK-Bold.ttc"},
+)
+_CJK_FAMILY = "StatementCJK"
+# Characters between which a line may break without a space (CJK scripts), and the
+# punctuation that must not begin a line (it stays at the end of the previous one).
+_CJK = re.compile("[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf"
+                  "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+_NO_LINE_START = frozenset("，。、；：？！）》」』】〉”’…・,.;:?!)")
 # Replaced by the page count when the PDF is written (fpdf2 measures it as three digits).
 _TOTAL_PAGES = "{nb}"
 _TRANSLITERATIONS = str.maketrans({
@@ -181,6 +195,17 @@ def unicode_font_files() -> dict[str, Path] | None:
     """Regular, bold and italic files of the first serif TTF family found, or None."""
     for family in _FONT_FAMILIES:
         for directory in _FONT_DIRS:
+            files = {style: directory / name for style, name in family.items()}
+            if all(path.is_file() for path in files.values()):
+                return files
+    return None
+
+
+@functools.cache
+def cjk_font_files() -> dict[str, Path] | None:
+    """Regular and bold files of the first CJK family found, or None."""
+    for family in _CJK_FONT_FAMILIES:
+        for directory in _CJK_FONT_DIRS:
             files = {style: directory / name for style, name in family.items()}
             if all(path.is_file() for path in files.values()):
                 return files
@@ -207,13 +232,17 @@ def to_latin1(text: str) -> str:
 
 
 def render_pdf(view: dict[str, Any], *, font_files: dict[str, Path] | None = None,
-               use_system_fonts: bool = True) -> bytes:
+               use_system_fonts: bool = True,
+               cjk_files: dict[str, Path] | None = None) -> bytes:
     """An A4 PDF with the title, dateline, numbered sections, corrections, page numbers
     in the footer, and the title and language in the document metadata."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
     files = font_files or (unicode_font_files() if use_system_fonts else None)
+    # Loading a CJK collection costs seconds: only for a text that has such characters.
+    needs_cjk = files is not None and _CJK.search(repr(view)) is not None
+    cjk = (cjk_files or (cjk_font_files() if use_system_fonts else None)) if needs_cjk else None
     clean = (lambda text: text) if files else to_latin1
     family = _FAMILY if files else _CORE_FAMILY
     # The page-count placeholder would be replaced in the text too: a text that contains
@@ -232,6 +261,11 @@ def render_pdf(view: dict[str, Any], *, font_files: dict[str, Path] | None = Non
     if files:
         for style, path in files.items():
             pdf.add_font(_FAMILY, style, str(path))
+    if cjk:
+        for style, path in cjk.items():
+            pdf.add_font(_CJK_FAMILY, style, str(path))
+        # No italic CJK face exists: italic text (the dateline) takes the upright one.
+        pdf.set_fallback_fonts([_CJK_FAMILY], exact_match=False)
     pdf.set_margins(left=25, top=25, right=25)
     pdf.set_auto_page_break(auto=True, margin=22)
     # fpdf2 substitutes "{nb}" by default; only the footer is to have it.
@@ -281,31 +315,58 @@ def render_pdf(view: dict[str, Any], *, font_files: dict[str, Path] | None = Non
     return bytes(pdf.output())
 
 
+def _units(hard_line: str) -> list[tuple[str, str]]:
+    """A line's units of wrapping, each with what joins it to the one before: words after
+    a space, and each character of CJK text (which breaks without spaces)."""
+    units: list[tuple[str, str]] = []
+    for index, word in enumerate(hard_line.split(" ")):
+        joiner = " " if index else ""
+        if not _CJK.search(word):
+            units.append((joiner, word))
+            continue
+        start = 0
+        for match in _CJK.finditer(word):
+            if match.start() > start:
+                units.append((joiner, word[start:match.start()]))
+                joiner = ""
+            units.append((joiner, match.group()))
+            joiner, start = "", match.end()
+        if start < len(word):
+            units.append((joiner, word[start:]))
+    return units
+
+
 def _wrap(pdf: Any, text: str) -> list[str]:
-    """Lines of at most the page's text width, broken at ordinary spaces only (a no-break
-    space keeps its words together). fpdf2's own line breaking measures every line again
-    for each character, which makes a long statement take seconds; this measures words."""
+    """Lines of at most the page's text width, broken at ordinary spaces and between CJK
+    characters (a no-break space keeps its words together). fpdf2's own line breaking
+    measures every line again for each character, which makes a long statement take
+    seconds; this measures each unit once."""
     limit = pdf.epw
     lines: list[str] = []
     for hard_line in text.split("\n"):
-        space = pdf.get_string_width(" ")
         current, current_width = "", 0.0
-        for word in hard_line.split(" "):
-            word_width = pdf.get_string_width(word)
-            if current and current_width + space + word_width <= limit:
-                current, current_width = f"{current} {word}", current_width + space + word_width
+        for joiner, unit in _units(hard_line):
+            joined = joiner + unit
+            width = pdf.get_string_width(joined)
+            if current and (current_width + width <= limit or unit in _NO_LINE_START):
+                current, current_width = current + joined, current_width + width
                 continue
             if current or (lines and not hard_line):
                 lines.append(current)
-            while word_width > limit and len(word) > 1:
+            unit_width = pdf.get_string_width(unit)
+            while unit_width > limit and len(unit) > 1:
                 # A word longer than a line (a long link): break it where it must break.
-                cut = len(word) - 1
-                while cut > 1 and pdf.get_string_width(word[:cut]) > limit:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-                word_width = pdf.get_string_width(word)
-            current, current_width = word, word_width
+                low, high = 1, len(unit) - 1
+                while low < high:
+                    middle = (low + high + 1) // 2
+                    if pdf.get_string_width(unit[:middle]) <= limit:
+                        low = middle
+                    else:
+                        high = middle - 1
+                lines.append(unit[:low])
+                unit = unit[low:]
+                unit_width = pdf.get_string_width(unit)
+            current, current_width = unit, unit_width
         lines.append(current)
     return lines
 
