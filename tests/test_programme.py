@@ -55,6 +55,30 @@ def test_naive_times_are_wall_clock_times_in_the_edition_zone(organizer_client):
     assert programme["time_zone"] == ZONE
 
 
+def test_a_time_the_clocks_skip_is_refused_and_a_repeated_one_is_the_first(
+        organizer_client):
+    open_edition(organizer_client)  # 24-28 October 2025: summer time ends on the 26th
+    spring = organizer_client.post("/api/v1/editions", json={
+        "series": "gpscf", "ordinal": 2, "slug": "madrid-2026", "title": "Spring",
+        "time_zone": ZONE, "start_date": "2026-03-28", "end_date": "2026-03-30"})
+    assert spring.status_code == 201, spring.json
+    # Sunday 29 March 2026: at 02:00 the clocks in Madrid go forward to 03:00.
+    body = assert_problem(organizer_client.post(items_url("madrid-2026"), json={
+        "kind": "plenary", "title": "Night session", "starts_at": "2026-03-29T02:30:00",
+        "ends_at": "2026-03-29T04:00:00"}), 422)
+    assert error_fields(body) == {"starts_at"}
+    assert "does not exist in Europe/Madrid" in body["detail"]
+    assert draft(organizer_client, "madrid-2026") == []
+    around = add_item(organizer_client, "Around the change", "2026-03-29T01:30:00",
+                      "2026-03-29T03:30:00", slug="madrid-2026")
+    assert (around["starts_at"], around["ends_at"]) == (
+        "2026-03-29T01:30:00+01:00", "2026-03-29T03:30:00+02:00")
+
+    # Sunday 26 October 2025: 02:00-03:00 happens twice; a wall-clock time is the first.
+    repeated = add_item(organizer_client, "Repeated hour", at(26, "02:30"), at(26, "04:00"))
+    assert repeated["starts_at"] == "2025-10-26T02:30:00+02:00"
+
+
 def test_times_with_an_explicit_offset_are_converted_to_the_edition_zone(organizer_client):
     open_edition(organizer_client)
 

@@ -42,12 +42,20 @@ def edition_zone(edition: Edition) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(edition.time_zone)
 
 
-def to_utc(value: dt.datetime | None, edition: Edition) -> dt.datetime | None:
-    """Times without an offset are wall-clock times in the edition's time zone."""
+def to_utc(value: dt.datetime | None, edition: Edition, field: str) -> dt.datetime | None:
+    """Times without an offset are wall-clock times in the edition's time zone. A time
+    the clocks skip there (the hour lost when summer time begins) is refused rather than
+    moved; a time they show twice (the hour repeated when it ends) is the first one."""
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=edition_zone(edition))
+        zone = edition_zone(edition)
+        local = value.replace(tzinfo=zone)
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+            raise Unprocessable.for_field(
+                field, f"{value:%Y-%m-%d %H:%M} does not exist in {edition.time_zone}: the "
+                       "clocks skip that hour (summer time begins). Give a time outside it.")
+        value = local
     return value.astimezone(dt.UTC)
 
 
@@ -215,8 +223,8 @@ def create_item(actor: Actor, slug: str, values: dict[str, Any]) -> ProgrammeIte
     edition = _editable(actor, slug)
     values = dict(values)
     values["kind"] = ItemKind(values["kind"])
-    values["starts_at"] = to_utc(values.get("starts_at"), edition)
-    values["ends_at"] = to_utc(values.get("ends_at"), edition)
+    values["starts_at"] = to_utc(values.get("starts_at"), edition, "starts_at")
+    values["ends_at"] = to_utc(values.get("ends_at"), edition, "ends_at")
     if values.get("position") is None:
         values["position"] = (db.session.scalar(
             select(func.max(ProgrammeItem.position))
@@ -235,7 +243,7 @@ def update_item(actor: Actor, slug: str, item_id: int, changes: dict[str, Any]
     item = _item(edition, item_id, for_update=True)
     for key in ("starts_at", "ends_at"):
         if key in changes:
-            changes[key] = to_utc(changes[key], edition)
+            changes[key] = to_utc(changes[key], edition, key)
     for key, value in changes.items():
         setattr(item, key, value)
     _check_times(item, edition)
