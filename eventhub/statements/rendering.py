@@ -190,26 +190,27 @@ _TRANSLITERATIONS = str.maketrans({
 })
 
 
-@functools.cache
-def unicode_font_files() -> dict[str, Path] | None:
-    """Regular, bold and italic files of the first serif TTF family found, or None."""
-    for family in _FONT_FAMILIES:
-        for directory in _FONT_DIRS:
+def _first_family(families: tuple[dict[str, str], ...],
+                  directories: tuple[Path, ...]) -> dict[str, Path] | None:
+    """The files of the first family whose every style is in one of the directories."""
+    for family in families:
+        for directory in directories:
             files = {style: directory / name for style, name in family.items()}
             if all(path.is_file() for path in files.values()):
                 return files
     return None
+
+
+@functools.cache
+def unicode_font_files() -> dict[str, Path] | None:
+    """Regular, bold and italic files of the first serif TTF family found, or None."""
+    return _first_family(_FONT_FAMILIES, _FONT_DIRS)
 
 
 @functools.cache
 def cjk_font_files() -> dict[str, Path] | None:
     """Regular and bold files of the first CJK family found, or None."""
-    for family in _CJK_FONT_FAMILIES:
-        for directory in _CJK_FONT_DIRS:
-            files = {style: directory / name for style, name in family.items()}
-            if all(path.is_file() for path in files.values()):
-                return files
-    return None
+    return _first_family(_CJK_FONT_FAMILIES, _CJK_FONT_DIRS)
 
 
 def to_latin1(text: str) -> str:
