@@ -463,11 +463,14 @@ def test_members_are_signed_up_for_a_breakout_session_within_its_places(
 
     page = browser.get(f"/rsvp/{accepted}/sessions?lang=zh")
     assert "报名参加此会议" in page.text and "Hall B" in page.text
+    assert "1 · 剩余1个" in page.soup.select_one(f"#session-{item_id} dl").get_text()
     action = f"/rsvp/{accepted}/sessions/{item_id}"
     done = browser.post(action, {"registration_id": str(head_id)})
     assert done.status == 303
     assert "Signed up for Breakout I: Border management." in browser.get(
         f"/rsvp/{accepted}/sessions").text
+    places = browser.get(f"/rsvp/{accepted}/sessions").soup.select_one(f"#session-{item_id} dl")
+    assert "1 · full" in places.get_text()
     full = browser.post(action, {"registration_id": str(deputy_id)})
     assert full.status == 409
     assert "is full (1 places)" in full.soup.select_one(".field-error").get_text()

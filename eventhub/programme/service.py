@@ -503,13 +503,25 @@ def delegation_signups(token: str) -> list[dict[str, Any]]:
             for item_id, title, registration_id, full_name, by_organizer in rows]
 
 
+def _signup_counts(edition_id: int) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(SessionSignup.item_id, func.count()).join(ProgrammeItem)
+        .where(ProgrammeItem.edition_id == edition_id).group_by(SessionSignup.item_id)).all())
+
+
+def places_taken_for_focal_point(token: str) -> dict[int, int]:
+    """Sign-ups per session of the invitation's edition, so a focal point sees which
+    sessions still have places before choosing."""
+    from eventhub.invitations.service import invitation_for_token
+
+    return _signup_counts(invitation_for_token(token).edition_id)
+
+
 def attendance(actor: Actor, slug: str) -> list[dict[str, Any]]:
     """Sign-ups per session, for organizers."""
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
-    counts = dict(db.session.execute(
-        select(SessionSignup.item_id, func.count()).join(ProgrammeItem)
-        .where(ProgrammeItem.edition_id == edition.id).group_by(SessionSignup.item_id)).all())
+    counts = _signup_counts(edition.id)
     return [{"item_id": item.id, "title": item.title, "kind": item.kind,
              "capacity": item.capacity, "signed_up": counts.get(item.id, 0),
              "is_cancelled": item.is_cancelled}

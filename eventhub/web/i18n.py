@@ -159,6 +159,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rsvp.sessions.when": {"en": "Time", "zh": "时间"},
     "rsvp.sessions.room": {"en": "Room", "zh": "会议室"},
     "rsvp.sessions.capacity": {"en": "Places", "zh": "名额"},
+    "rsvp.sessions.places_left": {"en": "{count} left", "zh": "剩余{count}个"},
+    "rsvp.sessions.full": {"en": "full", "zh": "已满"},
     "rsvp.sessions.member": {"en": "Member", "zh": "成员"},
     "rsvp.sessions.sign_up": {"en": "Sign up for this session", "zh": "报名参加此会议"},
     "rsvp.sessions.choose_member": {"en": "Choose a member.", "zh": "请选择成员。"},

@@ -396,7 +396,10 @@ def _sessions_page(token: str, status: int = 200, errors: dict[str, str] | None 
     published = programme.programme(ANONYMOUS, view["edition"]["slug"],
                                      {"kind": ItemKind.BREAKOUT_SESSION.value})
     sessions = [item for item in published["items"] if not item["is_cancelled"]]
+    taken = programme.places_taken_for_focal_point(token)
     for item in sessions:
+        if item.get("capacity") is not None:
+            item["places_left"] = max(0, item["capacity"] - taken.get(item["id"], 0))
         for key in ("starts_at", "ends_at"):
             item[key + "_local"] = (dt.datetime.fromisoformat(item[key])
                                     if item.get(key) else None)
