@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -108,7 +109,7 @@ def test_the_production_command_serves_from_several_workers(fresh_database_url):
            "EVENTHUB_SECRET_KEY": "a-test-secret-that-is-long-enough-0123456789",
            "EVENTHUB_DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
            "WEB_CONCURRENCY": "2"}
-    bin_dir = Path(os.sys.executable).parent
+    bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "eventhub"), "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     server = subprocess.Popen(
