@@ -137,6 +137,16 @@ def test_dashboard_counts_follow_registrations(app, organizer_client, organizer)
     assert f"/secretariat/{SLUG}/statements" not in hrefs
 
 
+def test_the_dashboard_says_how_many_wait_for_approval(app, organizer_client, organizer):
+    open_edition(organizer_client, requires_approval=True)
+    thailand = organization(organizer_client, "Immigration Bureau of Thailand", "TH")
+    assert "waiting for approval" not in counts_on(organizer.get("/manage/"))
+
+    register(organizer_client, "Somchai Rattanakorn", thailand["id"])
+    shown = counts_on(organizer.get("/manage/"))
+    assert (shown["registered"], shown["waiting for approval"], shown["confirmed"]) == (1, 1, 0)
+
+
 def test_secretariat_staff_find_the_statements_link(app, organizer_client):
     open_edition(organizer_client)
     secretariat = browser_for_role(app, Role.SECRETARIAT)
