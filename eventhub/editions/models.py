@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import zoneinfo
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -91,6 +92,13 @@ class Edition(db.Model):
     def is_read_only(self) -> bool:
         """The archive is read-only: every write under the edition is refused."""
         return self.status == EditionStatus.ARCHIVED
+
+    def local_days(self) -> tuple[dt.datetime, dt.datetime]:
+        """When the edition's days run where it takes place: from midnight of the first day
+        to the midnight after the last (an evening item may run until then, not beyond)."""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        return (dt.datetime.combine(self.start_date, dt.time(), zone),
+                dt.datetime.combine(self.end_date + dt.timedelta(days=1), dt.time(), zone))
 
 
 class ReportedFigure(db.Model):

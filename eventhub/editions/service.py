@@ -130,9 +130,7 @@ def _refuse_programme_outside_days(edition: Edition) -> None:
     (the programme refuses such items too): move or unschedule them first."""
     from eventhub.programme.models import ProgrammeItem
 
-    zone = zoneinfo.ZoneInfo(edition.time_zone)
-    first = dt.datetime.combine(edition.start_date, dt.time(), zone)
-    after_last = dt.datetime.combine(edition.end_date + dt.timedelta(days=1), dt.time(), zone)
+    first, after_last = edition.local_days()
     outside = db.session.scalars(select(ProgrammeItem.title).where(
         ProgrammeItem.edition_id == edition.id, ProgrammeItem.starts_at.is_not(None),
         (ProgrammeItem.starts_at < first) | (ProgrammeItem.ends_at > after_last))

@@ -162,11 +162,7 @@ def _check_times(item: ProgrammeItem, edition: Edition) -> None:
         return
     if item.ends_at <= item.starts_at:
         raise Unprocessable.for_field("ends_at", "The end must be after the start.")
-    # The edition's days are wall-clock days where it takes place; an evening item may
-    # run until midnight after the last day, not beyond.
-    zone = edition_zone(edition)
-    first = dt.datetime.combine(edition.start_date, dt.time(), zone)
-    after_last = dt.datetime.combine(edition.end_date + dt.timedelta(days=1), dt.time(), zone)
+    first, after_last = edition.local_days()
     days = f"{edition.start_date.isoformat()} to {edition.end_date.isoformat()}"
     if not first <= item.starts_at < after_last:
         raise Unprocessable.for_field(

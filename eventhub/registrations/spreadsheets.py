@@ -29,7 +29,7 @@ from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import db
 from eventhub.registrations import service
 from eventhub.registrations.models import Attendance, Registration, RegistrationRole
-from eventhub.schemas import not_blank
+from eventhub.schemas import RowId, not_blank
 
 MAX_IMPORT_ROWS = 5000
 BOM = "\ufeff"
@@ -144,7 +144,7 @@ class ImportRowSchema(ma.Schema):
     role = fields.Enum(RegistrationRole, by_value=True, required=True,
                        error_messages={"required": _EMPTY_CELL})
     position = fields.String(validate=validate.Length(max=2000))
-    organization_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    organization_id = RowId()
     organization = fields.String(validate=validate.Length(max=300))
     attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
     needs_visa_letter = _YesNo(load_default=False)
