@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventhub.audit.models import RateLimitBucket
-from eventhub.errors import problem_response
+from eventhub.errors import problem_response, problem_title
 from eventhub.extensions import db, utcnow
 from eventhub.schemas import UNSTORABLE_TEXT, is_unstorable, unstorable_text_paths
 
@@ -126,7 +126,7 @@ def _refuse_unstorable_text() -> Response | None:
     api = request.path.startswith("/api/")
     if is_unstorable(request.path):
         if api:
-            return problem_response(404, "Not found", "No such resource.")
+            return problem_response(404, problem_title(404), "No such resource.")
         return _page(404, "Page not found", "There is no page at this address.")
     errors = [{"field": key, "location": "query"}
               for key, value in request.args.items(multi=True)
@@ -142,7 +142,7 @@ def _refuse_unstorable_text() -> Response | None:
         try:
             document = request.get_json(silent=True)
         except RecursionError:
-            return problem_response(400, "Bad request", "The JSON body is nested too deeply.")
+            return problem_response(400, problem_title(400), "The JSON body is nested too deeply.")
         errors += [{"field": path or "_body", "location": "json"}
                    for path in unstorable_text_paths(document)]
     if not errors:
@@ -151,7 +151,7 @@ def _refuse_unstorable_text() -> Response | None:
         return _page(400, "Bad input", f"The form contains {UNSTORABLE_TEXT}: "
                                        "remove them and send it again.")
     message = f"Must not contain {UNSTORABLE_TEXT}."
-    return problem_response(422, "Unprocessable content", message,
+    return problem_response(422, problem_title(422), message,
                             errors=[{**error, "message": message} for error in errors])
 
 
@@ -213,7 +213,7 @@ def _too_many(retry_after: int) -> Response:
     detail = "Too many attempts; wait before trying again."
     headers = {"Retry-After": str(retry_after)}
     if request.path.startswith("/api/"):
-        return problem_response(429, "Too many requests", detail, headers=headers)
+        return problem_response(429, problem_title(429), detail, headers=headers)
     # A person at the sign-in page or an invitation link reads a page, not JSON.
     response = _page(429, "Too many attempts",
                      f"Please wait {retry_after} seconds and try again.")
