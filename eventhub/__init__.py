@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,18 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class EventHubFlask(Flask):
+    """Flask whose transaction boundary runs before every after_request function (see
+    _register_transaction_boundary)."""
+
+    transaction_boundary: Callable[[Flask, Response], Response] | None = None
+
+    def process_response(self, response: Response) -> Response:
+        if self.transaction_boundary is not None:
+            response = self.transaction_boundary(self, response)
+        return super().process_response(response)
+
+
 class ProblemApi(Api):
     """flask-smorest Api whose HTTP errors are problem documents (RFC 9457)."""
 
@@ -42,7 +55,7 @@ class ProblemApi(Api):
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"),
+    app = EventHubFlask(__name__, instance_path=str(Path.cwd() / "instance"),
                 static_folder="web/static", template_folder="web/templates")
     # Keep fields in schema order: a statement or edition reads better top-down.
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -76,10 +89,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
                                      static_folder=str(swagger_ui_path),
                                      static_url_path="/api/docs/assets"))
     _register_error_handlers(app)
-    _register_transaction_boundary(app)
     _register_health_checks(app)
     security.install(app)
     web.install(app)
+    _register_transaction_boundary(app)
 
     from eventhub.cli import register_cli
 
@@ -145,18 +158,31 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_transaction_boundary(app: Flask) -> None:
-    # The one commit of a request: services only flush. A failed request (status >= 400)
-    # rolls back whatever a service flushed before it refused.
-    @app.after_request
-    def commit_or_roll_back(response: Response) -> Response:
-        if response.status_code >= 400:
-            db.session.rollback()
-            return response
-        try:
-            db.session.commit()
-        except IntegrityError as exc:
-            return errors.handle_integrity_error(exc)
+    """The one commit of a request (services only flush), run before every response hook.
+
+    Flask runs after_request functions of the request's blueprints before the app's, each
+    in reverse order of registration, so no registration order puts an after_request
+    commit first. The commit therefore runs in process_response itself, ahead of all of
+    them: a commit that fails is answered by the error handlers like a failed flush, and
+    the headers and the access log line are those of the response that is sent."""
+    app.transaction_boundary = _commit_or_roll_back  # type: ignore[attr-defined]
+
+
+def _commit_or_roll_back(app: Flask, response: Response) -> Response:
+    # A failed request (status >= 400) rolls back whatever a service flushed before it
+    # refused.
+    if response.status_code >= 400:
+        db.session.rollback()
         return response
+    try:
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        # Handled as if the view had raised it: a unique or foreign-key conflict becomes
+        # the API's 409 problem or the page's error page; anything else goes on to the
+        # 500 handling.
+        return app.make_response(app.handle_user_exception(exc))
+    return response
 
 
 def _register_health_checks(app: Flask) -> None:
