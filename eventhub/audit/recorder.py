@@ -1,4 +1,5 @@
-"""Writes an audit entry for every row a flush inserts, updates or deletes.
+"""Writes an audit entry for every row a flush inserts, updates or deletes, and for every
+row a bulk UPDATE or DELETE run through the session changes.
 
 Personal and secret values never enter the trail: for those columns the entry says that
 the field changed, not what it held, so anonymizing an edition leaves nothing behind here
@@ -10,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, has_app_context, has_request_context
-from sqlalchemy import event, insert, inspect, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Result, Table, event, insert, inspect, select, text, tuple_
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from eventhub.audit.models import AuditEntry, RateLimitBucket
-from eventhub.extensions import utcnow
+from eventhub.extensions import Base, utcnow
 
 HIDDEN = "[personal or secret: not recorded]"
 _NOT_AUDITED = {"audit_entries", "rate_limit_buckets", "idempotent_requests",
@@ -73,15 +75,17 @@ def _changes(obj: Any, table: str, action: str) -> dict[str, Any]:
     private = _PRIVATE_COLUMNS.get(table, set())
     changes: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        name = attr.key
+        # Entries name the table's columns, whatever the mapped attribute is called, as
+        # the entries of bulk statements (which see only the table) do.
+        name = attr.columns[0].name
         if action == "insert":
             # A new row has no history worth computing: its values are the change.
-            value = getattr(obj, name)
+            value = getattr(obj, attr.key)
             if value is None:
                 continue
             changes[name] = {"after": HIDDEN if name in private else _plain(value)}
             continue
-        history = state.attrs[name].history
+        history = state.attrs[attr.key].history
         if action == "delete":
             value = (history.unchanged or history.deleted or [None])[0]
             changes[name] = {"before": HIDDEN if name in private else _plain(value)}
@@ -95,18 +99,20 @@ def _changes(obj: Any, table: str, action: str) -> dict[str, Any]:
     return changes
 
 
-def _edition_id(session: Session, obj: Any, table: str) -> int | None:
-    if table == "editions":
-        return obj.id
-    if hasattr(obj, "edition_id"):
-        return obj.edition_id
-    via = _EDITION_VIA.get(table)
+def _edition_id(connection: Connection, table: Table, value: Callable[[str], Any]
+                ) -> int | None:
+    """The edition a row belongs to; `value` reads one of the row's columns."""
+    if table.name == "editions":
+        return value("id")
+    if "edition_id" in table.c:
+        return value("edition_id")
+    via = _EDITION_VIA.get(table.name)
     if via is None:
         return None
-    parent_id = getattr(obj, via[0], None)
+    parent_id = value(via[0])
     if parent_id is None:
         return None
-    return session.connection().execute(
+    return connection.execute(
         text(f"SELECT edition_id FROM {via[1]} WHERE id = :id"), {"id": parent_id}
     ).scalar()
 
@@ -131,12 +137,92 @@ def _record(session: Session, flush_context) -> None:
             rows.append({"at": now, "actor_user_id": user_id, "actor_label": label,
                          "request_id": request_id, "action": action, "table_name": table,
                          "object_id": ",".join(str(v) for v in identity),
-                         "edition_id": _edition_id(session, obj, table),
+                         "edition_id": _edition_id(
+                             session.connection(), inspect(obj).mapper.local_table,
+                             lambda name, obj=obj: getattr(obj, name, None)),
                          "changes": changes})
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
+def _audited_table(statement: Any) -> Table | None:
+    name = getattr(getattr(statement, "table", None), "name", None)
+    if name is None or name in _NOT_AUDITED:
+        return None
+    return Base.metadata.tables.get(name)
+
+
+def _record_bulk(state: ORMExecuteState) -> Result | None:
+    """Entries for the rows a bulk UPDATE or DELETE run through the session changes: the
+    flush never sees them (anonymization clears and removes rows this way).
+
+    The rows the statement's WHERE matches are read first (locked on PostgreSQL), the
+    statement then runs restricted to exactly those rows, so that a row that starts to
+    match meanwhile cannot change unrecorded, and each row gets an entry: for an update
+    the columns whose values differ afterwards, for a delete every column. Bulk INSERTs
+    are not taken here: the app adds rows through the unit of work, and the audit walk
+    test fails if a route ever writes one another way."""
+    if not (state.is_update or state.is_delete):
+        return None
+    statement = state.statement
+    table = _audited_table(statement)
+    if table is None:
+        return None
+    connection = state.session.connection()
+    key = list(table.primary_key.columns)
+    stated_key = [statement.table.c[column.name] for column in key]
+    many = isinstance(state.parameters, list)
+    matching = select(table)
+    if many:
+        # An ORM "bulk UPDATE by primary key": the rows are named in the parameters.
+        matching = matching.where(tuple_(*key).in_(
+            [tuple(row[column.name] for column in key) for row in state.parameters]))
+    elif statement.whereclause is not None:
+        matching = matching.where(statement.whereclause)
+    before = {tuple(row[c.name] for c in key): row
+              for row in connection.execute(matching.with_for_update()).mappings()}
+    if not many:
+        statement = statement.where(tuple_(*stated_key).in_(list(before)) if len(key) > 1
+                                    else stated_key[0].in_([k[0] for k in before]))
+    result = state.invoke_statement(statement=statement)
+    if not before:
+        return result
+    action = "update" if state.is_update else "delete"
+    after: dict[tuple, Any] = {}
+    if action == "update":
+        after = {tuple(row[c.name] for c in key): row for row in connection.execute(
+            select(table).where(tuple_(*key).in_(list(before)))).mappings()}
+    user_id, label, request_id = _actor()
+    now = utcnow()
+    private = _PRIVATE_COLUMNS.get(table.name, set())
+    entries = []
+    for identity, old in before.items():
+        new = after.get(identity)
+        if action == "delete":
+            changes = {name: {"before": HIDDEN if name in private else _plain(value)}
+                       for name, value in old.items()}
+        elif new is None:
+            continue
+        else:
+            changes = {name: ({"before": HIDDEN, "after": HIDDEN} if name in private
+                              else {"before": _plain(old[name]), "after": _plain(new[name])})
+                       for name in old if old[name] != new[name]}
+            if not changes:
+                continue
+        current = new if new is not None else old
+        entries.append({"at": now, "actor_user_id": user_id, "actor_label": label,
+                        "request_id": request_id, "action": action,
+                        "table_name": table.name,
+                        "object_id": ",".join(str(v) for v in identity),
+                        "edition_id": _edition_id(connection, table, current.get),
+                        "changes": changes})
+    if entries:
+        connection.execute(insert(AuditEntry.__table__), entries)
+    return result
+
+
 def install() -> None:
     if not event.contains(Session, "after_flush", _record):
         event.listen(Session, "after_flush", _record)
+    if not event.contains(Session, "do_orm_execute", _record_bulk):
+        event.listen(Session, "do_orm_execute", _record_bulk)

@@ -2,8 +2,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    case,
+    literal,
+    type_coerce,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -41,8 +53,12 @@ class Invitation(db.Model):
     focal_point_language: Mapped[str] = mapped_column(String(16), default="en")
     quota: Mapped[int | None]
     deadline: Mapped[dt.datetime | None]
-    status: Mapped[InvitationStatus] = mapped_column(
-        enum_column(InvitationStatus, "invitation_status"), default=InvitationStatus.DRAFT)
+    # What was last decided (drafted, sent, answered, revoked). Whether a sent invitation
+    # has expired depends only on the clock, so it is never written: `status` computes it
+    # on every read, in Python and in SQL alike.
+    recorded_status: Mapped[InvitationStatus] = mapped_column(
+        "status", enum_column(InvitationStatus, "invitation_status"),
+        default=InvitationStatus.DRAFT)
     # The response link's token is HMAC(secret key, nonce): the database holds the nonce
     # and the token's SHA-256 digest, never the token, so a copy of the database alone
     # opens no invitation. A new nonce (resend) kills the old link.
@@ -55,3 +71,29 @@ class Invitation(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @hybrid_property
+    def status(self) -> InvitationStatus:
+        """The status as of now: a sent invitation whose deadline has passed is expired."""
+        if (self.recorded_status == InvitationStatus.SENT and self.deadline is not None
+                and self.deadline <= utcnow()):
+            return InvitationStatus.EXPIRED
+        return self.recorded_status
+
+    @status.inplace.setter
+    def _status_setter(self, value: InvitationStatus) -> None:
+        self.recorded_status = value
+
+    @status.inplace.expression
+    @classmethod
+    def _status_expression(cls) -> ColumnElement[InvitationStatus]:
+        status_type = cls.__table__.c.status.type
+        return type_coerce(case(
+            (and_(cls.recorded_status == InvitationStatus.SENT, cls.deadline <= utcnow()),
+             literal(InvitationStatus.EXPIRED, status_type)),
+            else_=cls.recorded_status), status_type)
+
+    @status.inplace.update_expression
+    @classmethod
+    def _status_update(cls, value: InvitationStatus) -> list[tuple[Any, Any]]:
+        return [(cls.recorded_status, value)]
