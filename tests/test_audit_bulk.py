@@ -152,3 +152,23 @@ def test_an_invitation_past_its_deadline_reads_expired_everywhere_without_a_writ
     assert_problem(admin_client.post(f"{url}/revoke"), 409)
     assert_problem(client.post(f"{RSVP_URL}/{token}/accept"), 410)
     assert _ok(admin_client.get(url))["status"] == "expired"
+
+
+# Orphans ---------------------------------------------------------------------------------
+
+def test_erasing_passport_details_records_the_deleted_row(app, admin_client, edition):
+    """The row goes by delete-orphan (the registration lets go of it), which the flush
+    deletes without listing it in session.deleted."""
+    registration = _ok(admin_client.post(f"{EDITION_URL}/registrations", json={
+        "full_name": "Mr. Orphan Visa", "email": "orphan@audit.example", "role": "delegate",
+        "needs_visa_letter": True}), 201)
+    url = f"{EDITION_URL}/registrations/{registration['id']}/visa"
+    _ok(admin_client.put(url, json=PASSPORT))
+    [visa] = table_rows(app, VisaRequest)
+
+    response = admin_client.delete(url)
+    assert response.status_code == 204
+    entries = [e for e in audit(admin_client, table="visa_requests", action="delete")
+               if e["request_id"] == response.headers["X-Request-ID"]]
+    assert [e["object_id"] for e in entries] == [str(visa["id"])]
+    assert entries[0]["changes"]["passport_number_encrypted"] == {"before": HIDDEN}

@@ -1,4 +1,5 @@
-"""Every write route leaves an audit entry: a walk over app.url_map.
+"""Every write route leaves an audit entry: a walk over app.url_map. And every write
+the database receives during the walk, however issued, has its entries.
 
 For each API route and write method there is a case below that makes one successful
 write through it (setting up what the write needs first, through the API), and the walk
@@ -19,12 +20,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from _archive import export_text
-from _attendance import MINIMAL_PDF, in_days, token_of
+from _attendance import MINIMAL_PDF, in_days, set_deadline_passed, token_of
+from _audit import WriteLog
 from _statements import CONTENT
 from conftest import PASSWORD, client_for_role, make_user
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from test_route_walk import WRITE_METHODS
 
+from eventhub.audit import recorder
 from eventhub.audit.models import AuditEntry
 from eventhub.auth.models import Role
 from eventhub.extensions import db
@@ -218,6 +223,35 @@ def _import_bundle(w: World) -> Any:
                         content_type="application/json")
 
 
+def _anonymize(w: World) -> Any:
+    """An archived edition with everything anonymization removes or clears: a focal
+    point, a delegation with passport details and a credential file, a walk-in's needs."""
+    slug = w.edition("open")
+    url = f"/api/v1/editions/{slug}"
+    invitation = w.ok(w.admin.post(f"{url}/invitations", json={
+        "organization_id": w.organization(), "focal_point_name": "Mr. Anon Focal",
+        "focal_point_email": f"{w.unique('anon')}@walk.example", "quota": 2,
+        "deadline": in_days(30)}))
+    w.ok(w.admin.post(f"{url}/invitations/{invitation['id']}/send"))
+    token = token_of(w.app, invitation["id"])
+    w.ok(w.anonymous.post(f"/api/v1/rsvp/{token}/accept"))
+    view = w.ok(w.anonymous.put(f"/api/v1/rsvp/{token}/delegation", json={"members": [
+        {"full_name": w.unique("Anon Head"), "email": f"{w.unique('h')}@walk.example",
+         "role": "head_of_delegation", "needs_visa_letter": True}]}))
+    member = view["members"][0]["registration_id"]
+    w.ok(w.anonymous.put(f"/api/v1/rsvp/{token}/members/{member}/visa", json=VISA))
+    w.ok(w.anonymous.put(f"/api/v1/rsvp/{token}/credential",
+                         content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(MINIMAL_PDF), "note-verbale.pdf")}))
+    name = w.unique("anon-walker")
+    w.ok(w.admin.post(f"{url}/registrations", json={
+        "full_name": name, "email": f"{name}@walk.example", "role": "delegate",
+        "dietary": "Vegan"}))
+    for status in ("closed", "archived"):
+        w.ok(w.admin.post(f"{url}/status", json={"status": status}))
+    return w.admin.post(f"{url}/anonymize")
+
+
 def _sign_out(w: World) -> Any:
     other = client_for_role(w.app, Role.VIEWER)
     return other.delete("/api/v1/auth/token")
@@ -375,8 +409,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("archive.NextEdition", "POST"): lambda w: w.admin.post(f"{ED}/next", json={
         "slug": w.unique("next"), "title": "Next", "start_date": "2032-05-01",
         "end_date": "2032-05-02"}),
-    ("archive.Anonymize", "POST"): lambda w: w.admin.post(
-        f"/api/v1/editions/{w.edition('open', 'closed', 'archived')}/anonymize"),
+    ("archive.Anonymize", "POST"): _anonymize,
     ("archive.Import", "POST"): _import_bundle,
     # Programme.
     ("programme.Items", "POST"): lambda w: w.admin.post(f"{ED}/programme/items", json={
@@ -540,7 +573,7 @@ def test_every_write_route_has_a_case_or_a_reason(app):
     assert not set(CASES) & set(NOTHING_AUDITED)
 
 
-def test_every_successful_write_leaves_an_audit_entry(app, world):
+def _walk(app: Flask, world: World) -> list[str]:
     failures = []
     for route in api_write_routes(app):
         case = CASES.get((route.endpoint, route.method))
@@ -563,7 +596,50 @@ def test_every_successful_write_leaves_an_audit_entry(app, world):
         actions = {entry.action for entry in found}
         if not actions <= {"insert", "update", "delete"}:
             failures.append(f"{route}: unexpected audit actions {actions}")
+    return failures
+
+
+def _read_expired_invitation(w: World) -> None:
+    """An invitation runs past its deadline; every read shows it expired."""
+    invitation, token = w.sent_invitation()
+    set_deadline_passed(w.app, invitation["id"])
+    assert w.ok(w.admin.get(f"{ED}/invitations/{invitation['id']}"))["status"] == "expired"
+    assert invitation["id"] in {i["id"] for i in w.ok(w.admin.get(
+        f"{ED}/invitations?status=expired&page_size=100"))}
+    assert w.anonymous.get(f"/api/v1/rsvp/{token}").status_code == 410
+
+
+def test_every_successful_write_leaves_an_audit_entry(app, world):
+    """Each write route's case leaves an entry; and, counted from the SQL the database
+    received during the whole walk (setup and reads included), every INSERT, UPDATE and
+    DELETE on an audited table has as many entries as it changed rows, however it was
+    issued (flush, bulk statement, Core), and no read (GET) writes anything."""
+    with WriteLog(app) as log:
+        failures = _walk(app, world)
+        _read_expired_invitation(world)
     assert not failures, "\n".join(failures)
+    assert log.unrecorded() == []
+    assert [f"{w.request_id}: {w.sql[:80]}" for w in log.writes_during("GET")] == []
+    written = log.rows_written()
+    # The walk did exercise the bulk paths: anonymization deletes and clears rows.
+    for table, action in (("visa_requests", "delete"), ("credential_documents", "delete"),
+                          ("invitations", "update")):
+        assert any(t == table and a == action for _, t, a in written), (table, action)
+
+
+def test_the_write_log_catches_a_bulk_statement_the_trail_misses(app, world):
+    """Control: with the recorder's bulk hook switched off, the anonymization case's
+    bulk deletes and updates are caught as unrecorded."""
+    with WriteLog(app) as log:
+        event.remove(Session, "do_orm_execute", recorder._record_bulk)
+        try:
+            world.ok(CASES[("archive.Anonymize", "POST")](world))
+        finally:
+            recorder.install()
+    missing = log.unrecorded()
+    assert any("visa_requests" in line for line in missing), missing
+    assert any("credential_documents" in line for line in missing), missing
+    assert any("invitations" in line for line in missing), missing
 
 
 def test_the_walk_names_who_wrote(app, world, admin_client):

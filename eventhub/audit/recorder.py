@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import Connection, Result, Table, event, insert, inspect, select, text, tuple_
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from eventhub.audit.models import AuditEntry, RateLimitBucket
 from eventhub.extensions import Base, utcnow
@@ -117,12 +117,25 @@ def _edition_id(connection: Connection, table: Table, value: Callable[[str], Any
     ).scalar()
 
 
-def _record(session: Session, flush_context) -> None:
+def _deleted(session: Session, flush_context: UOWTransaction) -> list[Any]:
+    """What the flush deleted: session.deleted, and the orphans a delete-orphan cascade
+    removed (e.g. `registration.visa_request = None`), which the flush adds itself and
+    session.deleted never lists."""
+    deleted = list(session.deleted)
+    listed = set(map(id, deleted))
+    for state, (is_delete, list_only) in flush_context.states.items():
+        obj = state.obj()
+        if is_delete and not list_only and obj is not None and id(obj) not in listed:
+            deleted.append(obj)
+    return deleted
+
+
+def _record(session: Session, flush_context: UOWTransaction) -> None:
     rows = []
     user_id, label, request_id = _actor()
     now = utcnow()
     for action, objects in (("insert", session.new), ("update", session.dirty),
-                            ("delete", session.deleted)):
+                            ("delete", _deleted(session, flush_context))):
         for obj in objects:
             table = getattr(obj, "__tablename__", None)
             if table is None or table in _NOT_AUDITED or isinstance(
