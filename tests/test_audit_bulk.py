@@ -172,3 +172,34 @@ def test_erasing_passport_details_records_the_deleted_row(app, admin_client, edi
                if e["request_id"] == response.headers["X-Request-ID"]]
     assert [e["object_id"] for e in entries] == [str(visa["id"])]
     assert entries[0]["changes"]["passport_number_encrypted"] == {"before": HIDDEN}
+
+
+# Other shapes of bulk statement ------------------------------------------------------------
+
+def test_core_and_by_primary_key_bulk_statements_are_recorded(app, admin_client):
+    """Statements the app does not issue today, so that one added later is covered: a
+    Core UPDATE on the table, an ORM UPDATE by primary key, an ORM DELETE."""
+    import sqlalchemy as sa
+
+    from eventhub.directory.models import Organization
+    from eventhub.extensions import db
+
+    ids = [organization(admin_client, f"Bulk Ministry {n}")["id"] for n in range(3)]
+    with app.app_context():
+        table = Organization.__table__
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids[:2]))
+                           .values(website="https://bulk.example"))
+        db.session.execute(sa.update(Organization), [{"id": ids[2], "acronym": "BM3"}])
+        db.session.execute(sa.delete(Organization).where(Organization.id == ids[0]))
+        db.session.commit()
+    entries = audit(admin_client, table="organizations")
+    system = {(e["action"], e["object_id"]): e["changes"] for e in entries
+              if e["actor_label"] == "system"}
+    for changed in ids[:2]:
+        assert system[("update", str(changed))]["website"] == {
+            "before": None, "after": "https://bulk.example"}
+    assert system[("update", str(ids[2]))]["acronym"] == {"before": None, "after": "BM3"}
+    assert "website" not in system[("update", str(ids[2]))]
+    deleted = system[("delete", str(ids[0]))]
+    assert deleted["name"] == {"before": "Bulk Ministry 0"}
+    assert deleted["website"] == {"before": "https://bulk.example"}

@@ -22,6 +22,8 @@ from eventhub.audit.models import AuditEntry, RateLimitBucket
 from eventhub.extensions import Base, utcnow
 
 HIDDEN = "[personal or secret: not recorded]"
+# Bookkeeping rather than records: the trail itself, rate-limit counters, remembered
+# responses for Idempotency-Key retries and the mail outbox (its sending state).
 _NOT_AUDITED = {"audit_entries", "rate_limit_buckets", "idempotent_requests",
                 "outbox_messages"}
 _PRIVATE_COLUMNS = {
@@ -165,6 +167,12 @@ def _audited_table(statement: Any) -> Table | None:
     return Base.metadata.tables.get(name)
 
 
+def _key_in(columns: list[Any], keys: list[tuple]) -> Any:
+    if len(columns) == 1:
+        return columns[0].in_([k[0] for k in keys])
+    return tuple_(*columns).in_(keys)
+
+
 def _record_bulk(state: ORMExecuteState) -> Result | None:
     """Entries for the rows a bulk UPDATE or DELETE run through the session changes: the
     flush never sees them (anonymization clears and removes rows this way).
@@ -188,15 +196,14 @@ def _record_bulk(state: ORMExecuteState) -> Result | None:
     matching = select(table)
     if many:
         # An ORM "bulk UPDATE by primary key": the rows are named in the parameters.
-        matching = matching.where(tuple_(*key).in_(
-            [tuple(row[column.name] for column in key) for row in state.parameters]))
+        matching = matching.where(_key_in(key, [tuple(row[column.name] for column in key)
+                                                for row in state.parameters]))
     elif statement.whereclause is not None:
         matching = matching.where(statement.whereclause)
     before = {tuple(row[c.name] for c in key): row
               for row in connection.execute(matching.with_for_update()).mappings()}
     if not many:
-        statement = statement.where(tuple_(*stated_key).in_(list(before)) if len(key) > 1
-                                    else stated_key[0].in_([k[0] for k in before]))
+        statement = statement.where(_key_in(stated_key, list(before)))
     result = state.invoke_statement(statement=statement)
     if not before:
         return result
@@ -204,7 +211,7 @@ def _record_bulk(state: ORMExecuteState) -> Result | None:
     after: dict[tuple, Any] = {}
     if action == "update":
         after = {tuple(row[c.name] for c in key): row for row in connection.execute(
-            select(table).where(tuple_(*key).in_(list(before)))).mappings()}
+            select(table).where(_key_in(key, list(before)))).mappings()}
     user_id, label, request_id = _actor()
     now = utcnow()
     private = _PRIVATE_COLUMNS.get(table.name, set())
