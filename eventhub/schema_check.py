@@ -50,7 +50,7 @@ def compare_check_constraints(autogen_context, modify_table_ops, schema, tname, 
                 if _is_named(ck) and autogen_context.run_object_filters(
                     ck, ck.name, "check_constraint", False, None)}
     stored = {name: sqltext for name, sqltext
-              in _stored_check_constraints(connection, schema, tname).items()
+              in _stored_check_constraints(autogen_context, schema, tname).items()
               if autogen_context.run_name_filters(
                   name, "check_constraint", {"table_name": tname, "schema_name": schema})
               and autogen_context.run_object_filters(
@@ -152,15 +152,16 @@ def _condition(connection: sa.Connection, constraint: sa.CheckConstraint) -> str
         compile_kwargs={"literal_binds": True, "include_table": False}))
 
 
-def _stored_check_constraints(connection: sa.Connection, schema: str | None,
+def _stored_check_constraints(autogen_context, schema: str | None,
                               tname: str) -> dict[str, str]:
+    connection = autogen_context.connection
     if connection.dialect.name == "postgresql":
         table = _qualified(connection, schema, tname)
         return {name: _without_check(sqltext) for name, sqltext in connection.execute(sa.text(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = CAST(:table AS regclass) AND contype = 'c'"),
             {"table": table}).all()}
-    found = sa.inspect(connection).get_check_constraints(tname, schema=schema)
+    found = autogen_context.inspector.get_check_constraints(tname, schema=schema)
     return {ck["name"]: ck["sqltext"] for ck in found if ck.get("name")}
 
 
