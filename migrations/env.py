@@ -1,11 +1,13 @@
 """Alembic environment, run through Flask-Migrate (`eventhub db ...`)."""
 
 import logging
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
+from eventhub import schema_check
 from eventhub.extensions import UTCDateTime
 
 config = context.config
@@ -14,6 +16,16 @@ if config.config_file_name and not logging.getLogger().handlers:
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
+
+# Alembic's own comparison plus eventhub.schema_check: CHECK constraints (an enum's values
+# among them) and, on SQLite, expression indexes, which Alembic does not compare itself.
+AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", schema_check.PLUGIN_NAME]
+# On SQLite, SQLAlchemy and Alembic skip expression indexes with these warnings;
+# schema_check compares them instead.
+warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified "
+                                          "expression-based index")
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of "
+                                          "expression-based index")
 
 
 def render_item(type_, obj, autogen_context):
@@ -40,6 +52,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("autogenerate_plugins", AUTOGENERATE_PLUGINS)
 
     with target_db.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
