@@ -17,6 +17,13 @@ class TokenSchema(OutputSchema):
     expires_at = fields.AwareDateTime(required=True)
 
 
+class PasswordChangeSchema(InputSchema):
+    current_password = fields.String(required=True, load_only=True,
+                                     validate=validate.Length(max=512))
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(max=512))
+
+
 class UserSchema(OutputSchema):
     id = fields.Integer(required=True)
     email = fields.Email(required=True)
