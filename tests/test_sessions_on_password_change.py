@@ -202,3 +202,23 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_the_password_page(app):
     response = app.test_client().get("/account/password")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/account/password")
+
+
+def test_guessing_the_current_password_is_limited_like_signing_in(app):
+    email = make_user(app, Role.VIEWER)
+    token = login(app, email)
+    client = app.test_client()
+    limit = app.config["EVENTHUB_RATE_LIMIT_LOGIN"]
+    # The sign-in above counts in the same bucket: four password checks, then none.
+    app.config["EVENTHUB_RATE_LIMIT_LOGIN"] = "4/60"
+    try:
+        for guess in ("guess one", "guess two", "guess three"):
+            assert_problem(client.put(MY_PASSWORD_URL, headers=bearer(token), json={
+                "current_password": guess, "new_password": NEW_PASSWORD}), 422)
+        refused = client.put(MY_PASSWORD_URL, headers=bearer(token), json={
+            "current_password": PASSWORD, "new_password": NEW_PASSWORD})
+        assert_problem(refused, 429)
+        assert int(refused.headers["Retry-After"]) >= 1
+    finally:
+        app.config["EVENTHUB_RATE_LIMIT_LOGIN"] = limit
+    assert can_sign_in(app, email, PASSWORD)
