@@ -51,6 +51,26 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
     click.echo(f"Created user {user.email} (id {user.id}, role {user.role}).")
 
 
+@users_group.command("set-password", help="Give a user a new password. Every session of "
+                     "theirs ends: their API tokens are revoked and their page sign-ins end.")
+@click.option("--email", required=True, help="The user's sign-in e-mail address.")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              envvar="EVENTHUB_NEW_USER_PASSWORD",
+              help="Prompted for when omitted (or read from EVENTHUB_NEW_USER_PASSWORD).")
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    from eventhub.auth.service import find_user_by_email, set_password
+
+    try:
+        user = find_user_by_email(SYSTEM, email)
+        set_password(SYSTEM, user, password)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(_describe(exc))
+    click.echo(f"Changed the password of {user.email}; their sessions have ended.")
+
+
 @users_group.command("list", help="List user accounts.")
 @with_appcontext
 def list_users_command() -> None:

@@ -3,8 +3,14 @@
 The response to the first request with a key is stored in the same transaction as the
 change it made, so either both are committed or neither. A retry with the same key and
 body gets the stored response and changes nothing; the same key with another body is 422.
-Two simultaneous first requests with one key collide on the unique (scope, key) index: one
-commits, the other rolls back with 409.
+
+A request first claims its key for the length of its transaction. On PostgreSQL the claim
+is a transaction-level advisory lock, taken without waiting: a request whose key is held
+by one still running gets 409 with `code` "idempotency.in_progress" and Retry-After, and
+a retry once the first has finished replays its answer. On SQLite the claim is the row
+itself, written first: writers queue on the database, so a simultaneous request waits for
+the first to finish and replays its answer (it gets the same 409 only if the database
+stays locked past its busy timeout).
 """
 
 from __future__ import annotations
@@ -15,16 +21,62 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, make_response, request
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import OperationalError
 
-from eventhub.errors import Unprocessable
+from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.registrations.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+IN_PROGRESS_CODE = "idempotency.in_progress"
+RETRY_AFTER_SECONDS = 1
 _TABLE = IdempotentRequest.__table__
 _LOOKUP = (select(_TABLE.c.request_digest, _TABLE.c.response_status, _TABLE.c.response_body)
            .where(_TABLE.c.scope == bindparam("scope"), _TABLE.c.key == bindparam("key")))
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:lock_key)")
+# The status of a claimed row on SQLite until the response is known; never committed.
+_CLAIMED = 0
+
+
+class InProgress(Conflict):
+    """Another request with the same key has not finished yet."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"A request with this {HEADER} is still in progress; retry after "
+            f"{RETRY_AFTER_SECONDS} s to get its answer.",
+            extra={"code": IN_PROGRESS_CODE},
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def lock_key(scope: str, key: str) -> int:
+    """The advisory lock (a signed 64-bit number) that claims a key on PostgreSQL."""
+    digest = hashlib.sha256(f"idempotency\n{scope}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _claim(scope: str, key: str, digest: str) -> bool:
+    """Hold the key until the transaction ends, or raise InProgress. True when the claim
+    wrote the (placeholder) row that the response will fill in."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        if not db.session.execute(_TRY_LOCK, {"lock_key": lock_key(scope, key)}).scalar():
+            raise InProgress()
+        return False
+    try:
+        claimed = db.session.execute(
+            sqlite.insert(_TABLE).values(
+                scope=scope, key=key, request_digest=digest, response_status=_CLAIMED,
+                response_body="", created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["scope", "key"]))
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        # Still locked after the busy timeout (or a deadlock SQLite refused to wait out).
+        db.session.rollback()
+        raise InProgress() from exc
+    return claimed.rowcount == 1
 
 
 def _scope() -> str:
@@ -70,8 +122,12 @@ def idempotent(view: Callable) -> Callable:
                                          "message": "At most 200 characters."}])
         scope = _scope()
         digest = _request_digest()
-        stored = db.session.execute(_LOOKUP, {"scope": scope, "key": key}).first()
+        claimed = _claim(scope, key, digest)
+        stored = None if claimed else db.session.execute(
+            _LOOKUP, {"scope": scope, "key": key}).first()
         if stored is not None:
+            if stored.response_status == _CLAIMED:
+                raise InProgress()
             if stored.request_digest != digest:
                 raise Unprocessable(
                     f"This {HEADER} was already used with a different request body.",
@@ -83,12 +139,16 @@ def idempotent(view: Callable) -> Callable:
             return replay
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            # A plain INSERT (the table is not audited): no unit of work to run while a
+            # Plain statements (the table is not audited): no unit of work to run while a
             # registration still holds its edition's lock.
-            db.session.execute(insert(_TABLE).values(
-                scope=scope, key=key, request_digest=digest,
-                response_status=response.status_code,
-                response_body=response.get_data(as_text=True), created_at=utcnow()))
+            values = {"request_digest": digest, "response_status": response.status_code,
+                      "response_body": response.get_data(as_text=True),
+                      "created_at": utcnow()}
+            filled = claimed and db.session.execute(
+                update(_TABLE).where(_TABLE.c.scope == scope, _TABLE.c.key == key)
+                .values(**values)).rowcount == 1
+            if not filled:  # nothing claimed (PostgreSQL), or a view rolled the claim back
+                db.session.execute(insert(_TABLE).values(scope=scope, key=key, **values))
         return response
 
     return wrapper

@@ -44,14 +44,63 @@ class _DatesInSupportedYears(ma.Schema):
             raise ValidationError(errors)
 
 
-class InputSchema(_DatesInSupportedYears):
-    """Request bodies: unknown fields are an error, so a typo never passes silently."""
+# One-line text (names, titles, acronyms, cities, e-mails, codes...) holds no control
+# character: none of C0 (line breaks, tabs, escapes), DEL or C1 (NEL among them), and no
+# Unicode line or paragraph separator. A line break in a title broke every mail that quotes
+# it in its subject; the others garble lists, badges, CSV cells and headers alike.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ONE_LINE_MESSAGE = ("Must be a single line: no line breaks, tabs or other control "
+                    "characters.")
+
+
+def one_line(value: object) -> None:
+    if isinstance(value, str) and _NOT_ONE_LINE.search(value):
+        raise ValidationError(ONE_LINE_MESSAGE)
+
+
+class MultiLineText(ma.fields.String):
+    """Text in which line breaks mean something (statement paragraphs, descriptions,
+    comments, notes, quoted sources): exempt from the one-line rule of input schemas."""
+
+
+class Secret(ma.fields.String):
+    """A password: compared with a hash, never shown, mailed or listed, so taken exactly as
+    typed (refusing characters would lock out whoever already uses them)."""
+
+
+def _require_one_line(field: ma.fields.Field) -> None:
+    if isinstance(field, ma.fields.List):
+        _require_one_line(field.inner)
+    elif isinstance(field, ma.fields.Tuple):
+        for inner in field.tuple_fields:
+            _require_one_line(inner)
+    elif isinstance(field, ma.fields.Mapping):
+        for inner in (field.key_field, field.value_field):
+            if inner is not None:
+                _require_one_line(inner)
+    elif isinstance(field, ma.fields.String) and not isinstance(field, MultiLineText | Secret):
+        field.validators = [*field.validators, one_line]
+
+
+class _OneLineText(ma.Schema):
+    """Every text field of an input is one line unless declared MultiLineText (or Secret):
+    a field-level error (422, or the form's field message) otherwise. Nested input schemas
+    bind their own fields, so they follow the rule too."""
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        super().on_bind_field(field_name, field_obj)
+        _require_one_line(field_obj)
+
+
+class InputSchema(_OneLineText, _DatesInSupportedYears):
+    """Request bodies: unknown fields are an error, so a typo never passes silently; text
+    is one line unless a field is declared MultiLineText."""
 
     class Meta:
         unknown = RAISE
 
 
-class QuerySchema(_DatesInSupportedYears):
+class QuerySchema(_OneLineText, _DatesInSupportedYears):
     """Query-string filters. Unknown parameters are ignored (the pagination parameters
     `page` and `page_size` are parsed by flask-smorest from the same query string)."""
 

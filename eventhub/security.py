@@ -110,9 +110,15 @@ def hit(key: str, spec: str) -> int | None:
     return None
 
 
+# Requests that check a password: signing in, and changing one's own password (which asks
+# for the current one, so a stolen session could otherwise guess it without limit).
+_PASSWORD_CHECKS = {("POST", "/api/v1/auth/token"), ("POST", "/login"),
+                    ("PUT", "/api/v1/auth/me/password"), ("POST", "/account/password")}
+
+
 def _rate_limited_key() -> tuple[str, str] | None:
     config = current_app.config
-    if request.method == "POST" and request.path in ("/api/v1/auth/token", "/login"):
+    if (request.method, request.path) in _PASSWORD_CHECKS:
         return f"login:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_LOGIN"]
     if request.path.startswith(("/api/v1/rsvp/", "/rsvp/")):
         return f"link:{request.remote_addr}", config["EVENTHUB_RATE_LIMIT_TOKEN_LINK"]

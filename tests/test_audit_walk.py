@@ -257,6 +257,12 @@ def _sign_out(w: World) -> Any:
     return other.delete("/api/v1/auth/token")
 
 
+def _change_own_password(w: World) -> Any:
+    other = client_for_role(w.app, Role.VIEWER)
+    return other.put("/api/v1/auth/me/password", json={
+        "current_password": PASSWORD, "new_password": "another long passphrase"})
+
+
 def _sign_in(w: World) -> Any:
     email = make_user(w.app, Role.VIEWER)
     return w.anonymous.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
@@ -361,6 +367,7 @@ CASES: dict[tuple[str, str], Case] = {
     # Accounts and tokens.
     ("auth.Token", "POST"): _sign_in,
     ("auth.Token", "DELETE"): _sign_out,
+    ("auth.MyPassword", "PUT"): _change_own_password,
     ("users.Users", "POST"): lambda w: w.admin.post("/api/v1/users", json={
         "email": f"{w.unique('user')}@walk.example", "name": "Walk User", "role": "viewer",
         "password": PASSWORD}),

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from eventhub.auth import service
 from eventhub.auth.permissions import Permission
 from eventhub.auth.schemas import (
+    PasswordChangeSchema,
     TokenRequestSchema,
     TokenSchema,
     UserCreateSchema,
@@ -55,6 +56,19 @@ class Me(MethodView):
         return service.current_user(current_actor())
 
 
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @requires_login
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.doc(security=BEARER_SECURITY)
+    def put(self, data):
+        """Change your own password (send the current one too). Every other session of
+        yours ends (other tokens are revoked, other page sign-ins end); this token stays."""
+        service.change_own_password(current_actor(), data["current_password"],
+                                    data["new_password"])
+
+
 @users_blp.route("")
 class Users(MethodView):
     @requires(Permission.MANAGE_USERS)
@@ -88,5 +102,7 @@ class UserDetail(MethodView):
     @users_blp.response(200, UserSchema)
     @users_blp.doc(security=BEARER_SECURITY)
     def patch(self, changes, user_id):
-        """Change a user's name, role, password or active flag. Disabling revokes tokens."""
+        """Change a user's name, role, password or active flag. Disabling revokes the
+        user's tokens; a new password revokes them too (ends their API and page sessions),
+        all but the token of this request when admins change their own."""
         return service.update_user(current_actor(), user_id, changes)

@@ -37,6 +37,9 @@ class Actor:
     user_id: int | None
     role: Role | None
     label: str
+    # The API token the request was signed in with (a page session holds one too): the
+    # session a password change by the user themself keeps.
+    token_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -3,18 +3,25 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from eventhub.auth.models import Role
-from eventhub.schemas import InputSchema, OutputSchema, not_blank
+from eventhub.schemas import InputSchema, OutputSchema, Secret, not_blank
 
 
 class TokenRequestSchema(InputSchema):
     email = fields.Email(required=True)
-    password = fields.String(required=True, load_only=True)
+    password = Secret(required=True, load_only=True)
 
 
 class TokenSchema(OutputSchema):
     token = fields.String(required=True)
     token_type = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+
+
+class PasswordChangeSchema(InputSchema):
+    current_password = Secret(required=True, load_only=True,
+                                     validate=validate.Length(max=512))
+    new_password = Secret(required=True, load_only=True,
+                                 validate=validate.Length(max=512))
 
 
 class UserSchema(OutputSchema):
@@ -30,11 +37,11 @@ class UserCreateSchema(InputSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.String(required=True, validate=[validate.Length(max=200), not_blank])
     role = fields.Enum(Role, by_value=True, required=True)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=512))
+    password = Secret(required=True, load_only=True, validate=validate.Length(max=512))
 
 
 class UserUpdateSchema(InputSchema):
     name = fields.String(validate=[validate.Length(max=200), not_blank])
     role = fields.Enum(Role, by_value=True)
     is_active = fields.Boolean()
-    password = fields.String(load_only=True, validate=validate.Length(max=512))
+    password = Secret(load_only=True, validate=validate.Length(max=512))

@@ -34,10 +34,10 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_password_strength(password: str) -> None:
+def _check_password_strength(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Unprocessable.for_field(
-            "password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+            field, f"Use at least {MIN_PASSWORD_LENGTH} characters.")
 
 
 def create_user(actor: Actor, *, email: str, name: str, role: Role, password: str) -> User:
@@ -66,11 +66,19 @@ def get_user(actor: Actor, user_id: int) -> User:
     return user
 
 
+def find_user_by_email(actor: Actor, email: str) -> User:
+    authorize(actor, Permission.MANAGE_USERS)
+    user = db.session.scalar(select(User).where(func.lower(User.email)
+                                                == _normalise_email(email)))
+    if user is None:
+        raise NotFound(f"No user with e-mail {_normalise_email(email)}.")
+    return user
+
+
 def update_user(actor: Actor, user_id: int, changes: dict) -> User:
     user = get_user(actor, user_id)
     if "password" in changes:
-        _check_password_strength(changes["password"])
-        user.password_hash = _password_hasher()[0].hash(changes.pop("password"))
+        set_password(actor, user, changes.pop("password"))
     if changes.get("is_active") is False or changes.get("role", user.role) != user.role:
         _refuse_removing_last_admin(user)
     for key, value in changes.items():
@@ -78,6 +86,30 @@ def update_user(actor: Actor, user_id: int, changes: dict) -> User:
     if user.is_active is False:
         revoke_all_tokens(user)
     db.session.flush()
+    return user
+
+
+def set_password(actor: Actor, user: User, password: str, *, field: str = "password") -> None:
+    """Give the user a new password and end every session of theirs (API tokens, and the
+    page sessions, which hold one) but the one making the change when the user changed
+    their own password: whoever knew the old password, or held a token, is signed out.
+    Callers check who may change this user's password."""
+    _check_password_strength(password, field)
+    user.password_hash = _password_hasher()[0].hash(password)
+    keep = actor.token_id if actor.user_id == user.id else None
+    revoke_all_tokens(user, keep=keep)
+    db.session.flush()
+
+
+def change_own_password(actor: Actor, current_password: str, new_password: str) -> User:
+    """A signed-in user changes their own password, proving they know the current one."""
+    user = current_user(actor)
+    try:
+        _password_hasher()[0].verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise Unprocessable.for_field("current_password",
+                                      "This is not your current password.") from None
+    set_password(actor, user, new_password, field="new_password")
     return user
 
 
@@ -116,8 +148,8 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> tuple[str, ApiTo
 
 
 # Every authenticated request runs this: columns only, no entities to build.
-_TOKEN_LOOKUP = (select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.role,
-                        User.email, User.is_active)
+_TOKEN_LOOKUP = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.id,
+                        User.role, User.email, User.is_active)
                  .join(User, ApiToken.user_id == User.id)
                  .where(ApiToken.token_digest == bindparam("digest")))
 
@@ -128,12 +160,12 @@ def actor_for_token(token: str | None) -> Actor:
     row = db.session.execute(_TOKEN_LOOKUP, {"digest": _digest(token)}).first()
     if row is None:
         raise NotAuthenticated("The bearer token is unknown.")
-    revoked_at, expires_at, user_id, role, email, is_active = row
+    token_id, revoked_at, expires_at, user_id, role, email, is_active = row
     if revoked_at is not None or expires_at <= utcnow():
         raise NotAuthenticated("The bearer token has expired or was revoked.")
     if not is_active:
         raise NotAuthenticated("The account is disabled.")
-    return Actor(user_id=user_id, role=role, label=email)
+    return Actor(user_id=user_id, role=role, label=email, token_id=token_id)
 
 
 def revoke_token(token: str) -> None:
@@ -143,10 +175,12 @@ def revoke_token(token: str) -> None:
         db.session.flush()
 
 
-def revoke_all_tokens(user: User) -> None:
+def revoke_all_tokens(user: User, *, keep: int | None = None) -> None:
+    """Revoke the user's tokens (but the one with id `keep`): their API clients and page
+    sessions end at their next request, in every app process."""
     now = utcnow()
     for api_token in user.tokens:
-        if api_token.revoked_at is None:
+        if api_token.revoked_at is None and api_token.id != keep:
             api_token.revoked_at = now
 
 

@@ -6,7 +6,15 @@ from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSche
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
 from eventhub.programme.models import Delivery, SpeechRole
-from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, RowId, not_blank
+from eventhub.schemas import (
+    COUNTRY_CODE,
+    InputSchema,
+    MultiLineText,
+    OutputSchema,
+    QuerySchema,
+    RowId,
+    not_blank,
+)
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                        error="Use lowercase letters, digits and single hyphens.")
@@ -25,12 +33,12 @@ class SeriesSchema(OutputSchema):
 class SeriesCreateSchema(InputSchema):
     slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
     name = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
-    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
 
 
 class SeriesUpdateSchema(InputSchema):
     name = fields.String(validate=[validate.Length(max=400), not_blank])
-    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
 
 
 class ReportedFigureSchema(OutputSchema):
@@ -49,7 +57,7 @@ class ReportedFigureCreateSchema(InputSchema):
                            validate=validate.Range(min=0, max=2_000_000_000))
     qualifier = fields.String(allow_none=True, validate=validate.OneOf(QUALIFIERS))
     unit = fields.String(required=True, validate=[validate.Length(max=200), not_blank])
-    source_text = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    source_text = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
     source_reference = fields.String(allow_none=True, validate=validate.Length(max=200))
     position = fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000))
 

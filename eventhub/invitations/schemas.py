@@ -11,6 +11,7 @@ from eventhub.schemas import (
     COUNTRY_CODE,
     LANGUAGE,
     InputSchema,
+    MultiLineText,
     OutputSchema,
     QuerySchema,
     RowId,
@@ -95,8 +96,8 @@ class MemberSchema(InputSchema):
     # no visa letter).
     attendance = fields.Enum(Attendance, by_value=True)
     needs_visa_letter = fields.Boolean()
-    dietary = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    accessibility = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    dietary = MultiLineText(allow_none=True, validate=validate.Length(max=1000))
+    accessibility = MultiLineText(allow_none=True, validate=validate.Length(max=1000))
 
 
 class DelegationInputSchema(InputSchema):

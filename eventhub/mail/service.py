@@ -38,7 +38,7 @@ from typing import Any
 from uuid import uuid4
 
 from flask import after_this_request, current_app, g, has_request_context
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from sqlalchemy import func, select, update
 
 from eventhub.dates import date_range_en, date_range_zh
@@ -146,15 +146,23 @@ def render(template: str, language: str | None, params: dict[str, Any]) -> Rende
         raise TemplateFormatError(f"unknown mail template {template!r}")
     context = spec.build_context(dict(params))
     lang = resolve_language(template, language)
-    text = _jinja().get_template(f"{template}.{lang}.txt").render(context.values)
-    first, _, rest = text.partition("\n")
-    if not first.startswith("Subject:") or not rest.startswith("\n"):
-        raise TemplateFormatError(
-            f"{template}.{lang}.txt must start with 'Subject: ...' and a blank line")
-    # One line, whatever the values held: no header injection through a title.
-    subject = " ".join(first.removeprefix("Subject:").split())
-    body = rest[1:].rstrip() + "\n"
+    subject_template, body_template = _subject_and_body(f"{template}.{lang}.txt")
+    # One line, whatever the values held: no header injection through a title. The subject
+    # and body are split in the template file, not in the rendered text, so a value with a
+    # line break (stored before one-line fields refused them) cannot move the split.
+    subject = " ".join(subject_template.render(context.values).split())
+    body = body_template.render(context.values).rstrip() + "\n"
     return RenderedMail(subject=subject, body=body, language=lang, secrets=context.secrets)
+
+
+@cache
+def _subject_and_body(name: str) -> tuple[Template, Template]:
+    env = _jinja()
+    source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    first, _, rest = source.partition("\n")
+    if not first.startswith("Subject:") or not rest.startswith("\n"):
+        raise TemplateFormatError(f"{name} must start with 'Subject: ...' and a blank line")
+    return env.from_string(first.removeprefix("Subject:")), env.from_string(rest[1:])
 
 
 # --- the invitation template ----------------------------------------------------------

@@ -7,6 +7,7 @@ from eventhub.programme.models import Delivery, ItemKind, SpeechRole
 from eventhub.schemas import (
     INTEGER_MAX,
     InputSchema,
+    MultiLineText,
     OutputSchema,
     QuerySchema,
     RowId,
@@ -71,7 +72,7 @@ class ProgrammeFilterSchema(QuerySchema):
 class ItemCreateSchema(InputSchema):
     kind = fields.Enum(ItemKind, by_value=True, required=True)
     title = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
-    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    description = MultiLineText(allow_none=True, validate=validate.Length(max=10_000))
     room = fields.String(allow_none=True, validate=validate.Length(max=200))
     starts_at = fields.DateTime(allow_none=True, metadata={
         "description": "Without an offset: wall-clock time in the edition's time zone"})
@@ -152,16 +153,16 @@ class ExhibitorSchema(OutputSchema):
 class ExhibitorCreateSchema(InputSchema):
     organization_id = RowId(required=True, strict=True)
     stand = fields.String(allow_none=True, validate=validate.Length(max=60))
-    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description = MultiLineText(allow_none=True, validate=validate.Length(max=2000))
 
 
 class ExhibitorUpdateSchema(InputSchema):
     stand = fields.String(allow_none=True, validate=validate.Length(max=60))
-    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description = MultiLineText(allow_none=True, validate=validate.Length(max=2000))
 
 
 class PublishSchema(InputSchema):
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = MultiLineText(allow_none=True, validate=validate.Length(max=500))
 
 
 class VersionSchema(OutputSchema):

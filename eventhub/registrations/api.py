@@ -112,7 +112,7 @@ class Credential(MethodView):
         """Download the delegation's credential document (organizers and admins)."""
         document = credentials.credential_document(current_actor(), slug, delegation_id)
         return Response(document.content, mimetype=document.content_type, headers={
-            "Content-Disposition": f'attachment; filename="{document.filename}"',
+            "Content-Disposition": credentials.content_disposition(document),
             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
+from urllib.parse import quote
 
 from flask import current_app
 
@@ -20,11 +22,49 @@ _SIGNATURES = (
 )
 
 
+# The extension a stored name gets for each type (the first), and those it may keep.
+_EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+}
+_FALLBACK_STEM = "credential"
+
+
 def sniff_content_type(content: bytes) -> str | None:
     for signature, content_type in _SIGNATURES:
         if content.startswith(signature):
             return content_type
     return None
+
+
+def stored_name(filename: str, content_type: str) -> str:
+    """The uploader's file name, reduced to letters, digits and ". _ -", with the
+    extension of the type sniffed from the content: `x.html` holding a PDF is `x.pdf`, so
+    no download is ever named (and opened) as something it is not."""
+    extensions = _EXTENSIONS[content_type]
+    name = "".join(c for c in filename if c.isalnum() or c in "._- ").strip(" .")
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    # An extension of the right type stays as typed (.jpeg, .PDF); any other is replaced.
+    extension = f".{extension}" if f".{extension.lower()}" in extensions else extensions[0]
+    stem = stem.strip(" .")[:200] or _FALLBACK_STEM
+    return stem + extension
+
+
+def content_disposition(document: CredentialDocument) -> str:
+    """`attachment` with the stored name, its extension checked again against the stored
+    type (a record from before, or from a bundle, may name another). Names beyond ASCII
+    travel as RFC 6266's filename*, with an ASCII stand-in for old clients."""
+    name = stored_name(document.filename or "", document.content_type)
+    stem, _, extension = name.rpartition(".")
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_name = f"{ascii_stem.strip(' .') or _FALLBACK_STEM}.{extension}"
+    if ascii_name == name:
+        return f'attachment; filename="{name}"'
+    return (f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(name, safe='')}")
 
 
 def upload_credential(token: str, filename: str, content: bytes) -> CredentialDocument:
@@ -44,9 +84,8 @@ def upload_credential(token: str, filename: str, content: bytes) -> CredentialDo
     content_type = sniff_content_type(content)
     if content_type is None:
         raise Unprocessable.for_field("file", "Upload a PDF, PNG or JPEG document.")
-    safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[:200] or "credential"
     document = delegation.credential or CredentialDocument(delegation=delegation)
-    document.filename = safe_name
+    document.filename = stored_name(filename, content_type)
     document.content_type = content_type
     document.size = len(content)
     document.sha256 = hashlib.sha256(content).hexdigest()

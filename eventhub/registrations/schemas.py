@@ -6,7 +6,15 @@ from eventhub.auth.permissions import Permission
 from eventhub.directory.schemas import OrganizationBriefSchema
 from eventhub.http import current_actor
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
-from eventhub.schemas import COUNTRY_CODE, InputSchema, OutputSchema, QuerySchema, RowId, not_blank
+from eventhub.schemas import (
+    COUNTRY_CODE,
+    InputSchema,
+    MultiLineText,
+    OutputSchema,
+    QuerySchema,
+    RowId,
+    not_blank,
+)
 
 PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
 
@@ -52,8 +60,8 @@ class RegistrationCreateSchema(InputSchema):
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
     needs_visa_letter = fields.Boolean(load_default=False)
-    dietary = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    accessibility = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    dietary = MultiLineText(allow_none=True, validate=validate.Length(max=1000))
+    accessibility = MultiLineText(allow_none=True, validate=validate.Length(max=1000))
 
 
 class RegistrationFilterSchema(QuerySchema):

@@ -29,7 +29,7 @@ from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import db
 from eventhub.registrations import service
 from eventhub.registrations.models import Attendance, Registration, RegistrationRole
-from eventhub.schemas import RowId, not_blank
+from eventhub.schemas import InputSchema, MultiLineText, RowId, not_blank
 
 MAX_IMPORT_ROWS = 5000
 BOM = "\ufeff"
@@ -131,11 +131,9 @@ class _YesNo(fields.Field):
         raise self.make_error("invalid")
 
 
-class ImportRowSchema(ma.Schema):
-    """One data row of an import file (empty cells are left out before loading)."""
-
-    class Meta:
-        unknown = ma.RAISE
+class ImportRowSchema(InputSchema):
+    """One data row of an import file (empty cells are left out before loading). Unknown
+    columns are an error, and every text cell is one line, as in the API."""
 
     full_name = fields.String(required=True, error_messages={"required": _EMPTY_CELL},
                               validate=[validate.Length(max=300), not_blank])
@@ -148,8 +146,8 @@ class ImportRowSchema(ma.Schema):
     organization = fields.String(validate=validate.Length(max=300))
     attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
     needs_visa_letter = _YesNo(load_default=False)
-    dietary = fields.String(validate=validate.Length(max=1000))
-    accessibility = fields.String(validate=validate.Length(max=1000))
+    dietary = MultiLineText(validate=validate.Length(max=1000))
+    accessibility = MultiLineText(validate=validate.Length(max=1000))
 
     @pre_load
     def _normalise_choices(self, data: dict[str, str], **kwargs) -> dict[str, str]:

@@ -8,6 +8,7 @@ from eventhub.schemas import (
     INTEGER_MAX,
     LANGUAGE,
     InputSchema,
+    MultiLineText,
     OutputSchema,
     QuerySchema,
     RowId,
@@ -19,7 +20,7 @@ FORMATS = ("json", "text", "markdown", "html", "pdf")
 
 
 def _paragraph() -> fields.String:
-    return fields.String(validate=[validate.Length(max=20_000), not_blank])
+    return MultiLineText(validate=[validate.Length(max=20_000), not_blank])
 
 
 class SectionSchema(OutputSchema):
@@ -84,7 +85,7 @@ class StatementCreateSchema(InputSchema):
     kind = fields.Enum(StatementKind, by_value=True, required=True)
     language = fields.String(load_default="en", validate=LANGUAGE)
     approver_id = RowId(allow_none=True, strict=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = MultiLineText(allow_none=True, validate=validate.Length(max=500))
     content = fields.Nested(ContentSchema, required=True)
 
 
@@ -93,12 +94,12 @@ class StatementEditSchema(InputSchema):
     dateline = fields.String(allow_none=True, validate=validate.Length(max=200))
     sections = fields.List(fields.Nested(SectionInputSchema),
                            validate=validate.Length(min=1, max=100))
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = MultiLineText(allow_none=True, validate=validate.Length(max=500))
 
 
 class SectionEditSchema(InputSchema):
     paragraphs = fields.List(_paragraph(), required=True, validate=validate.Length(min=1))
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = MultiLineText(allow_none=True, validate=validate.Length(max=500))
 
 
 class SectionInsertSchema(SectionEditSchema):
@@ -114,7 +115,7 @@ class CorrectionInputSchema(InputSchema):
     title = fields.String(validate=[validate.Length(max=2000), not_blank])
     sections = fields.List(fields.Nested(SectionInputSchema),
                            validate=validate.Length(min=1, max=100))
-    note = fields.String(required=True, validate=[validate.Length(max=500), not_blank],
+    note = MultiLineText(required=True, validate=[validate.Length(max=500), not_blank],
                          metadata={"description": "Shown to the public with the correction"})
 
 
@@ -171,7 +172,7 @@ class CommentSchema(OutputSchema):
 class CommentCreateSchema(InputSchema):
     section_key = fields.String(validate=validate.Length(max=40))
     parent_id = RowId(allow_none=True, strict=True)
-    body = fields.String(required=True, validate=[validate.Length(max=10_000), not_blank])
+    body = MultiLineText(required=True, validate=[validate.Length(max=10_000), not_blank])
 
 
 class SuggestionSchema(OutputSchema):
@@ -191,5 +192,5 @@ class SuggestionCreateSchema(InputSchema):
     section_key = fields.String(required=True, validate=validate.Length(max=40))
     paragraph_index = fields.Integer(required=True, strict=True,
                                      validate=validate.Range(min=0))
-    proposed_text = fields.String(required=True,
+    proposed_text = MultiLineText(required=True,
                                   validate=[validate.Length(max=20_000), not_blank])

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from eventhub.errors import NotAuthenticated
-from eventhub.web.common import SESSION_TOKEN, page_actor
+from eventhub.auth.schemas import PasswordChangeSchema
+from eventhub.errors import DomainError, NotAuthenticated
+from eventhub.web.common import (
+    SESSION_TOKEN,
+    FormInvalid,
+    field_errors,
+    load,
+    page_actor,
+    page_requires,
+)
 
 blp = Blueprint("web_account", __name__)
 
@@ -59,3 +76,32 @@ def logout():
         revoke_token(token)
     session.clear()
     return redirect(url_for("web_public.home"), code=303)
+
+
+@blp.get("/account/password")
+@page_requires()
+def password():
+    return render_template("account/password.html", errors={})
+
+
+@blp.post("/account/password")
+@page_requires()
+def password_submit():
+    """Any signed-in person changes their own password; their other sessions (other
+    browsers, API tokens) end, this one stays."""
+    from eventhub.auth.service import change_own_password
+
+    try:
+        data = load(PasswordChangeSchema(), {
+            "current_password": request.form.get("current_password", ""),
+            "new_password": request.form.get("new_password", "")})
+        if data["new_password"] != request.form.get("confirm_password", ""):
+            raise FormInvalid({"confirm_password": "The two new passwords differ."})
+        change_own_password(page_actor(), data["current_password"], data["new_password"])
+    except (FormInvalid, DomainError) as exc:
+        errors = field_errors(exc)
+        if isinstance(exc, DomainError) and exc.errors:
+            errors.pop("", None)
+        return render_template("account/password.html", errors=errors), 422
+    flash("Your password is changed; you were signed out everywhere else.")
+    return redirect(url_for("web_manage.dashboard"), code=303)
