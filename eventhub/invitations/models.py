@@ -55,3 +55,11 @@ class Invitation(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @property
+    def organization_as_shown(self):
+        """The organization as the edition shows it (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.edition_id, self.organization_id,
+                                  lambda: self.organization)
