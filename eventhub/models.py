@@ -3,7 +3,14 @@
 from eventhub.audit.models import AuditEntry, RateLimitBucket
 from eventhub.auth.models import ApiToken, User
 from eventhub.directory.models import Organization, Person
-from eventhub.editions.models import Edition, Participation, ReportedFigure, Series
+from eventhub.editions.models import (
+    Edition,
+    OrganizationSnapshot,
+    Participation,
+    PersonSnapshot,
+    ReportedFigure,
+    Series,
+)
 from eventhub.invitations.models import Invitation
 from eventhub.mail.models import OutboxMessage
 from eventhub.programme.models import (
@@ -37,9 +44,11 @@ __all__ = [
     "IdempotentRequest",
     "Invitation",
     "Organization",
+    "OrganizationSnapshot",
     "OutboxMessage",
     "Participation",
     "Person",
+    "PersonSnapshot",
     "ProgrammeItem",
     "ProgrammeVersion",
     "RateLimitBucket",

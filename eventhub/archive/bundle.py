@@ -4,6 +4,14 @@ import such a document into another instance, all or nothing.
 Rows refer to each other by references local to the bundle ("organization-3"), assigned in
 the order of the original ids, so a bundle imported into an empty database and exported
 again is the same document apart from its export time.
+
+Format version 2 carries an archived edition's snapshot (eventhub.editions.snapshot): its
+organizations and people are as the edition shows them, frozen when it was archived
+(content "directory": "snapshot"), and the import stores them as the imported edition's
+snapshot while linking to (or adding) live directory entries. An edition that is not
+archived travels with the live directory ("directory": "live"). Version 1 bundles still
+import: an archived edition's snapshot is then taken from the organizations and people
+the bundle holds (the directory as it stood at that export).
 """
 
 from __future__ import annotations
@@ -21,7 +29,14 @@ from sqlalchemy import Date, Enum, LargeBinary, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
-from eventhub.editions.models import Edition, Participation, ReportedFigure, Series
+from eventhub.editions.models import Edition, EditionStatus, Participation, ReportedFigure, Series
+from eventhub.editions.snapshot import (
+    ShownDirectory,
+    ShownOrganization,
+    ShownPerson,
+    shown,
+    store,
+)
 from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import UTCDateTime, db, utcnow
 from eventhub.invitations.models import Invitation
@@ -42,7 +57,9 @@ from eventhub.statements.models import (
 )
 
 FORMAT = "eventhub-edition-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Older versions this instance still imports.
+READABLE_VERSIONS = (1, FORMAT_VERSION)
 SCHEMA_FILE = Path(__file__).resolve().parent / "bundle.schema.json"
 
 # Which columns travel, per model; foreign keys travel as references (see _REFS).
@@ -85,6 +102,12 @@ _PERSONAL: dict[type, tuple[str, ...]] = {
     Registration: ("needs_visa_letter", "dietary", "accessibility", "badge_code"),
     CredentialDocument: ("content",),
 }
+
+
+# An archived edition's organizations and people travel as its snapshot shows them.
+_COLUMNS[ShownOrganization] = _COLUMNS[Organization]
+_COLUMNS[ShownPerson] = _COLUMNS[Person]
+_PERSONAL[ShownPerson] = _PERSONAL[Person]
 
 
 class BundleError(Unprocessable):
@@ -196,13 +219,12 @@ def _content(edition: Edition, personal: bool) -> dict[str, Any]:
     statements = _all(Statement, Statement.edition_id == edition.id)
 
     person_ids = {s.person_id for s in speeches} | {r.person_id for r in registrations}
-    people = _all(Person, Person.id.in_(person_ids))
-    organization_ids = ({edition.host_organization_id} | {p.organization_id for p in people}
+    organization_ids = ({edition.host_organization_id}
                         | {p.organization_id for p in participations}
                         | {e.organization_id for e in exhibitors}
                         | {i.organization_id for i in invitations}
                         | {d.organization_id for d in delegations}) - {None}
-    organizations = _closure_of_parents(organization_ids)
+    directory, people, organizations = _as_shown(edition, person_ids, organization_ids)
 
     org_ref = _Refs("organization", [o.id for o in organizations])
     person_ref = _Refs("person", [p.id for p in people])
@@ -217,6 +239,7 @@ def _content(edition: Edition, personal: bool) -> dict[str, Any]:
         return _remap_snapshot(snapshot, item_ref, speech_ref, person_ref, org_ref)
 
     return {
+        "directory": "snapshot" if directory.frozen else "live",
         "series": _fields(edition.series, personal),
         "edition": {**_fields(edition, personal),
                     "host_organization": org_ref(edition.host_organization_id)},
@@ -256,14 +279,16 @@ def _content(edition: Edition, personal: bool) -> dict[str, Any]:
     }
 
 
-def _closure_of_parents(ids: set[int]) -> list[Organization]:
-    found: dict[int, Organization] = {}
-    pending = set(ids)
-    while pending:
-        rows = _all(Organization, Organization.id.in_(pending))
-        found.update({o.id: o for o in rows})
-        pending = {o.parent_id for o in rows if o.parent_id and o.parent_id not in found}
-    return [found[i] for i in sorted(found)]
+def _as_shown(edition: Edition, person_ids: set[int], organization_ids: set[int]
+              ) -> tuple[ShownDirectory, list[Any], list[Any]]:
+    """The edition's people and organizations (with the organizations of the people and
+    every parent) as the edition shows them, in the order of their ids: the snapshot of
+    an archived edition, the live directory otherwise."""
+    directory = shown(edition)
+    people = [person for _, person in sorted(directory.people(person_ids).items())]
+    organizations = directory.with_parents(
+        organization_ids | {p.organization_id for p in people if p.organization_id})
+    return directory, people, organizations
 
 
 def _statement(statement: Statement, statement_ref: _Refs, personal: bool) -> dict[str, Any]:
@@ -310,6 +335,7 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
     """Load a bundle into this instance, all or nothing (the caller commits once)."""
     authorize(actor, Permission.MANAGE_USERS)
     _check(bundle)
+    _check_directory(bundle)
     content = bundle["content"]
     slug = content["edition"]["slug"]
     if db.session.scalar(select(Edition.id).where(Edition.slug == slug)) is not None:
@@ -405,6 +431,7 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
         db.session.add(_build(ProgrammeVersion, row, edition_id=edition.id,
                               items=_restore_snapshot(row["items"], ids)))
     _import_statements(content["statements"], edition)
+    _import_snapshot(content, edition, organizations, people)
     db.session.flush()
     return edition
 
@@ -412,9 +439,10 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
 def _check(bundle: Any) -> None:
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         raise BundleError(f"This is not an EventHub edition bundle (format {FORMAT!r}).")
-    if bundle.get("format_version") != FORMAT_VERSION:
+    if bundle.get("format_version") not in READABLE_VERSIONS:
         raise BundleError(f"Unknown bundle format version {bundle.get('format_version')!r}; "
-                          f"this instance reads version {FORMAT_VERSION}.")
+                          f"this instance reads versions "
+                          f"{', '.join(map(str, READABLE_VERSIONS))}.")
     try:
         jsonschema.validate(bundle, schema())
     except jsonschema.ValidationError as exc:
@@ -427,6 +455,44 @@ def _check(bundle: Any) -> None:
     if checksum(bundle["content"]) != bundle["checksum"]:
         raise BundleError("The bundle's checksum does not match its content: the file was "
                           "changed or damaged.")
+
+
+def _check_directory(bundle: dict[str, Any]) -> None:
+    """Format 2 says whose organizations and people it carries: an archived edition's
+    snapshot, or the live directory of an edition that is not archived."""
+    content = bundle["content"]
+    archived = content["edition"]["status"] == EditionStatus.ARCHIVED.value
+    expected = "snapshot" if archived else "live"
+    if bundle["format_version"] >= 2 and content.get("directory") != expected:
+        raise BundleError(f"The bundle's content/directory is {content.get('directory')!r}, "
+                          f"but an edition that is {content['edition']['status']} carries "
+                          f"{expected!r} organizations and people.")
+
+
+def _import_snapshot(content: dict[str, Any], edition: Edition,
+                     organizations: dict[str, Organization], people: dict[str, Person]
+                     ) -> None:
+    """An archived edition shows the organizations and people as the bundle holds them
+    (format 2: its snapshot; format 1: the directory at that export), whatever the
+    directory entries here, found or added, say now or later."""
+    if edition.status != EditionStatus.ARCHIVED:
+        return
+
+    def organization_id(ref: str | None) -> int | None:
+        # As the rows above resolved it (references are checked before anything is written).
+        found = organizations.get(ref) if ref else None
+        return found.id if found is not None else None
+
+    store(
+        edition.id,
+        [{"organization_id": organization_id(row["ref"]),
+          **{c: _parsed(Organization, c, row.get(c)) for c in
+             ("name", "kind", "acronym", "country_code", "country_name", "website")},
+          "parent_id": organization_id(row.get("parent"))} for row in content["organizations"]],
+        [{"person_id": people[row["ref"]].id,
+          **{c: row.get(c) for c in ("full_name", "honorific", "position")},
+          "organization_id": organization_id(row.get("organization"))}
+         for row in content["people"]])
 
 
 def _import_organizations(rows: list[dict[str, Any]]) -> dict[str, Organization]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
+from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus, Participation
 from eventhub.editions.service import create_edition, get_edition, recorded_counts_by_edition
 from eventhub.errors import Conflict, NotFound
@@ -59,21 +60,22 @@ def participation_history(actor: Actor) -> dict[str, Any]:
     pairs |= set(db.session.execute(select(Delegation.edition_id, Delegation.organization_id)
                                     .where(Delegation.edition_id.in_(slugs))).all())
     pairs |= {(e.id, e.host_organization_id) for e in editions if e.host_organization_id}
+    ordered = [(edition, organization_id) for edition in editions
+               for edition_id, organization_id in sorted(pairs) if edition_id == edition.id]
+    # Each edition names an organization as it shows it (archived: as it was then); the
+    # list names it as the latest of them does.
+    as_shown = snapshot.organizations_by_edition(ordered)
     by_organization: dict[int, list[str]] = {}
-    for edition in editions:
-        for edition_id, organization_id in sorted(pairs):
-            if edition_id == edition.id:
-                by_organization.setdefault(organization_id, []).append(edition.slug)
-    organizations = {o.id: o for o in db.session.scalars(
-        select(Organization).where(Organization.id.in_(by_organization)))}
+    organizations: dict[int, Any] = {}
     countries: dict[str, dict[str, Any]] = {}
-    for organization_id, slugs in by_organization.items():
-        organization = organizations[organization_id]
+    for edition, organization_id in ordered:
+        by_organization.setdefault(organization_id, []).append(edition.slug)
+        organization = organizations[organization_id] = as_shown[(edition.id, organization_id)]
         if organization.country_code:
             entry = countries.setdefault(organization.country_code, {
                 "country_code": organization.country_code,
                 "country_name": organization.country_name, "editions": set()})
-            entry["editions"].update(slugs)
+            entry["editions"].add(edition.slug)
     return {
         "editions": [e.slug for e in editions],
         "organizations": [{"organization": organizations[i], "editions": slugs}
@@ -92,12 +94,20 @@ def organization_history(actor: Actor, organization_id: int) -> dict[str, Any]:
     if not took_part and not actor.can(Permission.READ_INTERNAL):
         # Only organizations of the public record are public.
         raise NotFound(f"No organization with id {organization_id}.")
+    # Speakers of the organization as each edition shows them (archived: as they were).
+    frozen = snapshot.person_snapshot()
     speakers = db.session.execute(
-        select(Edition.slug, Person.full_name, Speech.role).select_from(Speech)
-        .join(ProgrammeItem).join(Edition).join(Person, Speech.person_id == Person.id)
-        .where(Person.organization_id == organization.id,
+        select(Edition.slug, snapshot.as_shown(frozen, Person, "full_name"), Speech.role)
+        .select_from(Speech).join(ProgrammeItem).join(Edition)
+        .join(Person, Speech.person_id == Person.id)
+        .outerjoin(frozen, (frozen.edition_id == Edition.id) & (frozen.person_id == Person.id))
+        .where(snapshot.as_shown(frozen, Person, "organization_id") == organization.id,
                Edition.id.in_([e.id for e in took_part]))
         .order_by(Edition.start_date, ProgrammeItem.position, Speech.position)).all()
+    if took_part:
+        # Named as the latest edition that names it shows it.
+        live = organization
+        organization = snapshot.shown(took_part[-1]).organization(live.id, lambda: live)
     return {"organization": organization,
             "editions": [{"slug": e.slug, "title": e.title, "start_date": e.start_date,
                           "role": "host" if e.host_organization_id == organization.id
@@ -202,8 +212,9 @@ def anonymize(actor: Actor, slug: str) -> dict[str, int]:
 
 
 def _detach_private_person(registration: Registration, edition: Edition) -> None:
-    """A private delegate's name leaves the record: the registration keeps its place in
-    every count, pointing at a nameless stand-in."""
+    """A private delegate's name leaves the record, the edition's snapshot included: the
+    registration keeps its place in every count, pointing at a nameless stand-in of the
+    organization the edition shows."""
     person = registration.person
     elsewhere = db.session.scalar(select(Registration.id).where(
         Registration.person_id == person.id, Registration.edition_id != edition.id).limit(1))
@@ -214,11 +225,14 @@ def _detach_private_person(registration: Registration, edition: Edition) -> None
         person.honorific = None
         person.email = None
         person.phone = None
+        snapshot.rename_person(edition.id, person.id, ANONYMIZED_NAME)
         return
-    stand_in = Person(full_name=ANONYMIZED_NAME, organization_id=person.organization_id)
+    shown = snapshot.shown(edition).person(person.id, lambda: person)
+    stand_in = Person(full_name=ANONYMIZED_NAME, organization_id=shown.organization_id)
     db.session.add(stand_in)
     db.session.flush()
     registration.person_id = stand_in.id
+    snapshot.replace_person(edition.id, person.id, stand_in)
 
 
 def _in_other_live_edition(person: Person, edition: Edition) -> bool:

@@ -31,6 +31,7 @@ _PRIVATE_COLUMNS = {
     "api_tokens": {"token_digest"},
     "invitations": {"token_nonce", "token_digest", "focal_point_name", "focal_point_email"},
     "people": {"full_name", "honorific", "position", "email", "phone"},
+    "snapshot_people": {"full_name", "honorific", "position"},
     "registrations": {"dietary", "accessibility", "badge_code"},
     "visa_requests": {"passport_number_encrypted", "nationality_encrypted",
                       "date_of_birth_encrypted", "passport_expiry_encrypted"},

@@ -137,7 +137,7 @@ def delete_organization(actor: Actor, organization_id: int) -> None:
 
 def organization_references(organization_id: int) -> dict[str, int]:
     """What still points at an organization; deleting it would lose that history."""
-    from eventhub.editions.models import Edition, Participation
+    from eventhub.editions.models import Edition, OrganizationSnapshot, Participation
 
     checks = {
         "people": select(func.count()).where(Person.organization_id == organization_id),
@@ -147,6 +147,10 @@ def organization_references(organization_id: int) -> dict[str, int]:
             Edition.host_organization_id == organization_id),
         "edition participations": select(func.count()).where(
             Participation.organization_id == organization_id),
+        # An archived edition's record names it (itself, or as the parent it showed).
+        "archived edition records": select(func.count()).select_from(OrganizationSnapshot)
+        .where(or_(OrganizationSnapshot.organization_id == organization_id,
+                   OrganizationSnapshot.parent_id == organization_id)),
     }
     counts = {what: db.session.scalar(query) or 0 for what, query in checks.items()}
     return {what: count for what, count in counts.items() if count}

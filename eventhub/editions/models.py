@@ -4,11 +4,19 @@ import datetime as dt
 import enum
 import zoneinfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
-from eventhub.directory.models import Organization
+from eventhub.directory.models import Organization, OrganizationKind
 from eventhub.extensions import db, utcnow
 
 
@@ -93,6 +101,15 @@ class Edition(db.Model):
         """The archive is read-only: every write under the edition is refused."""
         return self.status == EditionStatus.ARCHIVED
 
+    @property
+    def host_as_shown(self):
+        """The host as the edition shows it: the live directory entry, or once the
+        edition is archived, the entry as it was then (see eventhub.editions.snapshot)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.id, self.host_organization_id,
+                                  lambda: self.host_organization)
+
     def local_days(self) -> tuple[dt.datetime, dt.datetime]:
         """When the edition's days run where it takes place: from midnight of the first day
         to the midnight after the last (an evening item may run until then, not beyond)."""
@@ -147,3 +164,66 @@ class Participation(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @property
+    def organization_as_shown(self):
+        """The organization as the edition shows it (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.edition_id, self.organization_id,
+                                  lambda: self.organization)
+
+
+# The archive's snapshot ----------------------------------------------------------------
+#
+# When an edition is archived, what it shows about organizations and people is copied
+# here, keyed by edition and the live row's id; every read of an archived edition uses
+# these rows (eventhub.editions.snapshot), while the directory keeps changing for the
+# editions to come. Rows exist only for archived editions and never change afterwards,
+# except that anonymization removes private delegates' names from them.
+
+class OrganizationSnapshot(db.Model):
+    """An organization as an archived edition shows it."""
+
+    __tablename__ = "snapshot_organizations"
+    __table_args__ = (
+        # The parent as shown is itself part of the same edition's snapshot.
+        ForeignKeyConstraint(["edition_id", "parent_id"],
+                             ["snapshot_organizations.edition_id",
+                              "snapshot_organizations.organization_id"]),
+    )
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True)
+    # The live directory row it was taken from (the next edition links to that row).
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[OrganizationKind] = mapped_column(
+        enum_column(OrganizationKind, "organization_kind"))
+    acronym: Mapped[str | None] = mapped_column(String(40))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    country_name: Mapped[str | None] = mapped_column(String(200))
+    parent_id: Mapped[int | None]
+    website: Mapped[str | None] = mapped_column(String(500))
+
+
+class PersonSnapshot(db.Model):
+    """A person (name, honorific, position, organization) as an archived edition shows
+    them. Contact details are not part of it: they stay with the live directory entry."""
+
+    __tablename__ = "snapshot_people"
+    __table_args__ = (
+        ForeignKeyConstraint(["edition_id", "organization_id"],
+                             ["snapshot_organizations.edition_id",
+                              "snapshot_organizations.organization_id"]),
+    )
+
+    edition_id: Mapped[int] = mapped_column(
+        ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    honorific: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[int | None]

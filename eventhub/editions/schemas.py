@@ -93,7 +93,9 @@ class EditionSummarySchema(OutputSchema):
 
 
 class EditionSchema(EditionSummarySchema):
-    host_organization = fields.Nested(OrganizationBriefSchema, allow_none=True)
+    host_organization = fields.Nested(
+        OrganizationBriefSchema, attribute="host_as_shown", allow_none=True,
+        metadata={"description": "Once the edition is archived: as it was then"})
     venue = fields.String(allow_none=True)
     time_zone = fields.String(required=True)
     capacity = fields.Integer(allow_none=True)

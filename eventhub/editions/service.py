@@ -4,12 +4,13 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, extract, func, select, union_all
+from sqlalchemy import Select, case, distinct, extract, func, select
 from sqlalchemy.orm import lazyload
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization
 from eventhub.directory.service import country_name_for
+from eventhub.editions import snapshot
 from eventhub.editions.models import (
     STATUS_TRANSITIONS,
     Edition,
@@ -202,6 +203,10 @@ def change_status(actor: Actor, slug: str, new_status: EditionStatus) -> Edition
     edition.status = new_status
     if new_status == EditionStatus.ARCHIVED:
         edition.archived_at = utcnow()
+        db.session.flush()
+        # What the edition shows of the directory is frozen with it (there is no way
+        # back from archived, so the snapshot is taken once).
+        snapshot.take(edition)
     db.session.flush()
     return edition
 
@@ -226,14 +231,19 @@ def recorded_counts_by_edition(editions: list[Edition]) -> dict[int, dict[str, i
     from eventhub.programme.models import ItemKind, ProgrammeItem, Speech
 
     ids = [edition.id for edition in editions]
-    # The organizations taking part and the hosts, with their country codes.
-    organization_rows = db.session.execute(union_all(
-        select(Participation.edition_id, Organization.id, Organization.country_code)
-        .join(Organization, Participation.organization_id == Organization.id)
-        .where(Participation.edition_id.in_(ids)),
-        select(Edition.id, Organization.id, Organization.country_code)
-        .join(Organization, Edition.host_organization_id == Organization.id)
-        .where(Edition.id.in_(ids)))).all()
+    # The organizations taking part and the hosts, with their country codes as each
+    # edition shows them (an archived edition: as they were when it was archived).
+    taking_part = select(Participation.edition_id, Participation.organization_id).where(
+        Participation.edition_id.in_(ids)).union_all(
+        select(Edition.id, Edition.host_organization_id).where(
+            Edition.id.in_(ids), Edition.host_organization_id.is_not(None))).subquery()
+    frozen = snapshot.organization_snapshot()
+    organization_rows = db.session.execute(
+        select(taking_part.c.edition_id, Organization.id,
+               snapshot.as_shown(frozen, Organization, "country_code"))
+        .join(Organization, Organization.id == taking_part.c.organization_id)
+        .outerjoin(frozen, (frozen.edition_id == taking_part.c.edition_id)
+                   & (frozen.organization_id == Organization.id))).all()
     organizations: dict[int, set[int]] = {edition_id: set() for edition_id in ids}
     countries: dict[int, set[str]] = {edition_id: set() for edition_id in ids}
     for edition_id, organization_id, country_code in organization_rows:
@@ -350,12 +360,12 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
 
     edition = get_edition(actor, slug)
     organizations: list[dict[str, Any]] = []
-    if edition.host_organization is not None:
-        organizations.append({"organization": edition.host_organization, "role": "host"})
+    if edition.host_organization_id is not None:
+        organizations.append({"organization": edition.host_as_shown, "role": "host"})
     rows = db.session.scalars(select(Participation).where(
         Participation.edition_id == edition.id).order_by(Participation.position,
                                                          Participation.id))
-    organizations.extend({"organization": p.organization, "role": p.role}
+    organizations.extend({"organization": p.organization_as_shown, "role": p.role}
                          for p in rows if p.organization_id != edition.host_organization_id)
 
     speeches = db.session.execute(
@@ -364,7 +374,8 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
         .order_by(ProgrammeItem.position, ProgrammeItem.id, Speech.position)).all()
     people: dict[int, dict[str, Any]] = {}
     for speech, item in speeches:
-        entry = people.setdefault(speech.person_id, {"person": speech.person, "roles": []})
+        entry = people.setdefault(speech.person_id,
+                                  {"person": speech.person_as_shown, "roles": []})
         entry["roles"].append({"role": speech.role.value, "programme_item_id": item.id,
                                "programme_item_title": item.title,
                                "delivery": speech.delivery})
@@ -379,7 +390,7 @@ def participants(actor: Actor, slug: str) -> dict[str, Any]:
         .order_by(Registration.id))
     for registration in heads:
         entry = people.setdefault(registration.person_id,
-                                  {"person": registration.person, "roles": []})
+                                  {"person": registration.person_as_shown, "roles": []})
         entry["roles"].append({"role": "head_of_delegation", "programme_item_id": None,
                                "programme_item_title": None, "delivery": None})
     return {"edition": edition.slug, "organizations": organizations,

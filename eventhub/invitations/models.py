@@ -97,3 +97,11 @@ class Invitation(db.Model):
     @classmethod
     def _status_update(cls, value: InvitationStatus) -> list[tuple[Any, Any]]:
         return [(cls.recorded_status, value)]
+
+    @property
+    def organization_as_shown(self):
+        """The organization as the edition shows it (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.edition_id, self.organization_id,
+                                  lambda: self.organization)

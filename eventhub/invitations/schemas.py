@@ -21,7 +21,8 @@ from eventhub.schemas import (
 
 class InvitationSchema(OutputSchema):
     id = fields.Integer(required=True)
-    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    organization = fields.Nested(OrganizationBriefSchema, attribute="organization_as_shown",
+                                 required=True)
     focal_point_name = fields.String(allow_none=True)
     focal_point_email = fields.String(allow_none=True)
     focal_point_language = fields.String(required=True)
@@ -107,8 +108,8 @@ class DelegationInputSchema(InputSchema):
 
 class MemberOutputSchema(OutputSchema):
     registration_id = RowId(attribute="id", required=True)
-    full_name = fields.String(attribute="person.full_name", required=True)
-    position = fields.String(attribute="person.position", allow_none=True)
+    full_name = fields.String(attribute="person_as_shown.full_name", required=True)
+    position = fields.String(attribute="person_as_shown.position", allow_none=True)
     email = fields.String(attribute="person.email", allow_none=True)
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     attendance = fields.Enum(Attendance, by_value=True, required=True)

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization
+from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, DomainError, NotFound, Unprocessable
@@ -71,7 +72,12 @@ def list_invitations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select
         # The status as of now, expiry included (computed in SQL).
         query = query.where(Invitation.status == status)
     if code := filters.get("country_code"):
-        query = query.join(Organization).where(Organization.country_code == code.upper())
+        # The country as the edition shows it (an archived edition: as it was then).
+        frozen = snapshot.organization_snapshot()
+        query = (query.join(Organization).outerjoin(
+            frozen, (frozen.edition_id == Invitation.edition_id)
+            & (frozen.organization_id == Invitation.organization_id))
+            .where(snapshot.as_shown(frozen, Organization, "country_code") == code.upper()))
     return query.order_by(Invitation.id)
 
 
@@ -297,7 +303,7 @@ def focal_point_view(token: str) -> dict[str, Any]:
                     "country_code": edition.country_code,
                     "start_date": edition.start_date.isoformat(),
                     "end_date": edition.end_date.isoformat()},
-        "organization": invitation.organization,
+        "organization": invitation.organization_as_shown,
         "focal_point_name": invitation.focal_point_name,
         "quota": invitation.quota, "deadline": invitation.deadline,
         "status": invitation.status,

@@ -92,6 +92,13 @@ class Speech(db.Model):
     item: Mapped[ProgrammeItem] = relationship(back_populates="speeches")
     person: Mapped[Person] = relationship(lazy="joined")
 
+    @property
+    def person_as_shown(self):
+        """The speaker as the edition shows them (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_person
+
+        return shown_person(self.item.edition_id, self.person_id, lambda: self.person)
+
 
 class SessionSignup(db.Model):
     """A confirmed registrant's place in a session (chosen, or assigned by organizers)."""
@@ -126,6 +133,14 @@ class Exhibitor(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
+
+    @property
+    def organization_as_shown(self):
+        """The exhibitor as the edition shows it (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.edition_id, self.organization_id,
+                                  lambda: self.organization)
 
 
 class ProgrammeVersion(db.Model):

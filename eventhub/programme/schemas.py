@@ -33,7 +33,7 @@ class SpeechSchema(OutputSchema):
     delivery = fields.Enum(Delivery, by_value=True, allow_none=True,
                            metadata={"description": "null where the record does not say"})
     talk_title = fields.String(allow_none=True)
-    person = fields.Nested(PersonPublicSchema, required=True)
+    person = fields.Nested(PersonPublicSchema, attribute="person_as_shown", required=True)
 
 
 class ProgrammeItemSchema(OutputSchema):
@@ -145,7 +145,8 @@ class AgendaSchema(OutputSchema):
 
 class ExhibitorSchema(OutputSchema):
     id = fields.Integer(required=True)
-    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    organization = fields.Nested(OrganizationBriefSchema, attribute="organization_as_shown",
+                                 required=True)
     stand = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
 

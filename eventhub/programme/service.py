@@ -19,6 +19,7 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, OrganizationKind, Person
 from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.editions.snapshot import as_shown, person_snapshot, shown
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.programme.models import (
@@ -352,7 +353,7 @@ def _alphabetical(name: str) -> str:
 def _precedence(edition: Edition, speech: Speech) -> tuple:
     """Host first; then national authorities by country or region name in English; then
     international organizations by name; then everyone else, keeping their order."""
-    organization: Organization | None = speech.person.organization
+    organization = speech.person_as_shown.organization
     if organization is not None and organization.id == edition.host_organization_id:
         return (0, "", speech.position)
     if organization is not None and organization.kind == OrganizationKind.NATIONAL_AUTHORITY:
@@ -486,12 +487,15 @@ def delegation_signups(token: str) -> list[dict[str, Any]]:
     delegation = delegation_for_invitation(invitation_for_token(token))
     if delegation is None:
         return []
+    frozen = person_snapshot()  # an archived edition names people as it did then
     rows = db.session.execute(
         select(SessionSignup.item_id, ProgrammeItem.title, SessionSignup.registration_id,
-               Person.full_name, SessionSignup.assigned_by_organizer)
+               as_shown(frozen, Person, "full_name"), SessionSignup.assigned_by_organizer)
         .join(ProgrammeItem, ProgrammeItem.id == SessionSignup.item_id)
         .join(Registration, Registration.id == SessionSignup.registration_id)
         .join(Person, Person.id == Registration.person_id)
+        .outerjoin(frozen, (frozen.edition_id == Registration.edition_id)
+                   & (frozen.person_id == Registration.person_id))
         .where(Registration.delegation_id == delegation.id)
         .order_by(ProgrammeItem.starts_at, ProgrammeItem.position, SessionSignup.id))
     return [{"item_id": item_id, "item_title": title, "registration_id": registration_id,
@@ -528,7 +532,7 @@ def agenda(actor: Actor, slug: str, person_id: int) -> dict[str, Any]:
     """One person's agenda: the items they speak in or signed up for, in time order."""
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
-    person = db.session.get(Person, person_id)
+    person = shown(edition).person(person_id)
     if person is None:
         raise NotFound(f"No person with id {person_id}.")
     items = sorted(_items_of_person(person.id, edition),

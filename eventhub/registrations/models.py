@@ -55,6 +55,14 @@ class Delegation(db.Model):
     credential: Mapped[CredentialDocument | None] = relationship(
         back_populates="delegation", cascade="all, delete-orphan", uselist=False)
 
+    @property
+    def organization_as_shown(self):
+        """The organization as the edition shows it (its snapshot once archived)."""
+        from eventhub.editions.snapshot import shown_organization
+
+        return shown_organization(self.edition_id, self.organization_id,
+                                  lambda: self.organization)
+
 
 class CredentialDocument(db.Model):
     """The note verbale or nomination letter naming a delegation. Kept in the database
@@ -114,6 +122,14 @@ class Registration(db.Model):
     delegation: Mapped[Delegation | None] = relationship()
     visa_request: Mapped[VisaRequest | None] = relationship(
         back_populates="registration", cascade="all, delete-orphan", uselist=False)
+
+    @property
+    def person_as_shown(self):
+        """The registrant as the edition shows them (its snapshot once archived); the
+        contact details are always the directory's."""
+        from eventhub.editions.snapshot import shown_person
+
+        return shown_person(self.edition_id, self.person_id, lambda: self.person)
 
 
 class VisaRequest(db.Model):

@@ -22,10 +22,10 @@ PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
 class RegistrationSchema(OutputSchema):
     id = fields.Integer(required=True)
     person_id = RowId(required=True)
-    full_name = fields.String(attribute="person.full_name", required=True)
-    position = fields.String(attribute="person.position", allow_none=True)
-    organization = fields.Nested(OrganizationBriefSchema, attribute="person.organization",
-                                 allow_none=True)
+    full_name = fields.String(attribute="person_as_shown.full_name", required=True)
+    position = fields.String(attribute="person_as_shown.position", allow_none=True)
+    organization = fields.Nested(OrganizationBriefSchema,
+                                 attribute="person_as_shown.organization", allow_none=True)
     delegation_id = RowId(allow_none=True)
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     status = fields.Enum(RegistrationStatus, by_value=True, required=True)
@@ -93,7 +93,8 @@ class CountsSchema(OutputSchema):
 
 class DelegationSchema(OutputSchema):
     id = fields.Integer(required=True)
-    organization = fields.Nested(OrganizationBriefSchema, required=True)
+    organization = fields.Nested(OrganizationBriefSchema, attribute="organization_as_shown",
+                                 required=True)
     invitation_id = RowId(allow_none=True)
     credential = fields.Nested("CredentialSummarySchema", allow_none=True)
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
+from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, NotFound, Unprocessable
@@ -350,17 +351,18 @@ def _seats_and_duplicate(edition: Edition, registration: Registration, person: P
 def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
-    query = (select(Registration).join(Person, Registration.person_id == Person.id)
-             .outerjoin(Organization, Person.organization_id == Organization.id)
-             .where(Registration.edition_id == edition.id))
+    # Filtered by the organizations as the edition shows them (archived: as they were).
+    query, organization = snapshot.join_registrants_organizations(
+        select(Registration).join(Person, Registration.person_id == Person.id)
+        .where(Registration.edition_id == edition.id), edition)
     if status := filters.get("status"):
         query = query.where(Registration.status == status)
     if role := filters.get("role"):
         query = query.where(Registration.role == role)
     if (organization_id := filters.get("organization_id")) is not None:
-        query = query.where(Person.organization_id == organization_id)
+        query = query.where(organization("id") == organization_id)
     if code := filters.get("country_code"):
-        query = query.where(Organization.country_code == code.upper())
+        query = query.where(organization("country_code") == code.upper())
     if attendance := filters.get("attendance"):
         query = query.where(Registration.attendance == attendance)
     return query.order_by(Registration.id)
@@ -577,14 +579,14 @@ def counts(actor: Actor, slug: str) -> dict[str, Any]:
     edition = get_edition(actor, slug)
     # Grouped in the database: a few dozen groups travel instead of every registration.
     checked = Registration.checked_in_at.is_not(None)
+    query, organization = snapshot.join_registrants_organizations(
+        select(Registration).join(Person, Registration.person_id == Person.id)
+        .where(Registration.edition_id == edition.id), edition)
     columns = (Registration.status, Registration.attendance, checked,
-               Organization.country_code, Organization.country_name, Organization.kind)
+               organization("country_code"), organization("country_name"),
+               organization("kind"))
     rows = db.session.execute(
-        select(*columns, func.count())
-        .join(Person, Registration.person_id == Person.id)
-        .outerjoin(Organization, Person.organization_id == Organization.id)
-        .where(Registration.edition_id == edition.id)
-        .group_by(*columns)).all()
+        query.with_only_columns(*columns, func.count()).group_by(*columns)).all()
     by_status = {status.value: 0 for status in RegistrationStatus}
     by_country: dict[str, int] = {}
     by_kind: dict[str, int] = {}

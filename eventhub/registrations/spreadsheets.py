@@ -68,7 +68,8 @@ def _cell(value: Any) -> str:
 
 
 def _roster_row(registration: Registration) -> dict[str, Any]:
-    person = registration.person
+    # As the edition shows them (once archived, as they were); e-mail is the directory's.
+    person = registration.person_as_shown
     organization = person.organization
     return {
         "registration_id": registration.id,

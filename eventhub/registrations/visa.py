@@ -154,7 +154,7 @@ def read_details(actor: Actor, slug: str, registration_id: int) -> dict[str, Any
     nationality = crypto.decrypt(visa_request.nationality_encrypted)
     return {
         "registration_id": registration.id,
-        "full_name": registration.person.full_name,
+        "full_name": registration.person_as_shown.full_name,
         "passport_number": crypto.decrypt(visa_request.passport_number_encrypted),
         "nationality": nationality,
         "nationality_name": country_name(nationality),
@@ -177,8 +177,8 @@ def _issue_date(edition: Edition) -> dt.date:
 
 def letter_content(edition: Edition, registration: Registration,
                    details: dict[str, Any]) -> LetterContent:
-    person = registration.person
-    host = edition.host_organization
+    person = registration.person_as_shown
+    host = edition.host_as_shown
     return LetterContent(
         host_name=host.name if host is not None else edition.series.name,
         issue_date=_issue_date(edition),

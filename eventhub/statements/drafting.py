@@ -94,8 +94,8 @@ def _section_one(records: Records, short: str) -> list[str]:
         opening += f" on {date_text(edition.start_date)}"
     else:
         opening += f" from {date_text(edition.start_date, edition.end_date)}"
-    if edition.host_organization is not None:
-        opening += f", hosted by {_with_article(_organization(edition.host_organization))}"
+    if records.host is not None:
+        opening += f", hosted by {_with_article(_organization(records.host))}"
     sentences.append(opening + ".")
     if attendance := _attendance(records, short):
         sentences.append(attendance)
@@ -154,7 +154,7 @@ def _section_two(records: Records, short: str) -> list[str]:
         if listed:
             meeting = ("the plenary meeting" if len(plenaries) == 1
                        else f'the plenary meeting "{item.title}"')
-            entries = [_name_and_position(s.person) for s in listed]
+            entries = [_name_and_position(s.person_as_shown) for s in listed]
             sentences.append(f"Among the distinguished guests delivering speeches during "
                              f"{meeting} were: {_join(entries, ';')}.")
         sentences.extend(_speech_sentence(speech) for speech in others)
@@ -219,7 +219,7 @@ def _speech_sentence(speech: Speech) -> str:
         what += " via video"
     elif speech.delivery == Delivery.RECORDED:
         what += " by recorded video"
-    person = speech.person
+    person = speech.person_as_shown
     if person.position:
         return f"{person.full_name}, {person.position}, delivered {what}."
     return f"{person.full_name} delivered {what}."

@@ -40,6 +40,7 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure
 from eventhub.editions.service import get_edition, recorded_counts
+from eventhub.editions.snapshot import ShownOrganization, ShownPerson
 from eventhub.extensions import db
 from eventhub.programme.models import ItemKind, ProgrammeItem
 from eventhub.statements import service
@@ -51,14 +52,17 @@ MATCH, MISMATCH, UNVERIFIED = "match", "mismatch", "unverified"
 
 @dataclass
 class Records:
-    """What the database holds for an edition, in the order the record gives it."""
+    """What the database holds for an edition, in the order the record gives it; the
+    organizations and people as the edition shows them (an archived edition: as they
+    were when it was archived, see eventhub.editions.snapshot)."""
 
     edition: Edition
     figures: dict[str, ReportedFigure]
     counts: dict[str, int]
     items: list[ProgrammeItem]
-    organizations: list[Organization]
-    speakers: list[Person] = field(default_factory=list)
+    organizations: list[Organization | ShownOrganization]
+    speakers: list[Person | ShownPerson] = field(default_factory=list)
+    host: Organization | ShownOrganization | None = None
 
     def items_of(self, kind: ItemKind) -> list[ProgrammeItem]:
         return [item for item in self.items if item.kind == kind]
@@ -71,24 +75,25 @@ def edition_records(edition: Edition) -> Records:
         .options(selectinload(ProgrammeItem.speeches))
         .order_by(ProgrammeItem.starts_at.is_(None), ProgrammeItem.starts_at,
                   ProgrammeItem.position, ProgrammeItem.id)))
-    organizations: list[Organization] = []
-    if edition.host_organization is not None:
-        organizations.append(edition.host_organization)
+    organizations: list[Organization | ShownOrganization] = []
+    host = edition.host_as_shown
+    if host is not None:
+        organizations.append(host)
     participations = db.session.scalars(
         select(Participation).where(Participation.edition_id == edition.id)
         .order_by(Participation.position, Participation.id))
-    organizations.extend(p.organization for p in participations
+    organizations.extend(p.organization_as_shown for p in participations
                          if p.organization_id != edition.host_organization_id)
-    speakers: list[Person] = []
+    speakers: list[Person | ShownPerson] = []
     seen: set[int] = set()
     for item in items:
         for speech in item.speeches:
             if speech.person_id not in seen:
                 seen.add(speech.person_id)
-                speakers.append(speech.person)
+                speakers.append(speech.person_as_shown)
     return Records(edition=edition, figures={f.key: f for f in edition.figures},
                    counts=recorded_counts(edition), items=items,
-                   organizations=organizations, speakers=speakers)
+                   organizations=organizations, speakers=speakers, host=host)
 
 
 # Reading numbers and words ------------------------------------------------------------
@@ -453,7 +458,7 @@ class Checker:
     _HOSTED = re.compile(r"\bhosted by\s+(?:the\s+)?(?P<host>[^.;]+)", re.IGNORECASE)
 
     def host(self, paragraph: Paragraph) -> None:
-        host = self.edition.host_organization
+        host = self.records.host
         for match in self._HOSTED.finditer(paragraph.text):
             said = re.split(r"\s*[,(]", match.group("host"), maxsplit=1)[0].strip()
             if host is None:

@@ -254,8 +254,8 @@ def _attendance_options() -> list[tuple[str, str]]:
 def _rows_from_members(members: list[Any]) -> list[dict[str, Any]]:
     return [{
         "registration_id": m.id,
-        "full_name": m.person.full_name, "email": m.person.email or "",
-        "position": m.person.position or "", "role": m.role.value,
+        "full_name": m.person_as_shown.full_name, "email": m.person.email or "",
+        "position": m.person_as_shown.position or "", "role": m.role.value,
         "attendance": m.attendance.value, "needs_visa_letter": m.needs_visa_letter,
         "dietary": m.dietary or "", "accessibility": m.accessibility or "",
     } for m in members]
