@@ -137,7 +137,8 @@ def import_command(file) -> None:
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        fail(_describe(exc))
+        # A bundle's problems each name a place in it: one line each.
+        fail("\n".join([exc.detail, *(f"  {e['field']}: {e['message']}" for e in exc.errors)]))
     click.echo(f"Imported edition {edition.slug} ({edition.status.value}).")
 
 

@@ -19,13 +19,20 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
+import math
+import operator
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-from sqlalchemy import Date, Enum, LargeBinary, select
+from sqlalchemy import BigInteger, Boolean, Date, Enum, Integer, LargeBinary, String, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
@@ -337,6 +344,7 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
     _check(bundle)
     _check_directory(bundle)
     content = bundle["content"]
+    _check_content(content)
     slug = content["edition"]["slug"]
     if db.session.scalar(select(Edition.id).where(Edition.slug == slug)) is not None:
         raise Conflict(f"Edition {slug!r} already exists here; nothing was imported.")
@@ -493,6 +501,542 @@ def _import_snapshot(content: dict[str, Any], edition: Edition,
           **{c: row.get(c) for c in ("full_name", "honorific", "position")},
           "organization_id": organization_id(row.get("organization"))}
          for row in content["people"]])
+
+
+# Validation --------------------------------------------------------------------------
+#
+# The JSON Schema checks the outline of a bundle. What it cannot see is checked here, over
+# the whole bundle and before anything is written: every reference names an object of the
+# right kind in the bundle, references are unique, parents form no cycle, rows the
+# database keeps unique are unique, and every value is one its column stores. Every
+# problem is reported at once, with its place in the bundle
+# ("content.registrations[3].person") and the reference found there.
+#
+# Paths name rows from the content down: "programme.items[].speeches[]" are the speeches
+# of every item; "name?" is an object that may be null. A new kind of reference is one
+# entry in _REFERS (and a new kind of object one entry in _DEFINES).
+
+@dataclass(frozen=True)
+class _Defines:
+    """The rows at `path` are objects of `kind`, named by their `key` field: a reference
+    such as "person-4" unique in the bundle or, with a `scope`, unique within each row of
+    the scope (a statement's comments, a statement's revisions by number)."""
+
+    kind: str
+    path: str
+    key: str = "ref"
+    scope: str | None = None
+    within: str = "this bundle"
+
+
+@dataclass(frozen=True)
+class _Refers:
+    """The `field` of the rows at `path` names an object of `kind`.
+
+    nullable: null means none. gone: a published programme snapshot names what was
+    deleted since publication "gone-<kind>-<n>". acyclic: following the field from row
+    to row never comes back to the start. earlier: it names a row before this one (a reply
+    follows the comment it answers). original: it names a row whose own field is null (a
+    translation is made from the original, never from another translation)."""
+
+    path: str
+    field: str
+    kind: str
+    nullable: bool = False
+    gone: bool = False
+    acyclic: bool = False
+    earlier: bool = False
+    original: bool = False
+
+
+_DEFINES = (
+    _Defines("organization", "organizations[]"),
+    _Defines("person", "people[]"),
+    _Defines("item", "programme.items[]"),
+    _Defines("speech", "programme.items[].speeches[]"),
+    _Defines("invitation", "invitations[]"),
+    _Defines("delegation", "delegations[]"),
+    _Defines("registration", "registrations[]"),
+    _Defines("statement", "statements[]"),
+    _Defines("comment", "statements[].comments[]", scope="statements[]",
+             within="this statement"),
+    _Defines("revision", "statements[].revisions[]", key="number", scope="statements[]",
+             within="this statement"),
+)
+
+_SNAPSHOT = "programme.versions[].items[]"
+_REFERS = (
+    _Refers("edition", "host_organization", "organization", nullable=True),
+    _Refers("organizations[]", "parent", "organization", nullable=True, acyclic=True),
+    _Refers("people[]", "organization", "organization", nullable=True),
+    _Refers("participations[]", "organization", "organization"),
+    _Refers("programme.items[].speeches[]", "person", "person"),
+    _Refers("programme.exhibitors[]", "organization", "organization"),
+    _Refers("programme.signups[]", "item", "item"),
+    _Refers("programme.signups[]", "registration", "registration"),
+    _Refers("invitations[]", "organization", "organization"),
+    _Refers("delegations[]", "organization", "organization"),
+    _Refers("delegations[]", "invitation", "invitation", nullable=True),
+    _Refers("registrations[]", "person", "person"),
+    _Refers("registrations[]", "delegation", "delegation", nullable=True),
+    _Refers("statements[]", "translation_of", "statement", nullable=True, original=True),
+    _Refers("statements[]", "approved_revision", "revision", nullable=True),
+    _Refers("statements[]", "published_revision", "revision", nullable=True),
+    _Refers("statements[].comments[]", "parent", "comment", nullable=True, earlier=True),
+    _Refers("statements[].suggestions[]", "base_revision", "revision"),
+    _Refers("statements[].suggestions[]", "resulting_revision", "revision", nullable=True),
+    _Refers(_SNAPSHOT, "id", "item", gone=True),
+    _Refers(f"{_SNAPSHOT}.speeches[]", "id", "speech", gone=True),
+    _Refers(f"{_SNAPSHOT}.speeches[].person", "id", "person", gone=True),
+    _Refers(f"{_SNAPSHOT}.speeches[].person.organization?", "id", "organization", gone=True),
+)
+
+# Rows the database keeps unique (within the list they are in), with the reason.
+_UNIQUE: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("organizations[]", ("name", "country_code"),
+     "the directory holds one organization per name and country"),
+    ("figures[]", ("key",), "an edition reports each figure once"),
+    ("participations[]", ("organization",), "an organization takes part once"),
+    ("programme.items[].speeches[]", ("position",), "the speeches of an item have distinct "
+                                                    "positions"),
+    ("programme.exhibitors[]", ("organization",), "an organization exhibits once"),
+    ("programme.signups[]", ("item", "registration"), "a registration signs up for an "
+                                                      "item once"),
+    ("programme.versions[]", ("number",), "programme versions have distinct numbers"),
+    ("invitations[]", ("organization",), "an organization is invited once"),
+    ("delegations[]", ("organization",), "an organization sends one delegation"),
+    ("delegations[]", ("invitation",), "an invitation is answered by one delegation"),
+    ("registrations[]", ("person",), "a person registers once"),
+    ("registrations[]", ("badge_code",), "badge codes are unique"),
+)
+
+# Where the rows of each model are; their columns are checked against the model.
+_ROWS: tuple[tuple[str, type], ...] = (
+    ("series", Series),
+    ("edition", Edition),
+    ("figures[]", ReportedFigure),
+    ("organizations[]", Organization),
+    ("people[]", Person),
+    ("participations[]", Participation),
+    ("programme.items[]", ProgrammeItem),
+    ("programme.items[].speeches[]", Speech),
+    ("programme.exhibitors[]", Exhibitor),
+    ("programme.signups[]", SessionSignup),
+    ("programme.versions[]", ProgrammeVersion),
+    ("invitations[]", Invitation),
+    ("delegations[]", Delegation),
+    ("delegations[].credential?", CredentialDocument),
+    ("registrations[]", Registration),
+    ("statements[]", Statement),
+    ("statements[].revisions[]", StatementRevision),
+    ("statements[].comments[]", StatementComment),
+    ("statements[].suggestions[]", StatementSuggestion),
+)
+
+# Values the database's CHECK constraints or the application require of a column.
+_VALUES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
+    ("edition", "time_zone", lambda v: v in _time_zones(), "is not an IANA time zone name"),
+    ("edition", "ordinal", lambda v: v >= 1, "must be at least 1"),
+    ("edition", "capacity", lambda v: v >= 0, "must not be negative"),
+    ("figures[]", "value", lambda v: v >= 0, "must not be negative"),
+    ("programme.items[]", "capacity", lambda v: v >= 0, "must not be negative"),
+    ("invitations[]", "quota", lambda v: v >= 1, "must be at least 1"),
+)
+# ... and of two columns of a row (given as parsed values).
+_ORDERS: tuple[tuple[str, str, str, Callable[[Any, Any], bool], str], ...] = (
+    ("edition", "start_date", "end_date", operator.le, "is before start_date"),
+    ("programme.items[]", "starts_at", "ends_at", operator.lt, "is not after starts_at"),
+)
+
+_MAX_PROBLEMS = 1000
+_MISSING = object()
+_GONE = re.compile(r"gone-([a-z]+)-(?:0|[1-9][0-9]*)")
+_REF = re.compile(r"([a-z]+)-[0-9]+")
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class _Problems:
+    """What is wrong with a bundle, one problem per place (the first one found)."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, dict[str, str]] = {}
+
+    def add(self, place: str, message: str, ref: Any = None) -> None:
+        if place not in self.found:
+            entry = {"field": place, "location": "json", "message": message}
+            if isinstance(ref, str | int) and not isinstance(ref, bool):
+                entry["ref"] = str(ref)
+            self.found[place] = entry
+
+    def __contains__(self, place: str) -> bool:
+        return place in self.found
+
+
+@dataclass
+class _Row:
+    place: str  # "content.statements[1].comments[0]"
+    row: dict[str, Any]
+    scopes: dict[str, str]  # the places of the rows holding it, by path ("statements[]")
+    number: int  # its position among the rows of its path
+
+
+class _Walk:
+    """The rows of a bundle's content by path; what is not shaped as the import reads it
+    is a problem (reported once, however many paths pass through it)."""
+
+    def __init__(self, content: dict[str, Any], problems: _Problems):
+        self.content = content
+        self.problems = problems
+        self.cache: dict[str, list[_Row]] = {}
+
+    def __call__(self, path: str) -> list[_Row]:
+        if path not in self.cache:
+            self.cache[path] = self._walk(path)
+        return self.cache[path]
+
+    def _walk(self, path: str) -> list[_Row]:
+        head, _, segment = path.rpartition(".")
+        parents = self(head) if head else [_Row("content", self.content, {}, 0)]
+        name = segment.removesuffix("[]").removesuffix("?")
+        many, nullable = segment.endswith("[]"), segment.endswith("?")
+        found: list[_Row] = []
+        for parent in parents:
+            place = f"{parent.place}.{name}"
+            value = parent.row.get(name, _MISSING)
+            if value is _MISSING:
+                self.problems.add(place, "is missing" + (" (null for none)" if nullable
+                                                         else ""))
+            elif many and not isinstance(value, list):
+                self.problems.add(place, "must be a list")
+            elif many:
+                for n, child in enumerate(value):
+                    if isinstance(child, dict):
+                        found.append(_Row(f"{place}[{n}]", child,
+                                          {**parent.scopes, path: f"{place}[{n}]"},
+                                          len(found)))
+                    else:
+                        self.problems.add(f"{place}[{n}]", "must be an object")
+            elif value is None and nullable:
+                continue
+            elif isinstance(value, dict):
+                found.append(_Row(place, value, {**parent.scopes, path: place}, len(found)))
+            else:
+                self.problems.add(place, "must be an object" + (" or null" if nullable
+                                                                else ""))
+        return found
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _check_content(content: dict[str, Any]) -> None:
+    """Refuse (422, every problem listed) a bundle whose rows do not hold together."""
+    problems = _Problems()
+    _check_numbers(content, problems)
+    walk = _Walk(content, problems)
+    defined = _defined_objects(walk, problems)
+    _check_references(walk, defined, problems)
+    _check_unique_rows(walk, problems)
+    _check_columns(walk, problems)
+    if not problems.found:
+        _check_parents_here(content["organizations"], problems)
+    if problems.found:
+        entries = list(problems.found.values())
+        count = len(entries)
+        more = (f" (the first {_MAX_PROBLEMS} are listed)" if count > _MAX_PROBLEMS else "")
+        raise BundleError(
+            f"The bundle does not hold together: {count} problem{'s' if count > 1 else ''} "
+            f"with its references or values{more}, listed with their places in the "
+            f"bundle. Nothing was imported.", errors=entries[:_MAX_PROBLEMS])
+
+
+def _check_numbers(content: dict[str, Any], problems: _Problems) -> None:
+    """NaN and Infinity, which Python's JSON reads but no database column stores."""
+    pending: list[tuple[str, Any]] = [("content", content)]
+    while pending:
+        place, container = pending.pop()
+        entries = (container.items() if isinstance(container, dict)
+                   else enumerate(container))
+        for key, value in entries:
+            if isinstance(value, dict | list):
+                pending.append((_place(place, key), value))
+            elif isinstance(value, float) and not math.isfinite(value):
+                problems.add(_place(place, key), f"{value} is no number a database stores")
+
+
+def _place(container: str, key: str | int) -> str:
+    return f"{container}[{key}]" if isinstance(key, int) else f"{container}.{key}"
+
+
+def _defined_objects(walk: _Walk, problems: _Problems
+                     ) -> dict[tuple[str, str], dict[Any, _Row]]:
+    """The objects of the bundle by kind and scope ("" for the whole bundle), by key."""
+    defined: dict[tuple[str, str], dict[Any, _Row]] = {}
+    for kind in _DEFINES:
+        for row in walk(kind.path):
+            table = defined.setdefault((kind.kind, row.scopes[kind.scope] if kind.scope
+                                        else ""), {})
+            key = row.row.get(kind.key, _MISSING)
+            if _is_key(kind, key) and key not in table:
+                table[key] = row
+                continue
+            place = f"{row.place}.{kind.key}"
+            if key is _MISSING:
+                problems.add(place, "is missing")
+            elif not _is_key(kind, key):
+                problems.add(place, f"must be {_a(kind.kind)} reference such as "
+                                    f"{kind.kind}-1", key)
+            else:
+                problems.add(place, f"{_shown(kind, key)} is already the reference of "
+                                    f"{table[key].place}", key)
+    return defined
+
+
+def _is_key(kind: _Defines, value: Any) -> bool:
+    if kind.key == "ref":
+        match = _REF.fullmatch(value) if isinstance(value, str) else None
+        return match is not None and match.group(1) == kind.kind
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _shown(kind: _Defines, key: Any) -> str:
+    return str(key) if kind.key == "ref" else f"{kind.kind} {key}"
+
+
+def _check_references(walk: _Walk, defined: dict[tuple[str, str], dict[Any, _Row]],
+                      problems: _Problems) -> None:
+    kinds = {kind.kind: kind for kind in _DEFINES}
+    for refers in _REFERS:
+        kind = kinds[refers.kind]
+        # For cycles: per scope, the row each row names (by key) and where it names it.
+        links: dict[str, dict[Any, tuple[Any, str]]] = {}
+        for row in walk(refers.path):
+            place = f"{row.place}.{refers.field}"
+            value = row.row.get(refers.field, _MISSING)
+            if value is _MISSING:
+                problems.add(place, "is missing" + (" (null for none)" if refers.nullable
+                                                    else ""))
+                continue
+            if value is None:
+                if not refers.nullable:
+                    problems.add(place, f"must name {_a(kind.kind)} of {kind.within}, "
+                                        f"not null")
+                continue
+            scope = row.scopes[kind.scope] if kind.scope else ""
+            table = defined.get((kind.kind, scope), {})
+            target = (table.get(value) if isinstance(value, str | int)
+                      and not isinstance(value, bool) else None)
+            if target is None:
+                if not (refers.gone and isinstance(value, str)
+                        and (gone := _GONE.fullmatch(value)) and gone.group(1) == kind.kind):
+                    problems.add(place, _unresolved(refers, kind, value, defined), value)
+                continue
+            if refers.earlier and target.number >= row.number:
+                problems.add(place, f"{_shown(kind, value)} is "
+                                    f"{'this' if target is row else 'a later'} "
+                                    f"{kind.kind}; it must name an earlier one", value)
+            elif refers.original and target is row:
+                problems.add(place, f"{_shown(kind, value)} is this {kind.kind} itself",
+                             value)
+            elif refers.original and target.row.get(refers.field) is not None:
+                problems.add(place, f"{_shown(kind, value)} is itself a "
+                                    f"{refers.field.replace('_', ' ')} "
+                                    f"{target.row[refers.field]}; name that one instead",
+                             value)
+            elif refers.acyclic:
+                own = row.row.get(kind.key)
+                if _is_key(kind, own) and table.get(own) is row:
+                    links.setdefault(scope, {})[own] = (value, place)
+        for scope_links in links.values():
+            _check_cycles(refers, kind, scope_links, problems)
+
+
+def _unresolved(refers: _Refers, kind: _Defines, value: Any,
+                defined: dict[tuple[str, str], dict[Any, _Row]]) -> str:
+    shaped = (isinstance(value, str) if kind.key == "ref"
+              else isinstance(value, int) and not isinstance(value, bool))
+    if not shaped:
+        example = f"such as {kind.kind}-1" if kind.key == "ref" else f"({kind.key})"
+        return f"must be {_a(kind.kind)} reference {example}"
+    other = _REF.fullmatch(value) if isinstance(value, str) else None
+    if other and other.group(1) != kind.kind and value in defined.get((other.group(1), ""),
+                                                                       {}):
+        return f"{value} is {_a(other.group(1))}, not {_a(kind.kind)}"
+    message = f"{_shown(kind, value)} is not {_a(kind.kind)} of {kind.within}"
+    if refers.gone:
+        message += f" (one deleted since publication is named gone-{kind.kind}-<number>)"
+    return message
+
+
+def _check_cycles(refers: _Refers, kind: _Defines, links: dict[Any, tuple[Any, str]],
+                  problems: _Problems) -> None:
+    done: set[Any] = set()
+    for start in links:
+        chain: list[Any] = []
+        node = start
+        while node in links and node not in done:
+            if node in chain:
+                cycle = chain[chain.index(node):]
+                for n, member in enumerate(cycle):
+                    target, place = links[member]
+                    if target == member:
+                        problems.add(place, f"{member} names itself as its {refers.field}",
+                                     target)
+                    else:
+                        around = " → ".join(map(str, [*cycle[n:], *cycle[:n], member]))
+                        problems.add(place, f"{refers.field}s run in a cycle: {around}",
+                                     target)
+                break
+            chain.append(node)
+            node = links[node][0]
+        done.update(chain)
+
+
+def _check_unique_rows(walk: _Walk, problems: _Problems) -> None:
+    for path, fields, reason in _UNIQUE:
+        first: dict[tuple[str, str], str] = {}
+        for row in walk(path):
+            values = tuple(row.row.get(field) for field in fields)
+            if all(value is None for value in values):
+                continue
+            container = row.scopes.get(path.rpartition(".")[0], "")
+            key = (container, values if all(isinstance(v, str | int | float | None)
+                                            for v in values)
+                   else json.dumps(values, sort_keys=True, default=str))
+            if key in first:
+                shown = ", ".join("null" if v is None else str(v) for v in values)
+                problems.add(f"{row.place}.{fields[0]}",
+                             f"the same {' and '.join(fields)} ({shown}) as {first[key]}: "
+                             f"{reason}", values[0])
+            else:
+                first[key] = row.place
+
+
+def _check_columns(walk: _Walk, problems: _Problems) -> None:
+    for path, model in _ROWS:
+        columns = [model.__table__.c[name]
+                   for name in _COLUMNS[model] + _PERSONAL.get(model, ())]
+        for row in walk(path):
+            for column in columns:
+                if problem := _column_problem(column, row.row.get(column.name, _MISSING)):
+                    problems.add(f"{row.place}.{column.name}", problem)
+    for path, name, valid, message in _VALUES:
+        for row in walk(path):
+            place = f"{row.place}.{name}"
+            if row.row.get(name) is not None and place not in problems and not valid(
+                    row.row[name]):
+                problems.add(place, message)
+    models = dict(_ROWS)
+    for path, before, after, ordered, message in _ORDERS:
+        for row in walk(path):
+            places = (f"{row.place}.{before}", f"{row.place}.{after}")
+            if (None in (row.row.get(before), row.row.get(after))
+                    or any(place in problems for place in places)):
+                continue
+            if not ordered(_parsed(models[path], before, row.row[before]),
+                           _parsed(models[path], after, row.row[after])):
+                problems.add(places[1], message)
+    # The statement's own dateline is its latest revision's.
+    dateline_length = Statement.__table__.c["dateline"].type.length
+    for row in walk("statements[]"):
+        revisions = [r for r in walk("statements[].revisions[]")
+                     if r.scopes["statements[]"] == row.place]
+        numbered = [r for r in revisions if isinstance(r.row.get("number"), int)]
+        if numbered:
+            latest = max(numbered, key=lambda r: r.row["number"])
+            dateline = (latest.row.get("content") or {}).get("dateline")
+            if isinstance(dateline, str) and len(dateline) > dateline_length:
+                problems.add(f"{latest.place}.content.dateline",
+                             f"must be at most {dateline_length} characters long (the "
+                             f"latest revision's dateline is the statement's)")
+
+
+def _check_parents_here(rows: list[dict[str, Any]], problems: _Problems) -> None:
+    """An organization that exists here already is reused and keeps its parent; one that
+    has none takes the bundle's. That parent must not be among its descendants here, or the
+    directory's parents would run in a cycle. (Only reads; the bundle is valid otherwise.)"""
+    from eventhub.directory.service import find_organization
+
+    here = {row["ref"]: find_organization(row["name"], row.get("country_code"))
+            for row in rows}
+    bundle_parent = {row["ref"]: row["parent"] for row in rows}
+    # Nodes: an organization here by id, or a new one by its reference.
+    node = {ref: ("id", o.id) if o else ("ref", ref) for ref, o in here.items()}
+    taking = {node[ref]: ref for ref, o in here.items() if o is None or o.parent_id is None}
+
+    def parent(of: tuple[str, Any]) -> tuple[str, Any] | None:
+        if of in taking:
+            ref = bundle_parent[taking[of]]
+            return node[ref] if ref else None
+        found = db.session.get(Organization, of[1])
+        return ("id", found.parent_id) if found and found.parent_id else None
+
+    for n, row in enumerate(rows):
+        if here[row["ref"]] is None or not row["parent"] or node[row["ref"]] not in taking:
+            continue
+        start, seen = node[row["ref"]], set()
+        current = parent(start)
+        while current is not None and current not in seen:
+            if current == start:
+                problems.add(f"content.organizations[{n}].parent",
+                             f"{row['parent']} is among the descendants of {row['ref']} "
+                             f"({row['name']}), which exists here already: as its parent it "
+                             f"would make the directory's parents run in a cycle",
+                             row["parent"])
+                break
+            seen.add(current)
+            current = parent(current)
+
+
+def _column_problem(column: Any, value: Any) -> str | None:
+    """Why the database would not take this bundle value in this column, or None."""
+    if value is _MISSING:
+        required = (not column.nullable and column.default is None
+                    and column.server_default is None)
+        return "is missing" if required else None
+    if value is None:
+        return None if column.nullable else "must not be null"
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+            aware = parsed.tzinfo is not None and parsed.astimezone(dt.UTC) is not None
+        except (TypeError, ValueError, OverflowError):
+            aware = False
+        return None if aware else ("must be a date and time (ISO 8601) with its UTC "
+                                   "offset, in the years 1 to 9999 in UTC")
+    if isinstance(kind, Date):
+        try:
+            exact = dt.date.fromisoformat(value).isoformat() == value
+        except (TypeError, ValueError):
+            exact = False
+        return None if exact else "must be a date (YYYY-MM-DD)"
+    if isinstance(kind, Enum):
+        return (None if isinstance(value, str) and value in kind.enums
+                else f"must be one of {', '.join(kind.enums)}")
+    if isinstance(kind, Boolean):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(kind, Integer):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return "must be an integer"
+        bits = 63 if isinstance(kind, BigInteger) else 31
+        return None if -2**bits <= value < 2**bits else "is out of range"
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            return "must be text"
+        return (f"must be at most {kind.length} characters long"
+                if kind.length is not None and len(value) > kind.length else None)
+    if isinstance(kind, LargeBinary):
+        try:
+            base64.b64decode(value, validate=True)
+        except (TypeError, ValueError):
+            return "must be base64"
+    return None
 
 
 def _import_organizations(rows: list[dict[str, Any]]) -> dict[str, Organization]:
