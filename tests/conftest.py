@@ -19,6 +19,7 @@ has its own session, so its own SQLite file or PostgreSQL database.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,15 @@ pytest_plugins = ["_live_server", "_browser"]
 SOURCE_FILE = (Path(__file__).resolve().parents[2] / "shared" / "sources"
                / "suzhou-2024-chairs-statement.txt")
 PASSWORD = "correct horse battery"
+
+
+@sa.event.listens_for(sa.Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record) -> None:
+    """Test databases need not reach the disk at each commit: SQLite's synchronous=OFF
+    leaves what other connections see, and the locking, as they are; only a crash of the
+    machine could lose the last commits (PostgreSQL: synchronous_commit=off, below)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def _postgres_server_url() -> str | None:
