@@ -73,6 +73,15 @@ def create_floor_table(database_url: str) -> None:
         engine.dispose()
 
 
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A fresh SQLite file in a scratch directory (removed afterwards, with the WAL)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="eventhub-bench-") as directory:
+        yield f"sqlite:///{Path(directory) / 'eventhub.sqlite3'}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -103,6 +112,34 @@ def gunicorn(app: str, database_url: str, extra_env: dict[str, str] | None = Non
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def eventhub_serve(database_url: str) -> Iterator[str]:
+    """The server `scripts/run` starts: `eventhub serve`, werkzeug's threaded server, one
+    process (a thread per connection)."""
+    port = free_port()
+    process = subprocess.Popen([str(VENV_BIN / "eventhub"), "serve", "--port", str(port)],
+                               cwd=ROOT, env=environment(database_url),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield _wait_for(f"http://127.0.0.1:{port}", process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(base: str, process: subprocess.Popen) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2).read()
+            return base
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not start")
 
 
 def request(method: str, url: str, body: dict | None = None, token: str | None = None,
@@ -137,8 +174,9 @@ def login(base: str) -> str:
 
 
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the gunicorn processes, PostgreSQL's processes and this
-    client, from /proc (Linux; empty elsewhere). Only processes alive at both readings
+    """CPU time used so far by the server processes (gunicorn, or `eventhub serve`, which
+    on SQLite does the database's work too), PostgreSQL's processes and this client, from
+    /proc (Linux; empty elsewhere). Only processes alive at both readings
     count, which is fine within one burst against one server."""
     tick = os.sysconf("SC_CLK_TCK")
     totals = {"server": 0.0, "database": 0.0, "client": 0.0}
@@ -155,14 +193,15 @@ def cpu_seconds() -> dict[str, float]:
             totals["client"] += used
         elif name.startswith("postgres"):
             totals["database"] += used
-        elif b"gunicorn" in command:
+        elif b"gunicorn" in command or b"eventhub\x00serve" in command:
             totals["server"] += used
     return totals
 
 
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int,
+                    keys: tuple[str, ...] = ("server", "database", "client")) -> str:
     return ", ".join(f"{key} {(after[key] - before[key]) * 1000 / requests:.1f} ms"
-                     for key in before)
+                     for key in keys)
 
 
 def burst(calls: list, clients: int) -> tuple[list[tuple[int, float]], float]:

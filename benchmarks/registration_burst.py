@@ -8,12 +8,18 @@ Needs PostgreSQL (EVENTHUB_BENCH_POSTGRES, default the local server); creates an
 scratch database. Prints throughput, latency percentiles, confirmed and overbooked counts,
 CPU time per request of the server, the database and this client (Linux), and our
 throughput as a ratio of the floor's.
+
+    .venv/bin/python benchmarks/registration_burst.py --sqlite [--registrations 2000]
+
+The same burst on the embedded default: a fresh SQLite file served by `eventhub serve`,
+the threaded server `scripts/run` starts (one process; the floors are PostgreSQL's).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import uuid
 
 from _common import (
@@ -21,6 +27,7 @@ from _common import (
     cpu_per_request,
     cpu_seconds,
     create_floor_table,
+    eventhub_serve,
     gunicorn,
     login,
     machine,
@@ -28,6 +35,7 @@ from _common import (
     prepare,
     request,
     scratch_database,
+    sqlite_database,
 )
 
 CAPACITY = 300
@@ -51,43 +59,62 @@ def floor_call(base: str, n: int) -> tuple[int, float]:
     return status, elapsed
 
 
+def registration_burst(base: str, registrations: int, clients: int,
+                       cpu: tuple[str, ...] = ("server", "database", "client")) -> float:
+    """The burst against one server; prints its figures, returns registrations/s."""
+    token = login(base)
+    slug = f"bench-{uuid.uuid4().hex[:6]}"
+    request("POST", f"{base}/api/v1/series", {"slug": "bench", "name": "Bench"}, token)
+    status, body, _ = request("POST", f"{base}/api/v1/editions", {
+        "series": "bench", "ordinal": 1, "slug": slug, "title": "Burst",
+        "time_zone": "Asia/Shanghai", "start_date": "2027-09-09",
+        "end_date": "2027-09-10", "capacity": CAPACITY}, token)
+    assert status == 201, body
+    request("POST", f"{base}/api/v1/editions/{slug}/status", {"status": "open"}, token)
+    calls = [functools.partial(register, base, token, slug, n) for n in range(registrations)]
+    cpu_before = cpu_seconds()
+    results, wall = burst(calls, clients)
+    cpu_ours = cpu_per_request(cpu_before, cpu_seconds(), len(calls), cpu)
+    _, counts, _ = request("GET", f"{base}/api/v1/editions/{slug}/registration-counts",
+                           token=token)
+    ok = [seconds for status, seconds in results if status == 201]
+    errors = len(results) - len(ok)
+    confirmed = counts["by_status"]["confirmed"]
+    ours = len(ok) / wall
+    print(f"registration burst: {registrations} registrations, {clients} clients,"
+          f" capacity {CAPACITY}")
+    print(f"  throughput: {ours:.1f} registrations/s over {wall:.1f} s")
+    print(f"  latency: {percentiles(ok)}")
+    print(f"  confirmed: {confirmed}, waitlisted: {counts['by_status']['waitlisted']}, "
+          f"overbooked: {max(0, confirmed - CAPACITY)}, failed requests: {errors}")
+    print(f"  CPU per registration: {cpu_ours}")
+    return ours
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registrations", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--sqlite", action="store_true",
+                        help="SQLite through `eventhub serve` (what scripts/run serves)")
     args = parser.parse_args()
+
+    if args.sqlite:
+        with sqlite_database() as database_url:
+            prepare(database_url)
+            with eventhub_serve(database_url) as base:
+                print(f"machine: {os.cpu_count()} cores, SQLite, `eventhub serve` (werkzeug, "
+                      "threaded, one process)")
+                # The database works inside the server process: no "database" figure.
+                registration_burst(base, args.registrations, args.clients,
+                                   cpu=("server", "client"))
+        return
 
     with scratch_database() as database_url:
         prepare(database_url)
         with gunicorn("eventhub:create_app()", database_url) as base:
-            token = login(base)
-            slug = f"bench-{uuid.uuid4().hex[:6]}"
-            request("POST", f"{base}/api/v1/series", {"slug": "bench", "name": "Bench"}, token)
-            status, body, _ = request("POST", f"{base}/api/v1/editions", {
-                "series": "bench", "ordinal": 1, "slug": slug, "title": "Burst",
-                "time_zone": "Asia/Shanghai", "start_date": "2027-09-09",
-                "end_date": "2027-09-10", "capacity": CAPACITY}, token)
-            assert status == 201, body
-            request("POST", f"{base}/api/v1/editions/{slug}/status", {"status": "open"}, token)
-            calls = [functools.partial(register, base, token, slug, n)
-                     for n in range(args.registrations)]
-            cpu_before = cpu_seconds()
-            results, wall = burst(calls, args.clients)
-            cpu_ours = cpu_per_request(cpu_before, cpu_seconds(), len(calls))
-            _, counts, _ = request("GET", f"{base}/api/v1/editions/{slug}/registration-counts",
-                                   token=token)
-        ok = [seconds for status, seconds in results if status == 201]
-        errors = len(results) - len(ok)
-        confirmed = counts["by_status"]["confirmed"]
-        ours = len(ok) / wall
-        print(f"machine: {machine()}")
-        print(f"registration burst: {args.registrations} registrations, {args.clients} clients,"
-              f" capacity {CAPACITY}")
-        print(f"  throughput: {ours:.1f} registrations/s over {wall:.1f} s")
-        print(f"  latency: {percentiles(ok)}")
-        print(f"  confirmed: {confirmed}, waitlisted: {counts['by_status']['waitlisted']}, "
-              f"overbooked: {max(0, confirmed - CAPACITY)}, failed requests: {errors}")
-        print(f"  CPU per registration: {cpu_ours}")
+            print(f"machine: {machine()}")
+            ours = registration_burst(base, args.registrations, args.clients)
 
         create_floor_table(database_url)
         floors = {}

@@ -111,7 +111,9 @@ def _configure(app: Flask, settings: dict[str, Any]) -> None:
     if database_url.startswith("sqlite"):
         # Several threads (the dev server, tests with concurrent clients) share one file;
         # a busy timeout makes writers queue instead of failing with "database is locked".
-        engine_options = {"connect_args": {"timeout": 30}}
+        # pysqlite's own transaction handling is off: EventHub begins SQLite transactions
+        # itself, taking the write lock where PostgreSQL would lock rows (extensions.py).
+        engine_options = {"connect_args": {"timeout": 30, "isolation_level": None}}
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=database_url,

@@ -1,24 +1,21 @@
-"""Statement edits under real concurrency on PostgreSQL: a threaded werkzeug server on
-127.0.0.1, requests released together by a barrier, each in its own thread, session and
-transaction.
+"""Statement edits under real concurrency, on SQLite and on PostgreSQL: the threaded server
+of tests/_live_server.py, requests released together (tests/_concurrency.py), each in its
+own thread, session and transaction.
 
 Acceptance: concurrent edits of the same section based on one revision: exactly one
 wins, the others get 412 and nothing is overwritten; edits of different sections all
-land; revision numbers stay dense 1..n.
+land; revision numbers stay dense 1..n. Without the statement's lock (the control runs)
+the same edits collide.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from _concurrency import Call, fire_together, guards_off
 from _statements import (
     create_statement,
     current,
@@ -37,35 +34,18 @@ from eventhub.auth.models import Role
 from eventhub.extensions import db
 from eventhub.statements.models import StatementRevision
 
-pytestmark = pytest.mark.postgres_only
-
-MANY = 10
+MANY = 6
+CONTROL_ATTEMPTS = 10
 
 Request = tuple[str, str, dict[str, Any], dict[str, str], str]
 
 
-def fire_together(requests: list[Request]) -> list[tuple[int, dict[str, Any], str | None]]:
-    """Send every (method, url, payload, headers, token) at the same moment; return
+def fire(server: str, requests: list[Request]) -> list[tuple[int, dict[str, Any], str | None]]:
+    """Send every (method, path, payload, headers, token) at the same moment; return
     (status, body, ETag) for each, in order."""
-    barrier = threading.Barrier(len(requests))
-
-    def send(method: str, address: str, payload: dict[str, Any], headers: dict[str, str],
-             token: str) -> tuple[int, dict[str, Any], str | None]:
-        request = urllib.request.Request(address, data=json.dumps(payload).encode(),
-                                         method=method, headers={
-                                             "Content-Type": "application/json",
-                                             "Authorization": f"Bearer {token}", **headers})
-        barrier.wait(timeout=30)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return (response.status, json.loads(response.read() or b"{}"),
-                        response.headers.get("ETag"))
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"{}"), error.headers.get("ETag")
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        futures = [pool.submit(send, *request) for request in requests]
-        return [future.result() for future in futures]
+    burst = fire_together(server, [Call(method, path, payload, token, headers)
+                                   for method, path, payload, headers, token in requests])
+    return [(a.status, a.json or {}, a.headers.get("ETag")) for a in burst]
 
 
 def stored_revision_numbers(app, statement_id: int) -> list[int]:
@@ -98,15 +78,15 @@ def drafted(organizer_client, secretariat_client, sections: int = 3):
 
 @pytest.mark.parametrize("writers", [2, MANY])
 def test_concurrent_edits_of_the_same_section_let_exactly_one_win(
-        app, postgres_live_server, organizer_client, secretariat_client, editors, writers):
+        app, live_server, organizer_client, secretariat_client, editors, writers):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     key = keys(created.json)[1]
     base = etag(created)
-    address = f"{postgres_live_server}{section_url(sid, key)}"
+    address = section_url(sid, key)
     wording = [f"Editor {n}'s wording of section two." for n in range(writers)]
 
-    results = fire_together([
+    results = fire(live_server, [
         ("PUT", address, {"paragraphs": [wording[n]]}, {"If-Match": base},
          editors[n % len(editors)]) for n in range(writers)])
 
@@ -136,7 +116,7 @@ def test_concurrent_edits_of_the_same_section_let_exactly_one_win(
     assert stored_revision_numbers(app, sid) == [1, 2]
 
 
-def test_concurrent_edits_of_different_sections_all_land(app, postgres_live_server,
+def test_concurrent_edits_of_different_sections_all_land(app, live_server,
                                                          organizer_client, secretariat_client,
                                                          editors):
     created = drafted(organizer_client, secretariat_client, sections=MANY)
@@ -146,8 +126,8 @@ def test_concurrent_edits_of_different_sections_all_land(app, postgres_live_serv
     wording = {key: f"Section {n + 1}, edited concurrently." for n, key in
                enumerate(section_keys)}
 
-    results = fire_together([
-        ("PUT", f"{postgres_live_server}{section_url(sid, key)}", {"paragraphs": [wording[key]]},
+    results = fire(live_server, [
+        ("PUT", section_url(sid, key), {"paragraphs": [wording[key]]},
          {"If-Match": base}, editors[n % len(editors)])
         for n, key in enumerate(section_keys)])
 
@@ -169,23 +149,55 @@ def test_concurrent_edits_of_different_sections_all_land(app, postgres_live_serv
         assert len(edited) == number - 1
 
 
+def test_without_the_statements_lock_edits_based_on_one_revision_collide(
+        app, live_server, organizer_client, secretariat_client, editors):
+    """The control runs of the two tests above: with the lock switched off, two edits of
+    one section, or edits of different sections, sent at once from the same revision are
+    no longer refused with 412 or merged; they collide (on the revision number)."""
+    created = drafted(organizer_client, secretariat_client, sections=MANY)
+    sid = created.json["id"]
+    section_keys = keys(created.json)
+    same, different = [], []
+    with guards_off(app, "statements"):
+        for attempt in range(CONTROL_ATTEMPTS):
+            base = etag(current(secretariat_client, sid))
+            results = fire(live_server, [
+                ("PUT", section_url(sid, section_keys[0]),
+                 {"paragraphs": [f"Attempt {attempt}, editor {n}."]}, {"If-Match": base},
+                 editors[n]) for n in range(2)])
+            same.append(sorted(status for status, _, _ in results))
+            if same[-1] != [200, 412]:
+                break
+        for attempt in range(CONTROL_ATTEMPTS):
+            base = etag(current(secretariat_client, sid))
+            results = fire(live_server, [
+                ("PUT", section_url(sid, key), {"paragraphs": [f"Attempt {attempt}."]},
+                 {"If-Match": base}, editors[n % len(editors)])
+                for n, key in enumerate(section_keys)])
+            different.append(sorted(status for status, _, _ in results))
+            if different[-1] != [200] * MANY:
+                break
+    assert same[-1] != [200, 412], f"same section: always one 200 and one 412: {same}"
+    assert different[-1] != [200] * MANY, f"different sections: always merged: {different}"
+
+
 def test_mixed_concurrent_edits_merge_other_sections_and_refuse_the_same_section(
-        app, postgres_live_server, organizer_client, secretariat_client, editors):
+        app, live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client, sections=6)
     sid = created.json["id"]
     contested, *others = keys(created.json)
     base = etag(created)
     requests: list[Request] = []
     for n in range(5):
-        requests.append(("PUT", f"{postgres_live_server}{section_url(sid, contested)}",
+        requests.append(("PUT", section_url(sid, contested),
                          {"paragraphs": [f"Contested wording {n}."]}, {"If-Match": base},
                          editors[n % len(editors)]))
     for n, key in enumerate(others):
-        requests.append(("PUT", f"{postgres_live_server}{section_url(sid, key)}",
+        requests.append(("PUT", section_url(sid, key),
                          {"paragraphs": [f"Uncontested edit of {key}."]}, {"If-Match": base},
                          editors[n % len(editors)]))
 
-    results = fire_together(requests)
+    results = fire(live_server, requests)
 
     contested_codes = [status for status, _, _ in results[:5]]
     assert Counter(contested_codes) == {200: 1, 412: 4}, results
@@ -202,23 +214,23 @@ def test_mixed_concurrent_edits_merge_other_sections_and_refuse_the_same_section
 
 
 def test_concurrent_structure_changes_with_one_etag_let_exactly_one_through(
-        app, postgres_live_server, organizer_client, secretariat_client, editors):
+        app, live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     base = etag(created)
     k1, _, k3 = keys(created.json)
     requests: list[Request] = [
-        ("POST", f"{postgres_live_server}{statement_url(sid, '/sections')}",
+        ("POST", statement_url(sid, '/sections'),
          {"position": 2, "paragraphs": [f"Inserted by editor {n}."]}, {"If-Match": base},
          editors[n % len(editors)]) for n in range(MANY // 2)]
     requests += [
-        ("PATCH", f"{postgres_live_server}{statement_url(sid)}",
+        ("PATCH", statement_url(sid),
          {"sections": [{"key": k3, "paragraphs": ["Original text of section 3."]},
                        {"key": k1, "paragraphs": ["Original text of section 1."]}],
           "note": f"Restructured by editor {n}"}, {"If-Match": base},
          editors[n % len(editors)]) for n in range(MANY // 2)]
 
-    results = fire_together(requests)
+    results = fire(live_server, requests)
 
     codes = Counter(status for status, _, _ in results)
     assert codes[412] == MANY - 1, results
@@ -233,7 +245,7 @@ def test_concurrent_structure_changes_with_one_etag_let_exactly_one_through(
 
 
 def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
-        app, postgres_live_server, organizer_client, secretariat_client, editors):
+        app, live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     key = keys(created.json)[0]
@@ -241,9 +253,9 @@ def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
         "section_key": key, "paragraph_index": 0, "proposed_text": "Suggested opening."})
     assert made.status_code == 201
     suggestion_id = made.json["id"]
-    address = f"{postgres_live_server}{statement_url(sid, f'/suggestions/{suggestion_id}/accept')}"
+    address = statement_url(sid, f'/suggestions/{suggestion_id}/accept')
 
-    results = fire_together([("POST", address, {}, {}, editors[n % len(editors)])
+    results = fire(live_server, [("POST", address, {}, {}, editors[n % len(editors)])
                              for n in range(MANY)])
 
     assert Counter(status for status, _, _ in results) == {200: 1, 409: MANY - 1}, results
@@ -254,12 +266,12 @@ def test_concurrent_acceptance_of_one_suggestion_applies_it_once(
 
 
 def test_concurrent_language_versions_of_one_statement_create_exactly_one(
-        app, postgres_live_server, organizer_client, secretariat_client, editors):
+        app, live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
-    address = f"{postgres_live_server}{statement_url(sid, '/languages')}"
+    address = statement_url(sid, '/languages')
 
-    results = fire_together([("POST", address, {"language": "zh"}, {},
+    results = fire(live_server, [("POST", address, {"language": "zh"}, {},
                               editors[n % len(editors)]) for n in range(MANY)])
 
     assert Counter(status for status, _, _ in results) == {201: 1, 409: MANY - 1}, results
@@ -268,7 +280,7 @@ def test_concurrent_language_versions_of_one_statement_create_exactly_one(
 
 
 def test_concurrent_resolution_of_one_comment_resolves_it_once(
-        app, postgres_live_server, organizer_client, secretariat_client, editors):
+        app, live_server, organizer_client, secretariat_client, editors):
     created = drafted(organizer_client, secretariat_client)
     sid = created.json["id"]
     # Several rounds, so that one lucky serialised round cannot hide the race.
@@ -277,9 +289,9 @@ def test_concurrent_resolution_of_one_comment_resolves_it_once(
             "section_key": keys(created.json)[0], "body": f"Check the date ({round_number})."})
         assert made.status_code == 201
         comment_id = made.json["id"]
-        address = f"{postgres_live_server}{statement_url(sid, f'/comments/{comment_id}/resolve')}"
+        address = statement_url(sid, f'/comments/{comment_id}/resolve')
 
-        results = fire_together([("POST", address, {}, {}, editors[n % len(editors)])
+        results = fire(live_server, [("POST", address, {}, {}, editors[n % len(editors)])
                                  for n in range(MANY)])
 
         assert Counter(status for status, _, _ in results) == {200: 1, 409: MANY - 1}, (

@@ -21,7 +21,7 @@ from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.editions.snapshot import as_shown, person_snapshot, shown
 from eventhub.errors import Conflict, NotFound, Unprocessable
-from eventhub.extensions import db, utcnow
+from eventhub.extensions import db, guard, utcnow
 from eventhub.programme.models import (
     Delivery,
     Exhibitor,
@@ -198,7 +198,19 @@ def _items_of_person(person_id: int, edition: Edition) -> list[ProgrammeItem]:
         or_(ProgrammeItem.id.in_(speaking), ProgrammeItem.id.in_(attending)))))
 
 
+def _lock_person(person: Person) -> None:
+    """Serialise whatever puts this person somewhere in the programme (sign-ups,
+    speeches, moved items), so that two of them sent at once cannot each miss the other
+    in the clash check. Taken after the item's lock, never before: one order everywhere.
+    FOR NO KEY UPDATE on PostgreSQL (rows that merely refer to the person, as a new
+    registration does, are not held up); the write lock on SQLite."""
+    if guard("clashes"):
+        db.session.execute(select(Person.id).where(Person.id == person.id)
+                           .with_for_update(key_share=True))
+
+
 def _check_person_free(person: Person, item: ProgrammeItem) -> None:
+    _lock_person(person)
     for other in _items_of_person(person.id, item.edition):
         if other.id != item.id and _overlaps(other, item):
             raise Conflict(f"{person.full_name} is already in {other.title!r} at that time.",
@@ -207,13 +219,15 @@ def _check_person_free(person: Person, item: ProgrammeItem) -> None:
 
 
 def _people_in(item: ProgrammeItem) -> list[Person]:
+    """Everyone in the item, in id order (the order their locks are taken in)."""
     from eventhub.registrations.models import Registration
 
-    people = [speech.person for speech in item.speeches]
-    people += list(db.session.scalars(select(Person).join(Registration).join(
-        SessionSignup, SessionSignup.registration_id == Registration.id)
+    people = {speech.person.id: speech.person for speech in item.speeches}
+    people.update((person.id, person) for person in db.session.scalars(
+        select(Person).join(Registration).join(
+            SessionSignup, SessionSignup.registration_id == Registration.id)
         .where(SessionSignup.item_id == item.id)))
-    return people
+    return [people[key] for key in sorted(people)]
 
 
 def create_item(actor: Actor, slug: str, values: dict[str, Any]) -> ProgrammeItem:
@@ -399,8 +413,10 @@ def _confirmed_registration(edition: Edition, registration_id: int):
 def sign_up(edition: Edition, item_id: int, registration_id: int, *,
             by_organizer: bool) -> SessionSignup:
     ensure_writable(edition)
-    # The item row lock makes concurrent sign-ups queue, so the capacity holds.
-    item = _item(edition, item_id, for_update=True)
+    # The item row lock makes concurrent sign-ups queue, so the capacity holds; the
+    # person's lock (in the clash check, after the item's) does the same for two
+    # sessions of one person.
+    item = _item(edition, item_id, for_update=guard("places"))
     if item.is_cancelled:
         raise Conflict(f"{item.title!r} is cancelled.")
     registration = _confirmed_registration(edition, registration_id)

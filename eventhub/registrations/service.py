@@ -3,8 +3,10 @@
 Seats are held by pending and confirmed in-person registrations. A registration that finds
 no seat is waitlisted; whenever a seat frees up, the waiting list moves in arrival order.
 Every change that can take or free a seat first locks the edition row (SELECT ... FOR
-UPDATE), so concurrent requests in any number of app processes queue on PostgreSQL
-instead of overbooking; a request that waits too long gets 409 with Retry-After.
+UPDATE), so concurrent requests in any number of app processes queue instead of
+overbooking: on PostgreSQL for that row, on SQLite for the database's write lock, which
+the same statement takes there (eventhub/extensions.py). A request that waits too long
+gets 409 with Retry-After.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, NotFound, Unprocessable
-from eventhub.extensions import db, utcnow
+from eventhub.extensions import db, guard, utcnow
 from eventhub.invitations.models import Invitation, InvitationStatus
 from eventhub.registrations.models import (
     Attendance,
@@ -52,7 +54,7 @@ def lock_edition_for_capacity(edition: Edition) -> None:
     """Lock the edition row until the transaction ends. The row as locked replaces what
     was read before: a change of status, capacity or approval committed while we waited
     counts (the edition's own writes take the same lock)."""
-    if not current_app.config["EVENTHUB_CAPACITY_GUARD"]:
+    if not guard("seats"):
         return
     if db.session.get_bind().dialect.name == "postgresql":
         timeout = int(current_app.config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
@@ -519,10 +521,12 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
     _require_open(edition)
     lock_edition_for_capacity(edition)
     # Lock the invitation row only (its organization is eager-joined, and PostgreSQL
-    # cannot lock the nullable side of that outer join).
-    db.session.execute(select(Invitation).where(Invitation.id == invitation.id)
-                       .with_for_update(of=Invitation)
-                       .execution_options(populate_existing=True))
+    # cannot lock the nullable side of that outer join): two lists sent at once are
+    # applied one after the other, so the members never exceed the quota.
+    if guard("quota"):
+        db.session.execute(select(Invitation).where(Invitation.id == invitation.id)
+                           .with_for_update(of=Invitation)
+                           .execution_options(populate_existing=True))
     _validate_members(members, invitation.quota)
     delegation = delegation_for_invitation(invitation, create=True)
     current = {r.person.email.lower(): r for r in delegation_members(delegation)

@@ -26,7 +26,7 @@ from eventhub.errors import (
     PermissionDenied,
     Unprocessable,
 )
-from eventhub.extensions import db, utcnow
+from eventhub.extensions import db, guard, utcnow
 from eventhub.statements.models import (
     Statement,
     StatementComment,
@@ -109,7 +109,8 @@ def get_statement(actor: Actor, slug: str, statement_id: int, *,
     query = _visible(actor, select(Statement).where(
         Statement.edition_id == edition.id, Statement.id == statement_id))
     if for_update:
-        # Serialises saves of one statement, so revision numbers never collide.
+        # Serialises saves of one statement, so revision numbers never collide (on
+        # SQLite through the database's write lock, eventhub/extensions.py).
         query = query.with_for_update(of=Statement)
     statement = db.session.scalar(query)
     if statement is None:
@@ -201,7 +202,10 @@ def _editable_statement(actor: Actor, slug: str, statement_id: int) -> Statement
     authorize(actor, Permission.MANAGE_STATEMENTS)
     edition = get_edition(actor, slug)
     ensure_writable(edition)
-    statement = get_statement(actor, slug, statement_id, for_update=True)
+    # The lock makes concurrent saves of one statement queue, so each is based on the
+    # latest revision: a stale edit of the same section is refused (412), an edit of
+    # another section merged, and revision numbers never collide.
+    statement = get_statement(actor, slug, statement_id, for_update=guard("statements"))
     if statement.status == _S.PUBLISHED:
         raise Conflict("The statement is published and frozen; issue a correction instead.")
     return statement
