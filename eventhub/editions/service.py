@@ -79,7 +79,8 @@ def get_edition(actor: Actor, slug: str, *, for_update: bool = False,
     if not related:
         query = query.options(lazyload(Edition.series), lazyload(Edition.host_organization))
     if for_update:
-        # Serialises concurrent changes of one edition across app processes (PostgreSQL).
+        # Serialises concurrent changes of one edition across app processes: the row lock
+        # on PostgreSQL, the database's write lock on SQLite (eventhub/extensions.py).
         query = query.with_for_update(of=Edition)
     edition = db.session.scalar(query)
     if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
