@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from eventhub import errors, security, web
+from eventhub import errors, i18n, security, web
 from eventhub.extensions import db, migrate
 from eventhub.schemas import INTEGER_MAX
 from eventhub.settings import load_settings, validate_settings
@@ -76,6 +76,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     recorder.install()
 
     db.init_app(app)
+    i18n.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
                      compare_type=True)
     api = ProblemApi(app, spec_kwargs={
@@ -198,6 +199,6 @@ def _register_health_checks(app: Flask) -> None:
             db.session.execute(text("SELECT 1"))
         except Exception:  # any failure to reach the database means "not ready"
             app.logger.exception("readiness check failed")
-            return errors.problem_response(503, "Service unavailable",
-                                           "The database is not reachable."), 503
+            return errors.problem_response(503, errors.problem_title(503),
+                                           i18n._("The database is not reachable.")), 503
         return jsonify(status="ready", database=db.engine.dialect.name)

@@ -138,7 +138,8 @@ def import_command(file) -> None:
     except DomainError as exc:
         db.session.rollback()
         # A bundle's problems each name a place in it: one line each.
-        fail("\n".join([exc.detail, *(f"  {e['field']}: {e['message']}" for e in exc.errors)]))
+        fail("\n".join([exc.detail, *(f"  {e['field']}: {e['message']}"
+                                       for e in exc.field_errors())]))
     click.echo(f"Imported edition {edition.slug} ({edition.status.value}).")
 
 
@@ -202,11 +203,12 @@ def serve_command(host: str, port: int) -> None:
 
 
 def _describe(exc: DomainError) -> str:
-    details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
+    details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.field_errors())
     return f"{exc.detail} ({details})" if details and details not in exc.detail else exc.detail
 
 
 def register_cli(app: Flask) -> None:
+    from eventhub.i18n_cli import i18n_group
     from eventhub.mail.cli import mail_group
 
     app.cli.add_command(mail_group)
@@ -216,6 +218,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
     app.cli.add_command(retention_group)
+    app.cli.add_command(i18n_group)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,

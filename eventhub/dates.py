@@ -4,6 +4,38 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+
+from babel.dates import format_date, format_datetime, format_interval, get_timezone_name
+
+
+def _locale(locale: str | None) -> str:
+    if locale:
+        return locale
+    from eventhub.i18n import language
+
+    return language()
+
+
+def day(value: dt.date, locale: str | None = None) -> str:
+    """A date as the language writes it in full: "September 9, 2024", "2024年9月9日"."""
+    return format_date(value, "long", locale=_locale(locale))
+
+
+def day_span(start: dt.date, end: dt.date | None = None, locale: str | None = None) -> str:
+    """Two dates as one span, shared parts written once (CLDR interval formats)."""
+    if end is None or end == start:
+        return day(start, locale)
+    return format_interval(start, end, "yMMMd", locale=_locale(locale))
+
+
+def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
+    """A point in time in a named zone, with the zone named, so a focal point abroad and an
+    organizer in Beijing read the same deadline the same way."""
+    tz = zoneinfo.ZoneInfo(zone)
+    code = _locale(locale)
+    when = format_datetime(value, "medium", tzinfo=tz, locale=code)
+    return f"{when} ({get_timezone_name(tz, 'long', locale=code)})"
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")

@@ -16,87 +16,185 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.extensions import db
+from eventhub.i18n import N_, _, language, translate
 
 PROBLEM_MIME = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    status = 400
-    title = "Bad request"
+    """A refusal by a service. `message` is an English msgid marked with N_() whose
+    placeholders (%(name)s) are filled from `params`; it is translated into the language of
+    the request when the answer is written, so the same refusal reads in English for one
+    client and in Chinese for another. `code` names the refusal for programs and pages
+    (which translate the code's message, never an English sentence); it is stable across
+    rewordings."""
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None,
-                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
-        super().__init__(detail)
-        self.detail = detail
+    status = 400
+    title = N_("Bad request")
+    default_code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 errors: list[dict[str, Any]] | None = None,
+                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 **params: Any):
+        super().__init__(_english(message, params))
+        self.message = message
+        self.code = code or self.default_code
+        self.params = params
         self.errors = errors or []
         self.extra = extra or {}
         self.headers = headers or {}
 
+    @property
+    def detail(self) -> str:
+        return translate(self.message, self.params)
+
+    @property
+    def translated_title(self) -> str:
+        return translate(self.title)
+
+    def field_errors(self) -> list[dict[str, str]]:
+        """The field entries in the request's language: an entry may carry `params` for
+        its message (a msgid) and a `code`."""
+        return [render_field_error(entry) for entry in self.errors]
+
+
+def _english(message: str, params: dict[str, Any]) -> str:
+    try:
+        return message % params if params else message
+    except (KeyError, ValueError, TypeError):
+        return message
+
+
+def render_field_error(entry: dict[str, Any]) -> dict[str, str]:
+    rendered = {key: value for key, value in entry.items() if key != "params"}
+    rendered["message"] = translate(str(entry.get("message", "")), entry.get("params"))
+    return rendered
+
 
 class NotAuthenticated(DomainError):
     status = 401
-    title = "Authentication required"
+    title = N_("Authentication required")
+    default_code = "auth.required"
 
-    def __init__(self, detail: str = "Send a valid bearer token in the Authorization header."):
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="eventhub"'})
+    def __init__(self, message: str = N_("Send a valid bearer token in the Authorization "
+                                         "header."), *, code: str | None = None,
+                 **params: Any):
+        super().__init__(message, code=code,
+                         headers={"WWW-Authenticate": 'Bearer realm="eventhub"'}, **params)
 
 
 class PermissionDenied(DomainError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
+    default_code = "permission.denied"
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
+    default_code = "not_found"
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
+    default_code = "conflict"
 
 
 class PreconditionFailed(DomainError):
     status = 412
-    title = "Precondition failed"
+    title = N_("Precondition failed")
+    default_code = "precondition_failed"
 
 
 class Unprocessable(DomainError):
     status = 422
-    title = "Unprocessable content"
+    title = N_("Unprocessable content")
+    default_code = "validation.failed"
 
     @classmethod
-    def for_field(cls, field: str, message: str) -> Unprocessable:
-        return cls(message, errors=[{"field": field, "location": "json", "message": message}])
+    def for_field(cls, field: str, message: str, *, code: str | None = None,
+                  **params: Any) -> Unprocessable:
+        entry: dict[str, Any] = {"field": field, "location": "json", "message": message}
+        if code:
+            entry["code"] = code
+        if params:
+            entry["params"] = params
+        return cls(message, code=code, errors=[entry], **params)
+
+
+# The standard phrases of the statuses the service answers with, marked for translation.
+_STATUS_TITLES = {
+    400: N_("Bad request"), 401: N_("Authentication required"), 403: N_("Forbidden"),
+    404: N_("Not found"), 405: N_("Method not allowed"), 406: N_("Not acceptable"),
+    409: N_("Conflict"), 410: N_("Gone"), 412: N_("Precondition failed"),
+    413: N_("Content too large"), 415: N_("Unsupported media type"),
+    422: N_("Unprocessable content"), 428: N_("Precondition required"),
+    429: N_("Too many requests"), 500: N_("Internal server error"),
+    503: N_("Service unavailable"),
+}
+
+# Codes of the answers that come from HTTP itself rather than from a service.
+_STATUS_CODES = {
+    400: "bad_request", 401: "auth.required", 403: "permission.denied", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 410: "gone",
+    412: "precondition_failed", 413: "content_too_large", 415: "unsupported_media_type",
+    422: "validation.failed", 428: "precondition_required", 429: "rate_limited",
+    500: "internal_error", 503: "unavailable",
+}
 
 
 def problem_title(status: int) -> str:
-    """The standard phrase of a status, in the sentence case of the services' own titles
-    ("Not found", not werkzeug's "Not Found"), with RFC 9110's current names."""
-    phrase = _CURRENT_PHRASES.get(status) or HTTPStatus(status).phrase
+    """The standard phrase of a status in the request's language, in the sentence case of
+    the services' own titles ("Not found", not werkzeug's "Not Found")."""
+    if status in _STATUS_TITLES:
+        return translate(_STATUS_TITLES[status])
+    phrase = HTTPStatus(status).phrase
     return phrase[0] + phrase[1:].lower()
 
 
-_CURRENT_PHRASES = {413: "Content too large", 422: "Unprocessable content"}
+def status_code_name(status: int) -> str:
+    return _STATUS_CODES.get(status, f"http_{status}")
 
 
 def problem_response(status: int, title: str, detail: str | None = None, *,
+                     code: str | None = None, params: dict[str, Any] | None = None,
                      errors: list[dict[str, str]] | None = None,
                      extra: dict[str, Any] | None = None,
                      headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
+                            "code": code or status_code_name(status)}
     if detail:
         body["detail"] = detail
     body["instance"] = request.path
+    if params:
+        body["params"] = {key: _plain(value) for key, value in params.items()}
     if errors:
         body["errors"] = errors
     if extra:
         body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    response.headers["Content-Language"] = language()
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as JSON can carry it (dates as ISO 8601, enums by value)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return str(value)
 
 
 def flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dict[str, str]]:
@@ -125,19 +223,23 @@ def handle_http_exception(error: HTTPException) -> Response:
     for location, messages in (data.get("messages") or {}).items():
         errors.extend(flatten_messages(messages, location))
     detail = data.get("message") or error.description
+    code = status_code_name(error.code or 500)
     if errors and error.code == 422:
-        detail = "The request has invalid fields; see errors."
+        detail = _("The request has invalid fields; see errors.")
+        code = "validation.invalid_fields"
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.get_headers():
         headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
     status = error.code or 500
-    return problem_response(status, problem_title(status), detail, errors=errors,
-                            headers=headers)
+    return problem_response(status, problem_title(status), detail, code=code,
+                            errors=errors, headers=headers)
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    return problem_response(error.status, error.title, error.detail, errors=error.errors,
-                            extra=error.extra, headers=error.headers)
+    return problem_response(error.status, error.translated_title, error.detail,
+                            code=error.code, params=error.params,
+                            errors=error.field_errors(), extra=error.extra,
+                            headers=error.headers)
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:
@@ -145,13 +247,15 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     # (typically two concurrent requests); the client may retry after re-reading.
     db.session.rollback()
     logger.info("integrity error turned into 409: %s", error.orig)
-    return problem_response(409, "Conflict",
-                            "The change conflicts with existing data (a duplicate or a "
-                            "reference to something that does not exist).")
+    return problem_response(409, problem_title(409),
+                            _("The change conflicts with existing data (a duplicate or a "
+                              "reference to something that does not exist)."),
+                            code="conflict.integrity")
 
 
 def handle_unexpected_error(error: Exception) -> Response:
     db.session.rollback()
     logger.exception("unhandled error on %s %s", request.method, request.path)
-    return problem_response(500, "Internal server error",
-                            "An unexpected error occurred; it has been logged.")
+    return problem_response(500, problem_title(500),
+                            _("An unexpected error occurred; it has been logged."),
+                            code="internal_error")

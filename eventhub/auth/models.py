@@ -32,6 +32,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The language the user's pages are in ("en", "zh", ...); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",

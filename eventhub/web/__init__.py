@@ -14,6 +14,7 @@ import datetime as dt
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from eventhub import i18n
 from eventhub.web import common
 
 csrf = CSRFProtect()
@@ -40,6 +41,9 @@ def install(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
+    if not i18n.preference_sources:
+        # Pages only: the API answers in the language of ?lang= or Accept-Language.
+        i18n.preference_sources.extend([_switch_language, _user_language])
 
     from eventhub.web import account, manage, public, rsvp, secretariat
 
@@ -56,6 +60,31 @@ def install(app: Flask) -> None:
             blueprint._page_hooks_added = True  # type: ignore[attr-defined]
         app.register_blueprint(blueprint)
     common.install_template_helpers(app)
+
+
+LANGUAGE_COOKIE = "eventhub_lang"
+
+
+def _on_a_page() -> bool:
+    return not request.path.startswith("/api/")
+
+
+def _switch_language() -> str | None:
+    """The language picked with the switch on every page (kept in a cookie)."""
+    return request.cookies.get(LANGUAGE_COOKIE) if _on_a_page() else None
+
+
+def _user_language() -> str | None:
+    """A signed-in member of staff's own setting (account page)."""
+    if not _on_a_page() or not request.cookies.get(app_session_cookie()):
+        return None
+    return common.user_language()
+
+
+def app_session_cookie() -> str:
+    from flask import current_app
+
+    return current_app.config["SESSION_COOKIE_NAME"]
 
 
 def _protect_forms() -> None:

@@ -55,6 +55,18 @@ def page_actor() -> Actor:
     return actor
 
 
+def user_language() -> str | None:
+    """The language setting of the signed-in user, if any."""
+    actor = page_actor()
+    if not actor.is_authenticated or actor.user_id is None:
+        return None
+    from eventhub.auth.models import User
+    from eventhub.extensions import db
+
+    user = db.session.get(User, actor.user_id)
+    return user.language if user is not None else None
+
+
 def signed_in() -> bool:
     return page_actor().is_authenticated
 
@@ -155,7 +167,7 @@ def domain_error_page(error: DomainError) -> Response:
     if isinstance(error, NotAuthenticated):
         session.clear()
         return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")))
-    return _error_page(error.status, error.title, error.detail, error.headers)
+    return _error_page(error.status, error.translated_title, error.detail, error.headers)
 
 
 def http_error_page(error: HTTPException) -> Response:
