@@ -204,7 +204,8 @@ def problem_title(status: int) -> str:
 
 
 def status_code_name(status: int) -> str:
-    return _STATUS_CODES.get(status, f"http_{status}")
+    # Every code is listed in eventhub.error_codes: an unusual status gets the generic one.
+    return _STATUS_CODES.get(status) or ("internal_error" if status >= 500 else "bad_request")
 
 
 def problem_response(status: int, title: str, detail: str | None = None, *,

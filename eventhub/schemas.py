@@ -169,3 +169,52 @@ class Serialized(ma.fields.Nested):
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
         return nested_obj
+
+
+def _code_field(description: str, *, required: bool = False) -> ma.fields.String:
+    from eventhub.error_codes import CODES
+
+    listed = "\n".join(f"- `{code}`: {meaning}" for code, meaning in sorted(CODES.items()))
+    return ma.fields.String(required=required, metadata={"enum": sorted(CODES),
+                                      "description": f"{description}\n\n{listed}"})
+
+
+class FieldErrorSchema(OutputSchema):
+    field = ma.fields.String(required=True, metadata={
+        "description": "The field, as a dotted path (members.2.email); _schema or _file for "
+                       "the whole request or file"})
+    location = ma.fields.String(required=True, metadata={
+        "description": "Where the field was sent: json, query, form, files, headers, csv..."})
+    message = ma.fields.String(required=True, metadata={
+        "description": "What is wrong, in the response's language (Content-Language)"})
+    code = _code_field("What is wrong, as a stable code; absent where none applies.")
+    params = ma.fields.Dict(metadata={
+        "description": "The values the message names (a limit, the allowed choices...)"})
+    line = ma.fields.Integer(metadata={"description": "The line of an import file"})
+
+
+class ProblemSchema(OutputSchema):
+    """A refusal or error, as an RFC 9457 problem document (application/problem+json),
+    in the language asked for by `?lang=` or `Accept-Language` (see Content-Language).
+    Programs read `code` and `params`; `title` and `detail` are for people and may be
+    reworded. A refusal may add members of its own (e.g. `existing_id`, `references`,
+    `current_status`, `error_count`)."""
+
+    class Meta:
+        ordered = True
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True, metadata={
+        "description": "The kind of problem, in the response's language"})
+    status = ma.fields.Integer(required=True, metadata={"description": "The HTTP status"})
+    code = _code_field("The problem as a stable code (programs and pages translate the "
+                       "code, never the English sentence):", required=True)
+    detail = ma.fields.String(metadata={
+        "description": "This occurrence of the problem, in the response's language"})
+    instance = ma.fields.String(metadata={"description": "The path that was requested"})
+    params = ma.fields.Dict(metadata={
+        "description": "The values the detail names, by the names the code's description "
+                       "gives (numbers, dates as ISO 8601, statuses by their value)"})
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema), metadata={
+        "description": "One entry per field and problem"})

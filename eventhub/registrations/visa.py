@@ -28,7 +28,6 @@ from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.i18n import N_
 from eventhub.registrations import crypto
-from eventhub.registrations.service import status_term
 from eventhub.registrations.letter import LetterContent, render
 from eventhub.registrations.models import (
     Registration,
@@ -36,6 +35,7 @@ from eventhub.registrations.models import (
     RegistrationStatus,
     VisaRequest,
 )
+from eventhub.registrations.service import status_term
 
 logger = logging.getLogger(__name__)
 
