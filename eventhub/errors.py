@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
+from eventhub.validation_messages import Template
 
 PROBLEM_MIME = "application/problem+json"
 # webargs' message for a body that is no JSON, shown as a field entry: marked here so that
@@ -273,6 +274,9 @@ def field_entry(field: str, location: str, message: Any) -> dict[str, Any]:
     other text is looked up as a msgid, so a marked message of a library or of ours reads
     in the reader's language too."""
     entry: dict[str, Any] = {"field": field, "location": location}
+    if isinstance(message, Template):
+        # A schema-level message (an unknown field) is stored unformatted by marshmallow.
+        message = message.format()
     code = getattr(message, "code", None)
     if code:
         entry["message"] = str(message)
