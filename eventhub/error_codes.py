@@ -145,8 +145,8 @@ CODES: dict[str, str] = {
     "delegation.invitation_not_accepted": "The invitation is not accepted (params: status).",
     "delegation.invalid_members": "The member list has several problems (see errors).",
     "delegation.one_head": "Exactly one head of delegation is needed (params: heads).",
-    "delegation.same_email": "Two members share an e-mail (params: member, the index of the "
-                             "first).",
+    "delegation.same_email": "Two members share an e-mail (params: member, the first of "
+                             "them, counted from 1).",
     "credential.not_accepted": "Accept the invitation before uploading credentials.",
     "credential.not_uploaded": "The delegation has not uploaded credentials.",
     "credential.file_not_imported": "The credential's file was not in the imported bundle.",
@@ -182,5 +182,5 @@ CODES: dict[str, str] = {
                                     "actual, name).",
     "import.organization_ambiguous": "Several organizations have that name (params: name, "
                                      "ids).",
-    "import.duplicate_email": "The same e-mail is on an earlier line (params: line).",
+    "import.duplicate_email": "The same e-mail is on an earlier line (params: first_line).",
 }

@@ -59,8 +59,8 @@ def test_a_delegation_over_quota_is_registration_quota_exceeded_with_its_numbers
         assert (quota_entry["code"], quota_entry["params"]) == (
             "registration.quota_exceeded", {"quota": 2, "given": 3})
     assert chinese["title"] == "无法处理的内容"
-    assert chinese["detail"] == "无法按所提交的内容登记该代表团。"
-    assert entries_by_field(chinese)["members"]["message"] == "名额为 2 人，但提交了 3 人。"
+    assert chinese["detail"] == "代表团名单无法按所填内容登记。"
+    assert entries_by_field(chinese)["members"]["message"] == "名额为2人，但填写了3人。"
     assert english["title"] == "Unprocessable content"
     assert english["detail"] == "The delegation cannot be registered as given."
     assert entries_by_field(english)["members"]["message"] == (
@@ -90,7 +90,7 @@ def test_a_forged_invitation_link_is_invitation_link_invalid(client):
 
     assert body["code"] == "invitation.link_invalid"
     assert body["title"] == "未找到"
-    assert body["detail"] == "此邀请链接无效。请检查是否已从电子邮件中完整复制该链接。"
+    assert body["detail"] == "此邀请链接无效，请确认已从邮件中完整复制链接。"
 
 
 # Directory ---------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_a_duplicate_organization_is_organization_duplicate(organizer_client):
         assert body["code"] == "organization.duplicate"
         assert body["params"] == {"name": "Bureau of Immigration", "id": first["id"]}
         assert body["existing_id"] == first["id"]
-    assert chinese["detail"] == f"组织“Bureau of Immigration”已存在（编号 {first['id']}）。"
+    assert chinese["detail"] == f"组织“Bureau of Immigration”已存在（编号{first['id']}）。"
     assert english["detail"] == (
         f"Organization “Bureau of Immigration” already exists (id {first['id']}).")
 
@@ -128,7 +128,7 @@ def test_a_referenced_organization_lists_its_references_in_the_readers_words(
         assert body["code"] == "organization.referenced"
         assert body["params"]["references"] == {"people": 1}
         assert body["references"] == {"people": 1}
-    assert chinese["detail"] == "组织“Department of Home Affairs”仍被以下记录引用：1 名人员。"
+    assert chinese["detail"] == "组织“Department of Home Affairs”仍被以下记录引用：1名人员。"
     assert english["detail"] == (
         "Organization “Department of Home Affairs” is still referenced by 1 person.")
 
@@ -170,7 +170,7 @@ def test_a_short_password_is_a_field_error_with_its_minimum(admin_client):
     assert (body["code"], body["params"]) == ("auth.password_too_short", {"min": 10})
     entry = entries_by_field(body)["password"]
     assert (entry["code"], entry["params"], entry["message"]) == (
-        "auth.password_too_short", {"min": 10}, "请至少使用 10 个字符。")
+        "auth.password_too_short", {"min": 10}, "请至少使用10个字符。")
 
 
 # HTTP itself -------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_a_method_not_allowed_names_the_allowed_ones(client):
     assert chinese["code"] == "method_not_allowed"
     assert chinese["params"]["method"] == "DELETE"
     assert "GET" in chinese["params"]["allowed"]
-    assert chinese["detail"].startswith("此地址不允许使用 DELETE 方法")
+    assert chinese["detail"].startswith("此地址不允许使用DELETE方法")
 
 
 def test_a_body_over_the_limit_is_content_too_large(app, client):
@@ -202,7 +202,7 @@ def test_a_body_over_the_limit_is_content_too_large(app, client):
     body = problem(response, 413, "zh")
 
     assert (body["code"], body["params"]) == ("content_too_large", {"limit": limit})
-    assert body["detail"] == f"请求正文超过 {limit} 字节的上限。"
+    assert body["detail"] == f"请求正文超过{limit}字节的上限。"
 
 
 def test_a_body_that_is_not_json_reads_in_chinese(client):
@@ -210,7 +210,7 @@ def test_a_body_that_is_not_json_reads_in_chinese(client):
                                content_type="application/json", headers=ZH), 400, "zh")
 
     assert body["code"] == "bad_request.invalid_json"
-    assert body["errors"][0]["message"] == "请求正文不是有效的 JSON。"
+    assert body["errors"][0]["message"] == "请求正文不是有效的JSON。"
 
 
 # Validation --------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_field_errors_read_in_the_requests_language_with_codes(organizer_client)
     fields = entries_by_field(chinese)
     assert {name: (entry["code"], entry["message"]) for name, entry in fields.items()} == {
         "name": ("validation.required", "必填字段缺少数据。"),
-        "acronym": ("validation.length", "超过最大长度 40。"),
+        "acronym": ("validation.length", "超过最大长度40。"),
         "website": ("validation.url", "不是有效的网址。"),
         "colour": ("validation.unknown_field", "未知字段。"),
         "email": ("validation.unknown_field", "未知字段。"),
@@ -252,7 +252,7 @@ def test_validators_and_our_own_field_rules_read_in_chinese(organizer_client):
     assert (fields["full_name"]["code"], fields["full_name"]["message"]) == (
         "validation.blank", "不能为空白。")
     assert (fields["email"]["code"], fields["email"]["message"]) == (
-        "validation.email", "不是有效的电子邮件地址。")
+        "validation.email", "电子邮箱地址无效。")
     assert fields["honorific"]["code"] == "validation.one_line"
     assert fields["honorific"]["message"].startswith("必须为单行文字")
 
@@ -268,7 +268,7 @@ def test_query_parameters_out_of_range_read_in_chinese(organizer_client):
 
     page = entries_by_field(body)["page"]
     assert (page["code"], page["params"], page["message"]) == (
-        "validation.range", {"min": 1}, "必须大于或等于 1。")
+        "validation.range", {"min": 1}, "必须大于或等于1。")
 
 
 def test_lang_in_the_address_wins_over_accept_language(client):

@@ -544,7 +544,9 @@ def _validate_members(members: list[dict[str, Any]], quota: int) -> None:
         if email in seen:
             errors.append({"field": f"members.{index}.email", "location": "json",
                            "message": N_("Same e-mail as member %(member)s."),
-                           "code": "delegation.same_email", "params": {"member": seen[email]}})
+                           "code": "delegation.same_email",
+                           # Counted from 1 for people; the field path counts from 0.
+                           "params": {"member": seen[email] + 1}})
         seen[email] = index
     if errors:
         # One refusal names itself (a client reads registration.quota_exceeded and its

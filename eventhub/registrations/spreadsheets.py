@@ -374,9 +374,9 @@ def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
             continue
         email = values["email"].strip().lower()
         if email in first_line:
-            errors.append(_error(line, "email", N_("The same e-mail is on line %(line)s; a "
-                                                   "person can be registered once."),
-                                 "import.duplicate_email", line=first_line[email]))
+            errors.append(_error(line, "email", N_("The same e-mail is on line %(first_line)s; "
+                                                   "a person can be registered once."),
+                                 "import.duplicate_email", first_line=first_line[email]))
             continue
         first_line[email] = line
         if line not in unresolved:
