@@ -52,7 +52,7 @@ CODES: dict[str, str] = {
     "validation.string": "Not a valid string.",
     "validation.number": "Not a valid number (or too large, or nan/infinity).",
     "validation.boolean": "Not a valid boolean.",
-    "validation.date": "Not a valid date, time or date and time (params: obj_type).",
+    "validation.date": "Not a valid date, time or date and time.",
     "validation.email": "Not a valid e-mail address.",
     "validation.url": "Not a valid URL.",
     "validation.uuid": "Not a valid UUID.",

@@ -100,8 +100,12 @@ class Counts:
 
 
 def _english(message: str, params: dict[str, Any]) -> str:
+    """The refusal as the exception's own text (logs, tracebacks): the msgid filled in,
+    our words by their values rather than in the request's language."""
+    plain = {key: value.as_param() if isinstance(value, Term) else value
+             for key, value in params.items()}
     try:
-        return message % params if params else message
+        return message % plain if plain else message
     except (KeyError, ValueError, TypeError):
         return message
 

@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from _attendance import RSVP_URL, accepted_invitation, member, open_edition, organization
+from _attendance import RSVP_URL, SLUG, accepted_invitation, member, open_edition, organization
 from _helpers import assert_problem, create_organization
+from _web import browser_for_role
 
+from eventhub.auth.models import Role
 from eventhub.error_codes import CODES
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -269,6 +271,19 @@ def test_query_parameters_out_of_range_read_in_chinese(organizer_client):
     page = entries_by_field(body)["page"]
     assert (page["code"], page["params"], page["message"]) == (
         "validation.range", {"min": 1}, "必须大于或等于1。")
+
+
+def test_pages_show_validation_messages_in_the_pages_language(app, organizer_client):
+    open_edition(organizer_client)
+    organizer = browser_for_role(app, Role.ORGANIZER, "org@example.org")
+
+    chinese = organizer.get(f"/manage/{SLUG}/registrations?country_code=Thailand&lang=zh")
+    english = organizer.get(f"/manage/{SLUG}/registrations?country_code=Thailand&lang=en")
+
+    assert chinese.status == english.status == 422
+    assert "请使用ISO 3166-1二位字母代码。" in chinese.text
+    assert "Use an ISO 3166-1 alpha-2 code." not in chinese.text
+    assert "Use an ISO 3166-1 alpha-2 code." in english.text
 
 
 def test_lang_in_the_address_wins_over_accept_language(client):
