@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
-from eventhub.validation_messages import Template
+from eventhub.validation_messages import FieldMessage, Template
 
 PROBLEM_MIME = "application/problem+json"
 # webargs' message for a body that is no JSON, shown as a field entry: marked here so that
@@ -116,7 +116,7 @@ def render_field_error(entry: dict[str, Any]) -> dict[str, Any]:
     rendered = dict(entry)
     params = entry.get("params")
     text = entry.get("message", "")
-    if hasattr(text, "code") and hasattr(text, "params"):
+    if isinstance(text, FieldMessage):
         # A validation message: already in the reader's language, parameters filled in.
         rendered["message"] = str(text)
     else:
