@@ -206,11 +206,18 @@ def install() -> None:
                                                code="validation.type"),
                            "format": Template(N_("The value cannot be formatted as a period "
                                                  "of time."), code="validation.type")},
-        fields.IP: {"invalid_ip": Template(N_("Not a valid IP address."), code="validation.ip")},
     }
-    temporal = getattr(fields, "_TemporalField", None)
-    if temporal is not None:
-        field_messages[temporal] = _temporal_templates()
+    temporal = _temporal_templates()
+    # Date words its own messages in marshmallow; the other temporal fields inherit.
+    for temporal_class in (getattr(fields, "_TemporalField", None), fields.Date):
+        if temporal_class is not None:
+            field_messages[temporal_class] = temporal
+    ip_address = Template(N_("Not a valid IP address."), code="validation.ip")
+    ip_interface = Template(N_("Not a valid IP interface."), code="validation.ip")
+    for ip_class in (fields.IP, fields.IPv4, fields.IPv6):
+        field_messages[ip_class] = {"invalid_ip": ip_address}
+    for interface_class in (fields.IPInterface, fields.IPv4Interface, fields.IPv6Interface):
+        field_messages[interface_class] = {"invalid_ip_interface": ip_interface}
     for field_class, messages in field_messages.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
     ma.Schema._default_error_messages = {

@@ -346,3 +346,30 @@ def test_codes_are_dotted_lowercase_names():
     for code in CODES:
         assert re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*", code), code
         assert CODES[code].strip(), code
+
+
+def test_every_marshmallow_message_is_ours_to_translate(app):
+    """A marshmallow upgrade that adds a message would otherwise answer in English only."""
+    import inspect
+
+    import marshmallow as ma
+    import marshmallow.validate as mv
+
+    from eventhub.validation_messages import Choice, Template
+
+    ours = (Template, Choice)
+    english_only = {}
+    for name, field_class in inspect.getmembers(ma.fields, inspect.isclass):
+        own = field_class.__dict__.get("default_error_messages") or {}
+        english_only.update({f"fields.{name}.{key}": text for key, text in own.items()
+                             if not isinstance(text, ours)})
+    for key, text in ma.Schema._default_error_messages.items():
+        if not isinstance(text, ours):
+            english_only[f"Schema.{key}"] = text
+    for name, validator_class in inspect.getmembers(mv, inspect.isclass):
+        for attribute in ("default_message", "message_min", "message_max", "message_all",
+                          "message_equal"):
+            text = validator_class.__dict__.get(attribute)
+            if text is not None and not isinstance(text, ours):
+                english_only[f"validate.{name}.{attribute}"] = text
+    assert english_only == {}
