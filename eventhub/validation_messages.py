@@ -73,9 +73,10 @@ class Template(_Immutable):
 
 
 class Choice(_Immutable):
-    """A template whose wording depends on a value marshmallow supplies (the object type
-    of a date field, the inclusivity of a range bound): formatting with that value picks
-    the template, formatting with anything else formats the chosen one."""
+    """Templates whose wording depends on a value marshmallow supplies: a date field's
+    object type picks the template that is then formatted; a range bound's inclusivity
+    (Range.__init__ formats with the operators only) picks the template that the
+    validator keeps and formats when a value fails."""
 
     def __new__(cls, variants: Mapping[str, Template], key: Callable[[dict[str, Any]], str | None],
                 default: str, *, chosen_when_built: bool = False) -> Choice:
@@ -83,8 +84,6 @@ class Choice(_Immutable):
         created.variants = dict(variants)
         created.key = key
         created.default = default
-        # Range.__init__ formats its templates once with the bound operators only, and
-        # formats what that returns with the value later.
         created.chosen_when_built = chosen_when_built
         return created
 
