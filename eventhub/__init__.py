@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from eventhub import errors, i18n, security, web
 from eventhub.extensions import db, migrate
-from eventhub.schemas import INTEGER_MAX
+from eventhub.schemas import INTEGER_MAX, ProblemSchema
 from eventhub.settings import load_settings, validate_settings
 
 API_TITLE = "EventHub API"
@@ -49,6 +49,17 @@ class EventHubFlask(Flask):
 
 class ProblemApi(Api):
     """flask-smorest Api whose HTTP errors are problem documents (RFC 9457)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its error responses as application/json; ours are
+        # problem documents.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = errors.PROBLEM_MIME
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)

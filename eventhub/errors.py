@@ -8,17 +8,23 @@ has to parse two error formats.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from babel.lists import format_list
 from flask import Response, json, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
+from eventhub.validation_messages import FieldMessage, Template
 
 PROBLEM_MIME = "application/problem+json"
+# webargs' message for a body that is no JSON, shown as a field entry: marked here so that
+# it reads in the reader's language (field_entry looks it up).
+INVALID_JSON_BODY = N_("Invalid JSON body.")
 logger = logging.getLogger(__name__)
 
 
@@ -54,22 +60,69 @@ class DomainError(Exception):
     def translated_title(self) -> str:
         return translate(self.title)
 
-    def field_errors(self) -> list[dict[str, str]]:
+    def field_errors(self) -> list[dict[str, Any]]:
         """The field entries in the request's language: an entry may carry `params` for
         its message (a msgid) and a `code`."""
         return [render_field_error(entry) for entry in self.errors]
 
 
+class Term:
+    """A parameter that is one of our own words (a status, a kind of record): sent in
+    `params` as its value, read in the reader's language inside the detail. `render`
+    translates it (a pgettext call, so the word keeps its context for translators)."""
+
+    def __init__(self, value: str, render: Callable[[], str]):
+        self.value = value
+        self.render = render
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def as_param(self) -> str:
+        return self.value
+
+
+class Counts:
+    """A parameter that lists how many of what ("3 people and 1 hosted edition") in the
+    reader's language, sent in `params` as {what: count}. `wording(what, count)` words one
+    of them (an ngettext call)."""
+
+    def __init__(self, counts: dict[str, int], wording: Callable[[str, int], str]):
+        self.counts = dict(counts)
+        self.wording = wording
+
+    def __str__(self) -> str:
+        words = [self.wording(what, count) for what, count in self.counts.items()]
+        return format_list(words, locale=language()) if words else ""
+
+    def as_param(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
 def _english(message: str, params: dict[str, Any]) -> str:
+    """The refusal as the exception's own text (logs, tracebacks): the msgid filled in,
+    our words by their values rather than in the request's language."""
+    plain = {key: value.as_param() if isinstance(value, Term) else value
+             for key, value in params.items()}
     try:
-        return message % params if params else message
+        return message % plain if plain else message
     except (KeyError, ValueError, TypeError):
         return message
 
 
-def render_field_error(entry: dict[str, Any]) -> dict[str, str]:
-    rendered = {key: value for key, value in entry.items() if key != "params"}
-    rendered["message"] = translate(str(entry.get("message", "")), entry.get("params"))
+def render_field_error(entry: dict[str, Any]) -> dict[str, Any]:
+    """A field entry in the request's language; its `params` are sent too (as JSON can
+    carry them), for clients that word the message themselves."""
+    rendered = dict(entry)
+    params = entry.get("params")
+    text = entry.get("message", "")
+    if isinstance(text, FieldMessage):
+        # A validation message: already in the reader's language, parameters filled in.
+        rendered["message"] = str(text)
+    else:
+        rendered["message"] = translate(str(text), params)
+    if params:
+        rendered["params"] = {key: _plain(value) for key, value in params.items()}
     return rendered
 
 
@@ -156,12 +209,13 @@ def problem_title(status: int) -> str:
 
 
 def status_code_name(status: int) -> str:
-    return _STATUS_CODES.get(status, f"http_{status}")
+    # Every code is listed in eventhub.error_codes: an unusual status gets the generic one.
+    return _STATUS_CODES.get(status) or ("internal_error" if status >= 500 else "bad_request")
 
 
 def problem_response(status: int, title: str, detail: str | None = None, *,
                      code: str | None = None, params: dict[str, Any] | None = None,
-                     errors: list[dict[str, str]] | None = None,
+                     errors: list[dict[str, Any]] | None = None,
                      extra: dict[str, Any] | None = None,
                      headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
@@ -183,9 +237,12 @@ def problem_response(status: int, title: str, detail: str | None = None, *,
 
 
 def _plain(value: Any) -> Any:
-    """A parameter as JSON can carry it (dates as ISO 8601, enums by value)."""
+    """A parameter as JSON can carry it (dates as ISO 8601, enums by value, a parameter
+    that reads as text in the reader's language by its data)."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if hasattr(value, "as_param"):
+        return _plain(value.as_param())
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "value"):
@@ -197,9 +254,9 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dict[str, str]]:
+def flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dict[str, Any]]:
     """Turn marshmallow's nested message dict into one entry per field and message."""
-    flat: list[dict[str, str]] = []
+    flat: list[dict[str, Any]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
@@ -209,30 +266,90 @@ def flatten_messages(messages: Any, location: str, prefix: str = "") -> list[dic
             if isinstance(item, dict | list | tuple):
                 flat.extend(flatten_messages(item, location, prefix))
             else:
-                flat.append({"field": prefix or "_schema", "location": location,
-                             "message": str(item)})
+                flat.append(field_entry(prefix or "_schema", location, item))
     else:
-        flat.append({"field": prefix or "_schema", "location": location, "message": str(messages)})
+        flat.append(field_entry(prefix or "_schema", location, messages))
     return flat
+
+
+def field_entry(field: str, location: str, message: Any) -> dict[str, Any]:
+    """One field error of a problem document. A validation message knows its code and
+    parameters (eventhub.validation_messages) and is already in the reader's language; any
+    other text is looked up as a msgid, so a marked message of a library or of ours reads
+    in the reader's language too."""
+    entry: dict[str, Any] = {"field": field, "location": location}
+    if isinstance(message, Template):
+        # A schema-level message (an unknown field) is stored unformatted by marshmallow.
+        message = message.format()
+    code = getattr(message, "code", None)
+    if code:
+        entry["message"] = str(message)
+        entry["code"] = code
+        params = getattr(message, "params", None)
+        if params:
+            entry["params"] = {key: _plain(value) for key, value in params.items()}
+    else:
+        entry["message"] = translate(str(message))
+    return entry
+
+
+# What an answer of HTTP itself (werkzeug's, flask-smorest's) says, in our words, instead
+# of werkzeug's English descriptions.
+_STATUS_DETAILS = {
+    400: N_("The request is malformed."),
+    401: N_("Send a valid bearer token in the Authorization header."),
+    403: N_("You may not do this."),
+    404: N_("There is nothing at this address."),
+    406: N_("The resource is not available in a representation the request accepts."),
+    409: N_("The request conflicts with the current state of the resource."),
+    410: N_("This resource is gone."),
+    412: N_("The resource has changed since you read it; read it again and send its "
+            "current ETag in If-Match."),
+    415: N_("The media type of the request body is not supported here."),
+    428: N_("Send the ETag of the resource you read in the If-Match header."),
+    429: N_("Too many requests; wait before trying again."),
+    500: N_("An unexpected error occurred; it has been logged."),
+    503: N_("The service is unavailable for a moment; try again shortly."),
+}
+
+
+def _http_detail(error: HTTPException, status: int, headers: dict[str, str]
+                 ) -> tuple[str, dict[str, Any]]:
+    if status == 405:
+        params = {"method": request.method, "allowed": headers.get("Allow", "")}
+        return N_("The method %(method)s is not allowed at this address; it allows "
+                  "%(allowed)s."), params
+    if status == 413:
+        limit = request.max_content_length
+        if limit:
+            return N_("The request body is larger than the limit of %(limit)s bytes."), {
+                "limit": limit}
+        return N_("The request body is too large."), {}
+    return _STATUS_DETAILS.get(status, N_("The request could not be answered.")), {}
 
 
 def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
-    errors: list[dict[str, str]] = []
+    status = error.code or 500
+    errors: list[dict[str, Any]] = []
     # webargs stores validation messages as {location: {field: [messages]}}
     for location, messages in (data.get("messages") or {}).items():
         errors.extend(flatten_messages(messages, location))
-    detail = data.get("message") or error.description
-    code = status_code_name(error.code or 500)
-    if errors and error.code == 422:
-        detail = _("The request has invalid fields; see errors.")
-        code = "validation.invalid_fields"
     headers = dict(data.get("headers") or {})
-    if error.code == 405 and error.get_headers():
+    if status == 405 and error.get_headers():
         headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
-    status = error.code or 500
-    return problem_response(status, problem_title(status), detail, code=code,
-                            errors=errors, headers=headers)
+    message, params = _http_detail(error, status, headers)
+    code = status_code_name(status)
+    if data.get("message"):
+        message, params = str(data["message"]), {}
+    if errors and status == 422:
+        message, params = N_("The request has invalid fields; see errors."), {}
+        code = "validation.invalid_fields"
+    elif errors and status == 400:
+        message, params = N_("The request body is not valid JSON."), {}
+        code = "bad_request.invalid_json"
+    return problem_response(status, problem_title(status), translate(message, params),
+                            code=code, params=params, errors=errors, headers=headers)
 
 
 def handle_domain_error(error: DomainError) -> Response:

@@ -112,9 +112,10 @@ def _begin_sqlite_transaction(conn, cursor, statement, parameters, context,
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
         from eventhub.errors import Conflict
+        from eventhub.i18n import N_
 
-        raise Conflict("Other changes are being saved; please retry shortly.",
-                       headers={"Retry-After": BUSY_RETRY_AFTER}) from exc
+        raise Conflict(N_("Other changes are being saved; please retry shortly."),
+                       code="database.busy", headers={"Retry-After": BUSY_RETRY_AFTER}) from exc
 
 
 def guard(name: str) -> bool:

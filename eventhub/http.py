@@ -103,8 +103,13 @@ class SelectPage(Page):
         from eventhub.errors import Unprocessable
 
         if self.page_params.first_item > self.MAX_OFFSET:
-            raise Unprocessable("The page is beyond the end of any list.", errors=[{
-                "field": "page", "location": "query", "message": "Too large."}])
+            from eventhub.i18n import N_
+
+            raise Unprocessable(N_("The page is beyond the end of any list."),
+                                code="pagination.page_too_large", errors=[{
+                                    "field": "page", "location": "query",
+                                    "message": N_("Too large."),
+                                    "code": "pagination.page_too_large"}])
         statement: Select = self.collection
         return list(db.session.scalars(
             statement.limit(self.page_params.page_size).offset(self.page_params.first_item)))

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 from eventhub.registrations.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -43,12 +44,16 @@ _CLAIMED = 0
 class InProgress(Conflict):
     """Another request with the same key has not finished yet."""
 
+    title = N_("Request in progress")
+    default_code = IN_PROGRESS_CODE
+
     def __init__(self) -> None:
+        # The code was once an extra member; it is the problem's own `code` now.
         super().__init__(
-            f"A request with this {HEADER} is still in progress; retry after "
-            f"{RETRY_AFTER_SECONDS} s to get its answer.",
-            extra={"code": IN_PROGRESS_CODE},
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            N_("A request with this %(header)s is still in progress; retry after "
+               "%(seconds)s s to get its answer."),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            header=HEADER, seconds=RETRY_AFTER_SECONDS)
 
 
 def lock_key(scope: str, key: str) -> int:
@@ -117,9 +122,13 @@ def idempotent(view: Callable) -> Callable:
         if not key:
             return view(*args, **kwargs)
         if len(key) > 200:
-            raise Unprocessable(f"{HEADER} is longer than 200 characters.",
+            raise Unprocessable(N_("%(header)s is longer than %(max)s characters."),
+                                code="idempotency.key_too_long",
                                 errors=[{"field": HEADER, "location": "headers",
-                                         "message": "At most 200 characters."}])
+                                         "message": N_("At most %(max)s characters."),
+                                         "code": "idempotency.key_too_long",
+                                         "params": {"max": 200}}],
+                                header=HEADER, max=200)
         scope = _scope()
         digest = _request_digest()
         claimed = _claim(scope, key, digest)
@@ -130,9 +139,12 @@ def idempotent(view: Callable) -> Callable:
                 raise InProgress()
             if stored.request_digest != digest:
                 raise Unprocessable(
-                    f"This {HEADER} was already used with a different request body.",
+                    N_("This %(header)s was already used with a different request body."),
+                    code="idempotency.key_reused",
                     errors=[{"field": HEADER, "location": "headers",
-                             "message": "Reused with a different body."}])
+                             "message": N_("Reused with a different body."),
+                             "code": "idempotency.key_reused"}],
+                    header=HEADER)
             replay = Response(stored.response_body, status=stored.response_status,
                               mimetype="application/json")
             replay.headers["Idempotent-Replayed"] = "true"

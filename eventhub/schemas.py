@@ -10,9 +10,19 @@ import marshmallow as ma
 import marshmallow.validate
 from marshmallow import RAISE, ValidationError
 
-COUNTRY_CODE = ma.validate.Regexp(r"^[A-Za-z]{2}$", error="Use an ISO 3166-1 alpha-2 code.")
-LANGUAGE = ma.validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                              error="Use a language tag such as en, zh or zh-CN.")
+from eventhub.i18n import N_
+from eventhub.validation_messages import field_message, install, message
+
+# Before any schema creates a field: fields copy marshmallow's messages when created.
+install()
+
+COUNTRY_CODE = ma.validate.Regexp(
+    r"^[A-Za-z]{2}$", error=message(N_("Use an ISO 3166-1 alpha-2 code."),
+                                    code="validation.country_code"))
+LANGUAGE = ma.validate.Regexp(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    error=message(N_("Use a language tag such as en, zh or zh-CN."),
+                  code="validation.language_tag"))
 
 
 # PostgreSQL's integer: every id and counter column. A larger number names no row and must
@@ -37,7 +47,9 @@ class _DatesInSupportedYears(ma.Schema):
     @ma.validates_schema
     def _dates_in_supported_years(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors = {self.fields[name].data_key or name:
-                  [f"Give a date between the years {FIRST_YEAR} and {LAST_YEAR}."]
+                  [field_message(N_("Give a date between the years %(first)s and %(last)s."),
+                                 code="validation.year_range", first=FIRST_YEAR,
+                                 last=LAST_YEAR)]
                   for name, value in data.items()
                   if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR}
         if errors:
@@ -49,13 +61,13 @@ class _DatesInSupportedYears(ma.Schema):
 # Unicode line or paragraph separator. A line break in a title broke every mail that quotes
 # it in its subject; the others garble lists, badges, CSV cells and headers alike.
 _NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-ONE_LINE_MESSAGE = ("Must be a single line: no line breaks, tabs or other control "
-                    "characters.")
+ONE_LINE_MESSAGE = N_("Must be a single line: no line breaks, tabs or other control "
+                      "characters.")
 
 
 def one_line(value: object) -> None:
     if isinstance(value, str) and _NOT_ONE_LINE.search(value):
-        raise ValidationError(ONE_LINE_MESSAGE)
+        raise ValidationError(field_message(ONE_LINE_MESSAGE, code="validation.one_line"))
 
 
 class MultiLineText(ma.fields.String):
@@ -115,7 +127,7 @@ class OutputSchema(ma.Schema):
 
 def not_blank(value: str) -> None:
     if not value or not value.strip():
-        raise ValidationError("Must not be blank.")
+        raise ValidationError(field_message(N_("Must not be blank."), code="validation.blank"))
 
 
 # Text no database here can store: NUL (PostgreSQL refuses it) and unpaired surrogates
@@ -157,3 +169,52 @@ class Serialized(ma.fields.Nested):
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
         return nested_obj
+
+
+def _code_field(description: str, *, required: bool = False) -> ma.fields.String:
+    from eventhub.error_codes import CODES
+
+    listed = "\n".join(f"- `{code}`: {meaning}" for code, meaning in sorted(CODES.items()))
+    return ma.fields.String(required=required, metadata={"enum": sorted(CODES),
+                                      "description": f"{description}\n\n{listed}"})
+
+
+class FieldErrorSchema(OutputSchema):
+    field = ma.fields.String(required=True, metadata={
+        "description": "The field, as a dotted path (members.2.email); _schema or _file for "
+                       "the whole request or file"})
+    location = ma.fields.String(required=True, metadata={
+        "description": "Where the field was sent: json, query, form, files, headers, csv..."})
+    message = ma.fields.String(required=True, metadata={
+        "description": "What is wrong, in the response's language (Content-Language)"})
+    code = _code_field("What is wrong, as a stable code; absent where none applies.")
+    params = ma.fields.Dict(metadata={
+        "description": "The values the message names (a limit, the allowed choices...)"})
+    line = ma.fields.Integer(metadata={"description": "The line of an import file"})
+
+
+class ProblemSchema(OutputSchema):
+    """A refusal or error, as an RFC 9457 problem document (application/problem+json),
+    in the language asked for by `?lang=` or `Accept-Language` (see Content-Language).
+    Programs read `code` and `params`; `title` and `detail` are for people and may be
+    reworded. A refusal may add members of its own (e.g. `existing_id`, `references`,
+    `current_status`, `error_count`)."""
+
+    class Meta:
+        ordered = True
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True, metadata={"example": "about:blank"})
+    title = ma.fields.String(required=True, metadata={
+        "description": "The kind of problem, in the response's language"})
+    status = ma.fields.Integer(required=True, metadata={"description": "The HTTP status"})
+    code = _code_field("The problem as a stable code (programs and pages translate the "
+                       "code, never the English sentence):", required=True)
+    detail = ma.fields.String(metadata={
+        "description": "This occurrence of the problem, in the response's language"})
+    instance = ma.fields.String(metadata={"description": "The path that was requested"})
+    params = ma.fields.Dict(metadata={
+        "description": "The values the detail names, by the names the code's description "
+                       "gives (numbers, dates as ISO 8601, statuses by their value)"})
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema), metadata={
+        "description": "One entry per field and problem"})

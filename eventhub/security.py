@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from eventhub.audit.models import RateLimitBucket
 from eventhub.errors import problem_response, problem_title
 from eventhub.extensions import db, utcnow
-from eventhub.schemas import UNSTORABLE_TEXT, is_unstorable, unstorable_text_paths
+from eventhub.i18n import N_, _, translate
+from eventhub.schemas import is_unstorable, unstorable_text_paths
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SECRETS = (
@@ -132,8 +133,9 @@ def _refuse_unstorable_text() -> Response | None:
     api = request.path.startswith("/api/")
     if is_unstorable(request.path):
         if api:
-            return problem_response(404, problem_title(404), "No such resource.")
-        return _page(404, "Page not found", "There is no page at this address.")
+            return problem_response(404, problem_title(404),
+                                    _("There is nothing at this address."), code="not_found")
+        return _page(404, _("Page not found"), _("There is no page at this address."))
     errors = [{"field": key, "location": "query"}
               for key, value in request.args.items(multi=True)
               if is_unstorable(key) or is_unstorable(value)]
@@ -148,17 +150,27 @@ def _refuse_unstorable_text() -> Response | None:
         try:
             document = request.get_json(silent=True)
         except RecursionError:
-            return problem_response(400, problem_title(400), "The JSON body is nested too deeply.")
+            return problem_response(400, problem_title(400),
+                                    _("The JSON body is nested too deeply."),
+                                    code="bad_request.json_too_deep")
         errors += [{"field": path or "_body", "location": "json"}
                    for path in unstorable_text_paths(document)]
     if not errors:
         return None
     if not api:
-        return _page(400, "Bad input", f"The form contains {UNSTORABLE_TEXT}: "
-                                       "remove them and send it again.")
-    message = f"Must not contain {UNSTORABLE_TEXT}."
+        return _page(400, _("Bad input"), _("The form contains NUL characters (U+0000) or "
+                                            "unpaired surrogates (U+D800 to U+DFFF): remove "
+                                            "them and send it again."))
+    message = translate(UNSTORABLE_MESSAGE)
     return problem_response(422, problem_title(422), message,
-                            errors=[{**error, "message": message} for error in errors])
+                            code="validation.unstorable_text",
+                            errors=[{**error, "message": message,
+                                     "code": "validation.unstorable_text"}
+                                    for error in errors])
+
+
+UNSTORABLE_MESSAGE = N_("Must not contain NUL characters (U+0000) or unpaired surrogates "
+                        "(U+D800 to U+DFFF).")
 
 
 def _page(status: int, title: str, detail: str) -> Response:
@@ -216,13 +228,15 @@ def install(app: Flask) -> None:
 
 
 def _too_many(retry_after: int) -> Response:
-    detail = "Too many attempts; wait before trying again."
     headers = {"Retry-After": str(retry_after)}
     if request.path.startswith("/api/"):
-        return problem_response(429, problem_title(429), detail, headers=headers)
+        return problem_response(429, problem_title(429),
+                                _("Too many attempts; wait before trying again."),
+                                code="rate_limited", params={"retry_after": retry_after},
+                                headers=headers)
     # A person at the sign-in page or an invitation link reads a page, not JSON.
-    response = _page(429, "Too many attempts",
-                     f"Please wait {retry_after} seconds and try again.")
+    response = _page(429, _("Too many attempts"),
+                     _("Please wait %(seconds)s seconds and try again.", seconds=retry_after))
     response.headers.update(headers)
     return response
 

@@ -121,7 +121,8 @@ def test_one_line_fields_of_every_domain_refuse_line_breaks(organizer_client,
 def test_query_filters_refuse_control_characters_too(organizer_client):
     response = organizer_client.get("/api/v1/organizations?q=Bureau%0A")
     body = assert_problem(response, 422)
-    assert body["errors"] == [{"field": "q", "location": "query", "message": ONE_LINE_MESSAGE}]
+    assert body["errors"] == [{"field": "q", "location": "query", "message": ONE_LINE_MESSAGE,
+                              "code": "validation.one_line"}]
 
 
 def test_multi_line_fields_keep_their_line_breaks(organizer_client, secretariat_client):

@@ -360,7 +360,7 @@ def test_a_refused_confirmation_shows_why(app, organizer_client, organizer):
     assert person["status"] == "confirmed"
     page = organizer.post(f"{MANAGE}/registrations/{person['id']}/confirm")
     assert page.status == 409
-    assert "A confirmed registration cannot become confirmed." in page.text
+    assert "A registration that is confirmed cannot become confirmed." in page.text
     cancelled = organizer.post(f"{MANAGE}/registrations/{person['id']}/cancel", follow=True)
     assert "Cancelled: Somchai Rattanakorn" in cancelled.text
     assert roster(organizer_client)[0]["status"] == "cancelled"
@@ -372,7 +372,7 @@ def test_an_unknown_badge_code_is_reported_with_the_code_kept(app, organizer_cli
     organizer.get(f"{MANAGE}/check-in")
     page = organizer.post(f"{MANAGE}/check-in", {"badge_code": "NOPE2345"})
     assert page.status == 404
-    assert "No badge 'NOPE2345'" in page.text
+    assert "No badge “NOPE2345”" in page.text
     assert page.soup.find("input", attrs={"name": "badge_code"})["value"] == "NOPE2345"
     short = organizer.post(f"{MANAGE}/check-in", {"badge_code": "AB"})
     assert short.status == 422

@@ -6,8 +6,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import pgettext
+
 from eventhub.auth.models import Role
-from eventhub.errors import NotAuthenticated, PermissionDenied
+from eventhub.errors import NotAuthenticated, PermissionDenied, Term
+from eventhub.i18n import N_
 
 
 class Permission(enum.StrEnum):
@@ -49,6 +52,36 @@ class Actor:
         return self.role is not None and permission in _GRANTS[self.role]
 
 
+# The refusal of each permission, a whole sentence for translators.
+_REFUSALS: dict[Permission, str] = {
+    Permission.READ_INTERNAL: N_("Your role (%(role)s) may not read internal data (draft "
+                                 "editions, unpublished documents)."),
+    Permission.READ_PRIVATE_CONTACTS: N_("Your role (%(role)s) may not read private contact "
+                                         "details."),
+    Permission.MANAGE_EDITIONS: N_("Your role (%(role)s) may not create and change "
+                                   "editions."),
+    Permission.MANAGE_DIRECTORY: N_("Your role (%(role)s) may not create and change "
+                                    "organizations and people."),
+    Permission.MANAGE_ATTENDANCE: N_("Your role (%(role)s) may not manage invitations, "
+                                     "delegations and registrations."),
+    Permission.MANAGE_STATEMENTS: N_("Your role (%(role)s) may not draft and change "
+                                     "statements."),
+    Permission.MANAGE_USERS: N_("Your role (%(role)s) may not manage user accounts."),
+}
+
+_ROLE_NAMES = {
+    Role.ADMIN: lambda: pgettext("role", "admin"),
+    Role.ORGANIZER: lambda: pgettext("role", "organizer"),
+    Role.SECRETARIAT: lambda: pgettext("role", "secretariat"),
+    Role.VIEWER: lambda: pgettext("role", "viewer"),
+}
+
+
+def role_term(role: Role) -> Term:
+    """A role as a parameter of a message: its value for programs, its name for readers."""
+    return Term(Role(role).value, _ROLE_NAMES[Role(role)])
+
+
 ANONYMOUS = Actor(user_id=None, role=None, label="anonymous")
 SYSTEM = Actor(user_id=None, role=Role.ADMIN, label="system")
 
@@ -57,4 +90,5 @@ def authorize(actor: Actor, permission: Permission) -> None:
     if not actor.is_authenticated:
         raise NotAuthenticated()
     if not actor.can(permission):
-        raise PermissionDenied(f"Your role ({actor.role}) may not {permission.value}.")
+        raise PermissionDenied(_REFUSALS[permission], code="permission.denied",
+                               role=role_term(actor.role), permission=permission.name.lower())

@@ -13,6 +13,7 @@ from eventhub.auth.models import ApiToken, Role, User
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
 from eventhub.errors import Conflict, NotAuthenticated, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 
 _hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
 
@@ -37,7 +38,8 @@ def _normalise_email(email: str) -> str:
 def _check_password_strength(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Unprocessable.for_field(
-            field, f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+            field, N_("Use at least %(min)s characters."), code="auth.password_too_short",
+            min=MIN_PASSWORD_LENGTH)
 
 
 def create_user(actor: Actor, *, email: str, name: str, role: Role, password: str) -> User:
@@ -45,7 +47,8 @@ def create_user(actor: Actor, *, email: str, name: str, role: Role, password: st
     email = _normalise_email(email)
     _check_password_strength(password)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise Conflict(f"A user with e-mail {email} already exists.")
+        raise Conflict(N_("A user with e-mail %(email)s already exists."),
+                       code="user.duplicate_email", email=email)
     user = User(email=email, name=name.strip(), role=Role(role),
                 password_hash=_password_hasher()[0].hash(password))
     db.session.add(user)
@@ -62,7 +65,7 @@ def get_user(actor: Actor, user_id: int) -> User:
     authorize(actor, Permission.MANAGE_USERS)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user with id {user_id}.")
+        raise NotFound(N_("No user with id %(id)s."), code="user.not_found", id=user_id)
     return user
 
 
@@ -71,7 +74,8 @@ def find_user_by_email(actor: Actor, email: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email)
                                                 == _normalise_email(email)))
     if user is None:
-        raise NotFound(f"No user with e-mail {_normalise_email(email)}.")
+        raise NotFound(N_("No user with e-mail %(email)s."), code="user.not_found",
+                       email=_normalise_email(email))
     return user
 
 
@@ -108,7 +112,8 @@ def change_own_password(actor: Actor, current_password: str, new_password: str) 
         _password_hasher()[0].verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise Unprocessable.for_field("current_password",
-                                      "This is not your current password.") from None
+                                      N_("This is not your current password."),
+                                      code="auth.wrong_current_password") from None
     set_password(actor, user, new_password, field="new_password")
     return user
 
@@ -120,7 +125,8 @@ def _refuse_removing_last_admin(user: User) -> None:
         select(func.count()).select_from(User)
         .where(User.role == Role.ADMIN, User.is_active.is_(True)))
     if active_admins <= 1:
-        raise Conflict("This is the last active admin; make another admin first.")
+        raise Conflict(N_("This is the last active admin; make another admin first."),
+                       code="user.last_admin")
 
 
 def _digest(token: str) -> str:
@@ -136,7 +142,8 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> tuple[str, ApiTo
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.is_active:
-        raise NotAuthenticated("E-mail or password is wrong, or the account is disabled.")
+        raise NotAuthenticated(N_("E-mail or password is wrong, or the account is disabled."),
+                               code="auth.bad_credentials")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     token = secrets.token_urlsafe(32)
@@ -159,12 +166,13 @@ def actor_for_token(token: str | None) -> Actor:
         return ANONYMOUS
     row = db.session.execute(_TOKEN_LOOKUP, {"digest": _digest(token)}).first()
     if row is None:
-        raise NotAuthenticated("The bearer token is unknown.")
+        raise NotAuthenticated(N_("The bearer token is unknown."), code="auth.token_unknown")
     token_id, revoked_at, expires_at, user_id, role, email, is_active = row
     if revoked_at is not None or expires_at <= utcnow():
-        raise NotAuthenticated("The bearer token has expired or was revoked.")
+        raise NotAuthenticated(N_("The bearer token has expired or was revoked."),
+                               code="auth.token_expired")
     if not is_active:
-        raise NotAuthenticated("The account is disabled.")
+        raise NotAuthenticated(N_("The account is disabled."), code="auth.account_disabled")
     return Actor(user_id=user_id, role=role, label=email, token_id=token_id)
 
 

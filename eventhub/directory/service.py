@@ -7,15 +7,18 @@ from sqlalchemy import Select, func, or_, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, OrganizationKind, Person
-from eventhub.errors import Conflict, NotFound, Unprocessable
+from eventhub.errors import Conflict, Counts, NotFound, Unprocessable
 from eventhub.extensions import db
+from eventhub.i18n import N_, ngettext
 
 
 def country_name_for(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code.upper())
     if country is None:
         raise Unprocessable.for_field("country_code",
-                                      f"{code!r} is not an ISO 3166-1 alpha-2 country code.")
+                                      N_("“%(country_code)s” is not an ISO 3166-1 alpha-2 "
+                                         "country code."),
+                                      code="directory.unknown_country", country_code=code)
     return getattr(country, "common_name", None) or country.name
 
 
@@ -39,8 +42,9 @@ def _refuse_duplicate_name(name: str, country_code: str | None, exclude_id: int 
         query = query.where(Organization.id != exclude_id)
     existing = db.session.scalar(query)
     if existing is not None:
-        raise Conflict(f"Organization {name!r} already exists (id {existing}).",
-                       extra={"existing_id": existing})
+        raise Conflict(N_("Organization “%(name)s” already exists (id %(id)s)."),
+                       code="organization.duplicate", extra={"existing_id": existing},
+                       name=name, id=existing)
 
 
 def _check_parent(parent_id: int | None, own_id: int | None) -> None:
@@ -49,11 +53,13 @@ def _check_parent(parent_id: int | None, own_id: int | None) -> None:
     seen = {own_id}
     current = db.session.get(Organization, parent_id)
     if current is None:
-        raise Unprocessable.for_field("parent_id", f"No organization with id {parent_id}.")
+        raise Unprocessable.for_field("parent_id", N_("No organization with id %(id)s."),
+                                      code="organization.not_found", id=parent_id)
     while current is not None:
         if current.id in seen:
             raise Unprocessable.for_field("parent_id",
-                                          "An organization cannot be its own ancestor.")
+                                          N_("An organization cannot be its own ancestor."),
+                                          code="organization.own_ancestor")
         seen.add(current.id)
         current = current.parent
 
@@ -86,7 +92,8 @@ def get_organization(actor: Actor, organization_id: int) -> Organization:
 def _load_organization(organization_id: int) -> Organization:
     organization = db.session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound(f"No organization with id {organization_id}.")
+        raise NotFound(N_("No organization with id %(id)s."), code="organization.not_found",
+                       id=organization_id)
     return organization
 
 
@@ -128,9 +135,9 @@ def delete_organization(actor: Actor, organization_id: int) -> None:
     organization = _load_organization(organization_id)
     references = organization_references(organization.id)
     if references:
-        listed = ", ".join(f"{count} {what}" for what, count in references.items())
-        raise Conflict(f"Organization {organization.name!r} is still referenced by {listed}.",
-                       extra={"references": references})
+        raise Conflict(N_("Organization “%(name)s” is still referenced by %(references)s."),
+                       code="organization.referenced", extra={"references": references},
+                       name=organization.name, references=Counts(references, _reference_words))
     db.session.delete(organization)
     db.session.flush()
 
@@ -156,6 +163,21 @@ def organization_references(organization_id: int) -> dict[str, int]:
     return {what: count for what, count in counts.items() if count}
 
 
+def _reference_words(what: str, count: int) -> str:
+    words = {
+        "people": lambda: ngettext("%(num)s person", "%(num)s people", count),
+        "member organizations": lambda: ngettext(
+            "%(num)s member organization", "%(num)s member organizations", count),
+        "hosted editions": lambda: ngettext("%(num)s hosted edition",
+                                            "%(num)s hosted editions", count),
+        "edition participations": lambda: ngettext(
+            "%(num)s edition participation", "%(num)s edition participations", count),
+        "archived edition records": lambda: ngettext(
+            "%(num)s archived edition record", "%(num)s archived edition records", count),
+    }
+    return words[what]() if what in words else f"{count} {what}"
+
+
 def list_people(actor: Actor, filters: dict[str, Any]) -> Select:
     authorize(actor, Permission.READ_INTERNAL)
     query = select(Person)
@@ -175,14 +197,14 @@ def get_person(actor: Actor, person_id: int) -> Person:
 def _load_person(person_id: int) -> Person:
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"No person with id {person_id}.")
+        raise NotFound(N_("No person with id %(id)s."), code="person.not_found", id=person_id)
     return person
 
 
 def _check_person_organization(organization_id: int | None) -> None:
     if organization_id is not None and db.session.get(Organization, organization_id) is None:
-        raise Unprocessable.for_field("organization_id",
-                                      f"No organization with id {organization_id}.")
+        raise Unprocessable.for_field("organization_id", N_("No organization with id %(id)s."),
+                                      code="organization.not_found", id=organization_id)
 
 
 def create_person(actor: Actor, values: dict[str, Any]) -> Person:
@@ -213,8 +235,10 @@ def delete_person(actor: Actor, person_id: int) -> None:
 
     speeches = db.session.scalar(select(func.count()).where(Speech.person_id == person.id))
     if speeches:
-        raise Conflict(f"{person.full_name} speaks in {speeches} programme item(s); "
-                       "remove those speeches first.", extra={"references": {"speeches": speeches}})
+        raise Conflict(N_("%(name)s speaks in %(speeches)s programme item(s); remove those "
+                          "speeches first."), code="person.speaks",
+                       extra={"references": {"speeches": speeches}},
+                       name=person.full_name, speeches=speeches)
     db.session.delete(person)
     db.session.flush()
 

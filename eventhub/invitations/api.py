@@ -16,6 +16,7 @@ from eventhub.http import (
     current_actor,
     requires,
 )
+from eventhub.i18n import N_
 from eventhub.idempotency import idempotent
 from eventhub.invitations import service
 from eventhub.invitations.schemas import (
@@ -183,5 +184,6 @@ class FocalPointCredential(MethodView):
         """Upload the note verbale or nomination letter (PDF, PNG or JPEG)."""
         upload = request.files.get("file")
         if upload is None:
-            raise Unprocessable.for_field("file", "Send the document as multipart field 'file'.")
+            raise Unprocessable.for_field("file", N_("Send the document as multipart field "
+                                                     "“file”."), code="upload.missing_file")
         return credentials.upload_credential(token, upload.filename or "", upload.read())

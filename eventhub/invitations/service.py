@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from flask_babel import pgettext
 from sqlalchemy import Select, func, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
@@ -17,8 +18,9 @@ from eventhub.directory.models import Organization
 from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import Conflict, DomainError, NotFound, Unprocessable
+from eventhub.errors import Conflict, DomainError, NotFound, Term, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 from eventhub.invitations import tokens
 from eventhub.invitations.models import Invitation, InvitationStatus
 
@@ -36,31 +38,52 @@ TRANSITIONS: dict[InvitationStatus, frozenset[InvitationStatus]] = {
 
 class LinkGone(DomainError):
     status = 410
-    title = "Gone"
+    title = N_("Gone")
+    default_code = "invitation.link_gone"
+
+
+_STATUS_WORDS = {
+    _S.DRAFT: lambda: pgettext("invitation status", "draft"),
+    _S.SENT: lambda: pgettext("invitation status", "sent"),
+    _S.ACCEPTED: lambda: pgettext("invitation status", "accepted"),
+    _S.DECLINED: lambda: pgettext("invitation status", "declined"),
+    _S.EXPIRED: lambda: pgettext("invitation status", "expired"),
+    _S.REVOKED: lambda: pgettext("invitation status", "revoked"),
+}
+
+
+def status_term(status: InvitationStatus) -> Term:
+    """An invitation's status as a parameter of a message (its value, read translated)."""
+    return Term(status.value, _STATUS_WORDS[status])
 
 
 def _move(invitation: Invitation, new_status: InvitationStatus) -> None:
     if new_status not in TRANSITIONS[invitation.status]:
         raise Conflict(
-            f"The invitation is {invitation.status.value}; it cannot become "
-            f"{new_status.value}.",
+            N_("The invitation is %(status)s; it cannot become %(target)s."),
+            code="invitation.transition_refused",
             extra={"current_status": invitation.status.value,
-                   "allowed": sorted(s.value for s in TRANSITIONS[invitation.status])})
+                   "allowed": sorted(s.value for s in TRANSITIONS[invitation.status])},
+            status=status_term(invitation.status), target=status_term(new_status))
     invitation.status = new_status
 
 
 def _check_deadline(deadline) -> None:
     if deadline.tzinfo is None:
-        raise Unprocessable.for_field("deadline", "Give the deadline with a time zone offset.")
+        raise Unprocessable.for_field("deadline",
+                                      N_("Give the deadline with a time zone offset."),
+                                      code="invitation.deadline_without_zone")
     if deadline <= utcnow():
-        raise Unprocessable.for_field("deadline", "The deadline must be in the future.")
+        raise Unprocessable.for_field("deadline", N_("The deadline must be in the future."),
+                                      code="invitation.deadline_past")
 
 
 def _writable_edition(actor: Actor, slug: str) -> Edition:
     edition = get_edition(actor, slug, for_update=True)
     ensure_writable(edition)
     if edition.status == EditionStatus.CLOSED:
-        raise Conflict(f"Edition {slug!r} is closed; invitations can no longer change.")
+        raise Conflict(N_("Edition “%(slug)s” is closed; invitations can no longer change."),
+                       code="invitation.edition_closed", slug=slug)
     return edition
 
 
@@ -100,20 +123,23 @@ def get_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:
     edition = get_edition(actor, slug)
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.edition_id != edition.id:
-        raise NotFound(f"Edition {slug!r} has no invitation {invitation_id}.")
+        raise NotFound(N_("Edition “%(slug)s” has no invitation %(id)s."),
+                       code="invitation.not_found", slug=slug, id=invitation_id)
     return invitation
 
 
 def _new_invitation(edition: Edition, values: dict[str, Any]) -> Invitation:
     organization = db.session.get(Organization, values["organization_id"])
     if organization is None:
-        raise Unprocessable.for_field("organization_id",
-                                      f"No organization with id {values['organization_id']}.")
+        raise Unprocessable.for_field("organization_id", N_("No organization with id %(id)s."),
+                                      code="organization.not_found",
+                                      id=values["organization_id"])
     if db.session.scalar(select(Invitation.id).where(
             Invitation.edition_id == edition.id,
             Invitation.organization_id == organization.id)) is not None:
-        raise Conflict(f"{organization.name} is already on the invitation list of "
-                       f"{edition.slug}.", extra={"organization_id": organization.id})
+        raise Conflict(N_("%(organization)s is already on the invitation list of %(slug)s."),
+                       code="invitation.duplicate", extra={"organization_id": organization.id},
+                       organization=organization.name, slug=edition.slug)
     if values.get("deadline") is not None:
         _check_deadline(values["deadline"])
     invitation = Invitation(edition_id=edition.id, organization=organization,
@@ -142,15 +168,20 @@ def create_invitations(actor: Actor, slug: str, entries: list[dict[str, Any]],
     for index, entry in enumerate(entries):
         values = {**defaults, **entry}
         if values["organization_id"] in seen:
-            raise Unprocessable(f"Organization {values['organization_id']} is listed twice.",
+            raise Unprocessable(N_("Organization %(id)s is listed twice."),
+                                code="invitation.listed_twice",
                                 errors=[{"field": f"invitations.{index}.organization_id",
-                                         "location": "json", "message": "Listed twice."}])
+                                         "location": "json", "message": N_("Listed twice."),
+                                         "code": "invitation.listed_twice"}],
+                                id=values["organization_id"])
         seen.add(values["organization_id"])
         missing = [f for f in ("quota", "deadline") if values.get(f) is None]
         if missing:
-            raise Unprocessable("Each invitation needs a quota and a deadline.",
+            raise Unprocessable(N_("Each invitation needs a quota and a deadline."),
+                                code="invitation.incomplete",
                                 errors=[{"field": f"invitations.{index}.{f}",
-                                         "location": "json", "message": "Missing."}
+                                         "location": "json", "message": N_("Missing."),
+                                         "code": "validation.required"}
                                         for f in missing])
         created.append(_new_invitation(edition, values))
     db.session.flush()
@@ -165,7 +196,8 @@ def update_invitation(actor: Actor, slug: str, invitation_id: int,
     _writable_edition(actor, slug)
     invitation = get_invitation(actor, slug, invitation_id)
     if invitation.status not in (_S.DRAFT, _S.SENT, _S.ACCEPTED):
-        raise Conflict(f"A {invitation.status.value} invitation cannot be changed.")
+        raise Conflict(N_("An invitation that is %(status)s cannot be changed."),
+                       code="invitation.not_changeable", status=status_term(invitation.status))
     if "deadline" in changes:
         _check_deadline(changes["deadline"])
     if "quota" in changes:
@@ -173,7 +205,9 @@ def update_invitation(actor: Actor, slug: str, invitation_id: int,
 
         size = active_delegation_size(invitation)
         if changes["quota"] < size:
-            raise Conflict(f"The delegation already has {size} registered members.")
+            raise Conflict(N_("The delegation already has %(size)s registered members."),
+                           code="invitation.quota_below_delegation", size=size,
+                           quota=changes["quota"])
     for key, value in changes.items():
         setattr(invitation, key, value)
     db.session.flush()
@@ -187,11 +221,14 @@ def _send(invitation: Invitation) -> None:
                                    "deadline") if getattr(invitation, field) is None]
     if missing:
         raise Unprocessable(
-            f"Complete the invitation to {invitation.organization.name} before sending it.",
-            errors=[{"field": field, "location": "invitation", "message": "Missing."}
-                    for field in missing])
+            N_("Complete the invitation to %(organization)s before sending it."),
+            code="invitation.incomplete",
+            errors=[{"field": field, "location": "invitation", "message": N_("Missing."),
+                     "code": "validation.required"} for field in missing],
+            organization=invitation.organization.name)
     if invitation.deadline <= utcnow():
-        raise Unprocessable.for_field("deadline", "The deadline has passed; set a new one.")
+        raise Unprocessable.for_field("deadline", N_("The deadline has passed; set a new one."),
+                                      code="invitation.deadline_past")
     _move(invitation, _S.SENT)
     nonce = tokens.new_nonce()
     invitation.token_nonce = nonce
@@ -204,8 +241,10 @@ def _send(invitation: Invitation) -> None:
 
 def _require_open(edition: Edition) -> None:
     if edition.status != EditionStatus.OPEN:
-        raise Conflict(f"Edition {edition.slug!r} is {edition.status.value}; open it before "
-                       "sending invitations, so that delegations can register.")
+        raise Conflict(N_("Edition “%(slug)s” is not open; open it before sending "
+                          "invitations, so that delegations can register."),
+                       code="invitation.edition_not_open", slug=edition.slug,
+                       edition_status=edition.status.value)
 
 
 def send_invitation(actor: Actor, slug: str, invitation_id: int) -> Invitation:
@@ -254,21 +293,23 @@ def invitation_for_token(token: str, *, for_update: bool = False) -> Invitation:
         query = query.with_for_update(of=Invitation)
     invitation = db.session.scalar(query)
     if invitation is None or not tokens.matches(token, invitation.token_digest):
-        raise NotFound("This invitation link is not valid. Check that the whole link was "
-                       "copied from the e-mail.")
+        raise NotFound(N_("This invitation link is not valid. Check that the whole link was "
+                          "copied from the e-mail."), code="invitation.link_invalid")
     # The focal point's language travels with the refusal, so the page saying the link
     # is gone speaks it.
     language = {"language": invitation.focal_point_language}
     if invitation.status == _S.EXPIRED or invitation.deadline <= utcnow():
-        raise LinkGone("The response deadline of this invitation has passed.",
+        raise LinkGone(N_("The response deadline of this invitation has passed."),
+                       code="invitation.deadline_passed",
                        extra={"deadline": invitation.deadline.isoformat(), **language})
     if invitation.status == _S.REVOKED:
-        raise LinkGone("This invitation has been withdrawn by the organizers.",
-                       extra=language)
+        raise LinkGone(N_("This invitation has been withdrawn by the organizers."),
+                       code="invitation.withdrawn", extra=language)
     edition = db.session.get(Edition, invitation.edition_id)
     if edition is not None and edition.status in (EditionStatus.CLOSED,
                                                   EditionStatus.ARCHIVED):
-        raise LinkGone("Registration for this edition has closed.", extra=language)
+        raise LinkGone(N_("Registration for this edition has closed."),
+                       code="invitation.registration_closed", extra=language)
     return invitation
 
 

@@ -12,6 +12,7 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 from eventhub.registrations.models import CredentialDocument, Delegation
 
 # Decided from the file's first bytes, never from its name or the declared type.
@@ -75,15 +76,18 @@ def upload_credential(token: str, filename: str, content: bytes) -> CredentialDo
     invitation = invitation_for_token(token, for_update=True)
     delegation = delegation_for_invitation(invitation)
     if delegation is None:
-        raise Conflict("Accept the invitation before uploading the delegation's credentials.")
+        raise Conflict(N_("Accept the invitation before uploading the delegation's "
+                          "credentials."), code="credential.not_accepted")
     limit = current_app.config["EVENTHUB_CREDENTIAL_MAX_BYTES"]
     if not content:
-        raise Unprocessable.for_field("file", "The file is empty.")
+        raise Unprocessable.for_field("file", N_("The file is empty."), code="upload.empty")
     if len(content) > limit:
-        raise Unprocessable.for_field("file", f"The file is larger than {limit} bytes.")
+        raise Unprocessable.for_field("file", N_("The file is larger than %(limit)s bytes."),
+                                      code="upload.too_large", limit=limit)
     content_type = sniff_content_type(content)
     if content_type is None:
-        raise Unprocessable.for_field("file", "Upload a PDF, PNG or JPEG document.")
+        raise Unprocessable.for_field("file", N_("Upload a PDF, PNG or JPEG document."),
+                                      code="upload.unsupported_type")
     document = delegation.credential or CredentialDocument(delegation=delegation)
     document.filename = stored_name(filename, content_type)
     document.content_type = content_type
@@ -103,7 +107,8 @@ def _delegation(actor: Actor, slug: str, delegation_id: int) -> Delegation:
     edition = get_edition(actor, slug)
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None or delegation.edition_id != edition.id:
-        raise NotFound(f"Edition {slug!r} has no delegation {delegation_id}.")
+        raise NotFound(N_("Edition “%(slug)s” has no delegation %(id)s."),
+                       code="delegation.not_found", slug=slug, id=delegation_id)
     return delegation
 
 
@@ -111,10 +116,12 @@ def credential_document(actor: Actor, slug: str, delegation_id: int) -> Credenti
     authorize(actor, Permission.READ_PRIVATE_CONTACTS)
     delegation = _delegation(actor, slug, delegation_id)
     if delegation.credential is None:
-        raise NotFound("The delegation has not uploaded credentials yet.")
+        raise NotFound(N_("The delegation has not uploaded credentials yet."),
+                       code="credential.not_uploaded")
     if delegation.credential.size and not delegation.credential.content:
-        raise NotFound("The document's file was not included in the bundle this edition was "
-                       "imported from; its record (name, size, checksum, review) is kept.")
+        raise NotFound(N_("The document's file was not included in the bundle this edition "
+                          "was imported from; its record (name, size, checksum, review) is "
+                          "kept."), code="credential.file_not_imported")
     return delegation.credential
 
 

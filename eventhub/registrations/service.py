@@ -15,6 +15,7 @@ import secrets
 from typing import Any
 
 from flask import current_app
+from flask_babel import pgettext
 from sqlalchemy import Select, and_, func, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
@@ -25,8 +26,9 @@ from eventhub.directory.models import Organization, Person
 from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import Conflict, NotFound, Unprocessable
+from eventhub.errors import Conflict, NotFound, Term, Unprocessable
 from eventhub.extensions import db, guard, utcnow
+from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
 from eventhub.registrations.models import (
     Attendance,
@@ -45,9 +47,26 @@ _BADGE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 class Busy(Conflict):
     """The edition is locked by other registrations for longer than we wait."""
 
+    title = N_("Busy")
+    default_code = "registration.busy"
+
     def __init__(self) -> None:
-        super().__init__("Many registrations are arriving at once; please retry shortly.",
+        super().__init__(N_("Many registrations are arriving at once; please retry shortly."),
                          headers={"Retry-After": "2"})
+
+
+_STATUS_WORDS = {
+    _R.PENDING: lambda: pgettext("registration status", "pending"),
+    _R.CONFIRMED: lambda: pgettext("registration status", "confirmed"),
+    _R.WAITLISTED: lambda: pgettext("registration status", "waitlisted"),
+    _R.REJECTED: lambda: pgettext("registration status", "rejected"),
+    _R.CANCELLED: lambda: pgettext("registration status", "cancelled"),
+}
+
+
+def status_term(status: RegistrationStatus) -> Term:
+    """A registration's status as a parameter of a message (its value, read translated)."""
+    return Term(status.value, _STATUS_WORDS[status])
 
 
 def lock_edition_for_capacity(edition: Edition) -> None:
@@ -86,8 +105,9 @@ def _editable_edition(actor: Actor, slug: str) -> Edition:
 
 def _require_open(edition: Edition) -> None:
     if edition.status != EditionStatus.OPEN:
-        raise Conflict(f"Registration for {edition.slug!r} is not open "
-                       f"(the edition is {edition.status.value}).")
+        raise Conflict(N_("Registration for “%(slug)s” is not open."),
+                       code="registration.not_open", slug=edition.slug,
+                       edition_status=edition.status.value)
 
 
 def _status_in(statuses: tuple[RegistrationStatus, ...]):
@@ -217,7 +237,8 @@ def _with_registration_in(query: Select, edition: Edition) -> Select:
 
 
 def _already_registered(person: Person, edition: Edition) -> Conflict:
-    return Conflict(f"{person.full_name} is already registered for {edition.slug}.")
+    return Conflict(N_("%(name)s is already registered for %(slug)s."),
+                    code="registration.duplicate", name=person.full_name, slug=edition.slug)
 
 
 def _refuse_second_registration(edition: Edition, person: Person) -> None:
@@ -248,7 +269,8 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
         row = db.session.execute(_with_registration_in(
             select(Person).where(Person.id == values["person_id"]), edition)).first()
         if row is None:
-            raise Unprocessable.for_field("person_id", f"No person with id {values['person_id']}.")
+            raise Unprocessable.for_field("person_id", N_("No person with id %(id)s."),
+                                          code="person.not_found", id=values["person_id"])
         person, created = row[0], False
         if row[1] is not None:
             raise _already_registered(person, edition)
@@ -256,17 +278,21 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
         organization_id = values.get("organization_id")
         if organization_id is not None and db.session.get(Organization, organization_id) is None:
             raise Unprocessable.for_field("organization_id",
-                                          f"No organization with id {organization_id}.")
+                                          N_("No organization with id %(id)s."),
+                                          code="organization.not_found", id=organization_id)
         # A new person is inserted by the same flush as their registration: one unit of
         # work and one audit statement instead of two of each.
         person, created = _person_for(values, organization_id, edition=edition, flush=False)
     else:
-        raise Unprocessable.for_field("person_id", "Give person_id or full_name.")
+        raise Unprocessable.for_field("person_id", N_("Give person_id or full_name."),
+                                      code="registration.person_missing")
     delegation = None
     if values.get("delegation_id") is not None:
         delegation = db.session.get(Delegation, values["delegation_id"])
         if delegation is None or delegation.edition_id != edition.id:
-            raise Unprocessable.for_field("delegation_id", "No such delegation in this edition.")
+            raise Unprocessable.for_field("delegation_id",
+                                          N_("No such delegation in this edition."),
+                                          code="delegation.not_found")
     registration = Registration(edition_id=edition.id, **_registration_fields(values))
     registration.attendance = registration.attendance or Attendance.IN_PERSON
 
@@ -375,7 +401,8 @@ def get_registration(actor: Actor, slug: str, registration_id: int) -> Registrat
     edition = get_edition(actor, slug)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.edition_id != edition.id:
-        raise NotFound(f"Edition {slug!r} has no registration {registration_id}.")
+        raise NotFound(N_("Edition “%(slug)s” has no registration %(id)s."),
+                       code="registration.not_found", slug=slug, id=registration_id)
     return registration
 
 
@@ -392,10 +419,13 @@ def _transition(actor: Actor, slug: str, registration_id: int,
                                    Registration.edition_id == edition.id)
         .execution_options(populate_existing=True))
     if registration is None:
-        raise NotFound(f"Edition {slug!r} has no registration {registration_id}.")
+        raise NotFound(N_("Edition “%(slug)s” has no registration %(id)s."),
+                       code="registration.not_found", slug=slug, id=registration_id)
     if registration.status not in allowed_from:
-        raise Conflict(f"A {registration.status.value} registration cannot become "
-                       f"{target.value}.", extra={"current_status": registration.status.value})
+        raise Conflict(N_("A registration that is %(status)s cannot become %(target)s."),
+                       code="registration.transition_refused",
+                       extra={"current_status": registration.status.value},
+                       status=status_term(registration.status), target=status_term(target))
     return edition, registration
 
 
@@ -404,13 +434,16 @@ def confirm(actor: Actor, slug: str, registration_id: int) -> Registration:
                                         (_R.PENDING, _R.WAITLISTED), _R.CONFIRMED)
     if registration.status == _R.WAITLISTED and registration.attendance == (
             Attendance.IN_PERSON) and not _seat_free(edition):
-        raise Conflict("The edition is full; this registration stays on the waiting list.")
+        raise Conflict(N_("The edition is full; this registration stays on the waiting "
+                          "list."), code="registration.edition_full",
+                       capacity=edition.capacity)
     delegation = registration.delegation
     if delegation is not None and delegation.invitation_id is not None:
         credential = delegation.credential
         if credential is None or credential.reviewed_at is None:
-            raise Conflict("Review the delegation's credentials (note verbale or nomination "
-                           "letter) before confirming its members.")
+            raise Conflict(N_("Review the delegation's credentials (note verbale or "
+                              "nomination letter) before confirming its members."),
+                           code="registration.credentials_unreviewed")
     registration.status = _R.CONFIRMED
     registration.confirmed_at = utcnow()
     registration.badge_code = registration.badge_code or _new_badge_code()
@@ -447,13 +480,18 @@ def check_in(actor: Actor, slug: str, badge_code: str) -> Registration:
                                    Registration.badge_code == badge_code.strip().upper())
         .with_for_update(of=Registration))
     if registration is None:
-        raise NotFound(f"No badge {badge_code!r} in {slug}.")
+        raise NotFound(N_("No badge “%(badge)s” in %(slug)s."), code="registration.badge_unknown",
+                       badge=badge_code, slug=slug)
     if registration.status != _R.CONFIRMED:
-        raise Conflict(f"The registration is {registration.status.value}, not confirmed.")
+        raise Conflict(N_("The registration is %(status)s, not confirmed."),
+                       code="registration.not_confirmed",
+                       status=status_term(registration.status))
     if registration.checked_in_at is not None:
-        raise Conflict(f"{registration.person.full_name} already checked in at "
-                       f"{registration.checked_in_at.isoformat()}.",
-                       extra={"checked_in_at": registration.checked_in_at.isoformat()})
+        raise Conflict(N_("%(name)s already checked in at %(checked_in_at)s."),
+                       code="registration.already_checked_in",
+                       extra={"checked_in_at": registration.checked_in_at.isoformat()},
+                       name=registration.person.full_name,
+                       checked_in_at=registration.checked_in_at.isoformat())
     registration.checked_in_at = utcnow()
     db.session.flush()
     return registration
@@ -493,19 +531,30 @@ def _validate_members(members: list[dict[str, Any]], quota: int) -> None:
     heads = [i for i, m in enumerate(members) if m["role"] == RegistrationRole.HEAD_OF_DELEGATION]
     if len(heads) != 1:
         errors.append({"field": "members", "location": "json",
-                       "message": "Name exactly one head of delegation."})
+                       "message": N_("Name exactly one head of delegation."),
+                       "code": "delegation.one_head", "params": {"heads": len(heads)}})
     if len(members) > quota:
         errors.append({"field": "members", "location": "json",
-                       "message": f"The quota is {quota} people; {len(members)} were given."})
+                       "message": N_("The quota is %(quota)s people; %(given)s were given."),
+                       "code": "registration.quota_exceeded",
+                       "params": {"quota": quota, "given": len(members)}})
     seen: dict[str, int] = {}
     for index, member in enumerate(members):
         email = member["email"].strip().lower()
         if email in seen:
             errors.append({"field": f"members.{index}.email", "location": "json",
-                           "message": f"Same e-mail as member {seen[email]}."})
+                           "message": N_("Same e-mail as member %(member)s."),
+                           "code": "delegation.same_email",
+                           # Counted from 1 for people; the field path counts from 0.
+                           "params": {"member": seen[email] + 1}})
         seen[email] = index
     if errors:
-        raise Unprocessable("The delegation cannot be registered as given.", errors=errors)
+        # One refusal names itself (a client reads registration.quota_exceeded and its
+        # quota at the top); several are named by the field entries.
+        only = errors[0] if len(errors) == 1 else {}
+        raise Unprocessable(N_("The delegation cannot be registered as given."),
+                            code=only.get("code", "delegation.invalid_members"),
+                            errors=errors, **only.get("params", {}))
 
 
 def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation:
@@ -515,8 +564,11 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
 
     invitation = invitation_for_token(token)
     if invitation.status != InvitationStatus.ACCEPTED:
-        raise Conflict(f"The invitation is {invitation.status.value}; accept it before "
-                       "registering the delegation.")
+        from eventhub.invitations.service import status_term as invitation_status
+
+        raise Conflict(N_("The invitation is %(status)s; accept it before registering the "
+                          "delegation."), code="delegation.invitation_not_accepted",
+                       status=invitation_status(invitation.status))
     edition = db.session.get(Edition, invitation.edition_id)
     _require_open(edition)
     lock_edition_for_capacity(edition)
@@ -571,8 +623,9 @@ def _amend(edition: Edition, registration: Registration, member: dict[str, Any])
                  and registration.attendance == Attendance.VIDEO)
     if moving_in and registration.status in SEAT_HOLDING and not _seat_free(
             edition, excluding=registration.id):
-        raise Conflict(f"No seat is left for {person.full_name} to attend in person; "
-                       "keep attendance by video or ask the organizers.")
+        raise Conflict(N_("No seat is left for %(name)s to attend in person; keep attendance "
+                          "by video or ask the organizers."), code="registration.no_seat",
+                       name=person.full_name)
     for key, value in _registration_fields(member).items():
         setattr(registration, key, value)
 

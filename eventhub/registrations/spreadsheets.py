@@ -27,9 +27,11 @@ from eventhub.editions.models import EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import db
+from eventhub.i18n import N_
 from eventhub.registrations import service
 from eventhub.registrations.models import Attendance, Registration, RegistrationRole
 from eventhub.schemas import InputSchema, MultiLineText, RowId, not_blank
+from eventhub.validation_messages import message
 
 MAX_IMPORT_ROWS = 5000
 BOM = "\ufeff"
@@ -117,11 +119,12 @@ OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "attendance",
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _TRUE = frozenset({"yes", "true", "1"})
 _FALSE = frozenset({"no", "false", "0"})
-_EMPTY_CELL = "This cell is empty; a value is required."
+_EMPTY_CELL = message(N_("This cell is empty; a value is required."), code="validation.required")
 
 
 class _YesNo(fields.Field):
-    default_error_messages = {"invalid": "Write yes, no, true, false, 1 or 0."}
+    default_error_messages = {"invalid": message(N_("Write yes, no, true, false, 1 or 0."),
+                                                 code="validation.boolean")}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = str(value).strip().lower()
@@ -159,16 +162,28 @@ class ImportRowSchema(InputSchema):
         return data
 
 
-def _error(line: int, field: str, message: str) -> dict[str, Any]:
-    return {"field": field, "location": LOCATION, "line": line, "message": message}
+def _error(line: int, field: str, text: str, code: str | None = None,
+           **params: Any) -> dict[str, Any]:
+    """A problem of the file: `text` is a msgid with `params`, or a validation message
+    (already in the reader's language, with its own code)."""
+    entry: dict[str, Any] = {"field": field, "location": LOCATION, "line": line,
+                             "message": text}
+    code = code or getattr(text, "code", None)
+    if code:
+        entry["code"] = code
+    params = params or getattr(text, "params", None) or {}
+    if params:
+        entry["params"] = params
+    return entry
 
 
-def _refuse(errors: list[dict[str, Any]], detail: str | None = None) -> Unprocessable:
+def _refuse(errors: list[dict[str, Any]], detail: str | None = None,
+            code: str = "import.invalid_file", **params: Any) -> Unprocessable:
     count = len(errors)
     return Unprocessable(
-        detail or (f"The file has {count} problem{'s' if count != 1 else ''}; nothing was "
-                   "imported. Correct them and send the whole file again."),
-        errors=errors, extra={"error_count": count})
+        detail or N_("Problems found in the file: %(count)s. Nothing was imported; correct "
+                     "them and send the whole file again."),
+        code=code, errors=errors, extra={"error_count": count}, **{"count": count, **params})
 
 
 def _normalise_header(cell: str) -> str:
@@ -192,8 +207,9 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     Only CR and LF end a line (not the other separators str.splitlines knows)."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise _refuse([_error(line, "_file", "The file contains NUL characters: save it as "
-                              "\"CSV UTF-8\" (not UTF-16, and not an .xlsx workbook).")])
+        raise _refuse([_error(line, "_file", N_("The file contains NUL characters: save it "
+                                                "as “CSV UTF-8” (not UTF-16, and not an .xlsx "
+                                                "workbook)."), "import.nul_characters")])
     header_line = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(header_line),
                         strict=True)
@@ -204,7 +220,8 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _refuse([_error(start, "_line", f"Not readable as CSV: {exc}.")]) from exc
+            raise _refuse([_error(start, "_line", N_("Not readable as CSV: %(reason)s."),
+                                  "import.unreadable_csv", reason=str(exc))]) from exc
         if any(cell.strip() for cell in cells):
             yield start, cells
         start = reader.line_num + 1
@@ -220,14 +237,15 @@ def _read_header(line: int, cells: list[str]) -> tuple[list[str], list[dict[str,
         if not name:
             continue
         if name not in KNOWN_COLUMNS:
-            errors.append(_error(line, name, "Unknown column. Known columns: "
-                                 + ", ".join(KNOWN_COLUMNS) + "."))
+            errors.append(_error(line, name, N_("Unknown column. Known columns: %(known)s."),
+                                 "import.unknown_column", known=", ".join(KNOWN_COLUMNS)))
         elif name in seen:
-            errors.append(_error(line, name, "This column appears twice."))
+            errors.append(_error(line, name, N_("This column appears twice."),
+                                 "import.duplicate_column"))
         seen.add(name)
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
-    errors.extend(_error(line, name, "Required column missing from the header row.")
-                  for name in missing)
+    errors.extend(_error(line, name, N_("Required column missing from the header row."),
+                         "import.missing_column") for name in missing)
     return header, errors, not missing
 
 
@@ -238,8 +256,9 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
     records = _records(text.removeprefix(BOM))
     first = next(records, None)
     if first is None:
-        raise _refuse([_error(1, "_file", "The file is empty; the first line must name the "
-                              "columns: " + ", ".join(REQUIRED_COLUMNS) + " ...")])
+        raise _refuse([_error(1, "_file", N_("The file is empty; the first line must name "
+                                             "the columns: %(columns)s ..."), "import.empty",
+                              columns=", ".join(REQUIRED_COLUMNS))])
     header_line, header_cells = first
     header, errors, rows_checkable = _read_header(header_line, header_cells)
     schema = ImportRowSchema()
@@ -248,9 +267,11 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
     for line, cells in records:
         row_count += 1
         if row_count > MAX_IMPORT_ROWS:
-            raise _refuse([_error(line, "_file", f"At most {MAX_IMPORT_ROWS} rows may be "
-                                  "imported at once; split the file.")],
-                          f"The file has more than {MAX_IMPORT_ROWS} rows; nothing was imported.")
+            raise _refuse([_error(line, "_file", N_("At most %(limit)s rows may be imported "
+                                                    "at once; split the file."),
+                                  "import.too_many_rows", limit=MAX_IMPORT_ROWS)],
+                          N_("The file has more than %(limit)s rows; nothing was imported."),
+                          code="import.too_many_rows", limit=MAX_IMPORT_ROWS)
         if not rows_checkable:
             continue
         raw: dict[str, str] = {}
@@ -261,7 +282,8 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
             name = header[position] if position < len(header) else ""
             if not name:
                 errors.append(_error(line, f"column {position + 1}",
-                                     "This cell is in a column the header row does not name."))
+                                     N_("This cell is in a column the header row does not "
+                                        "name."), "import.unnamed_column"))
             elif name in KNOWN_COLUMNS:
                 raw[name] = value
         try:
@@ -272,16 +294,17 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
             rows.append((line, dict(exc.valid_data or {})))
     if rows_checkable and row_count == 0:
         errors.append(_error(header_line, "_file",
-                             "The file has a header row but no registrations."))
+                             N_("The file has a header row but no registrations."),
+                             "import.no_rows"))
     return rows, errors
 
 
 def _field_messages(messages: Any) -> Iterable[tuple[str, list[str]]]:
     if isinstance(messages, dict):
         for field, value in messages.items():
-            yield str(field), [str(m) for m in (value if isinstance(value, list) else [value])]
+            yield str(field), list(value if isinstance(value, list) else [value])
     else:
-        yield "_line", [str(m) for m in messages]
+        yield "_line", list(messages)
 
 
 def _resolve_organizations(rows: list[tuple[int, dict[str, Any]]],
@@ -307,26 +330,32 @@ def _resolve_organizations(rows: list[tuple[int, dict[str, Any]]],
         if "organization_id" in values:
             chosen = by_id.get(values["organization_id"])
             if chosen is None:
-                problem = ("organization_id",
-                           f"No organization with id {values['organization_id']}.")
+                problem = ("organization_id", N_("No organization with id %(id)s."),
+                           "organization.not_found", {"id": values["organization_id"]})
         if "organization" in values and problem is None:
             name = values.pop("organization")
             matches = by_name.get(name.lower(), [])
             if not matches:
-                problem = ("organization", f"No organization named {name!r} in the "
-                           "directory; add it first or give organization_id.")
+                problem = ("organization", N_("No organization named “%(name)s” in the "
+                                              "directory; add it first or give "
+                                              "organization_id."),
+                           "import.organization_unknown", {"name": name})
             elif chosen is not None and chosen not in matches:
-                problem = ("organization", f"Organization {chosen.id} is {chosen.name!r}, "
-                           f"not {name!r}.")
+                problem = ("organization", N_("Organization %(id)s is “%(actual)s”, not "
+                                              "“%(name)s”."),
+                           "import.organization_mismatch",
+                           {"id": chosen.id, "actual": chosen.name, "name": name})
             elif chosen is None and len(matches) > 1:
                 listed = ", ".join(f"{org.id} ({org.country_code or org.country_name or '-'})"
                                    for org in matches)
-                problem = ("organization", f"Several organizations are named {name!r} "
-                           f"(ids {listed}); give organization_id.")
+                problem = ("organization", N_("Several organizations are named “%(name)s” "
+                                              "(ids %(ids)s); give organization_id."),
+                           "import.organization_ambiguous", {"name": name, "ids": listed})
             elif chosen is None:
                 chosen = matches[0]
         if problem is not None:
-            errors.append(_error(line, *problem))
+            field, text, code, params = problem
+            errors.append(_error(line, field, text, code, **params))
             unresolved.add(line)
         elif chosen is not None:
             values["organization_id"] = chosen.id
@@ -345,8 +374,9 @@ def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
             continue
         email = values["email"].strip().lower()
         if email in first_line:
-            errors.append(_error(line, "email", f"The same e-mail is on line "
-                                 f"{first_line[email]}; a person can be registered once."))
+            errors.append(_error(line, "email", N_("The same e-mail is on line %(first_line)s; "
+                                                   "a person can be registered once."),
+                                 "import.duplicate_email", first_line=first_line[email]))
             continue
         first_line[email] = line
         if line not in unresolved:
@@ -367,8 +397,10 @@ def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
             Registration.person_id.in_(list(people.values()))))}
     for key, person_id in people.items():
         if person_id in registered:
-            errors.append(_error(wanted[key], "email", "This person is already registered "
-                                 f"for the edition (status {registered[person_id].value})."))
+            errors.append(_error(wanted[key], "email",
+                                 N_("This person is already registered for the edition "
+                                    "(status %(status)s)."), "registration.duplicate",
+                                 status=service.status_term(registered[person_id])))
 
 
 def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registration]:
@@ -378,8 +410,9 @@ def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registr
     edition = get_edition(actor, slug)
     ensure_writable(edition)
     if edition.status != EditionStatus.OPEN:
-        raise Conflict(f"Registration for {edition.slug!r} is not open "
-                       f"(the edition is {edition.status.value}).")
+        raise Conflict(N_("Registration for “%(slug)s” is not open."),
+                       code="registration.not_open", slug=edition.slug,
+                       edition_status=edition.status.value)
     rows, errors = _parse(text)
     # Hold the edition from here, so no registration arriving meanwhile can invalidate
     # the checks below (service.register_many takes the same lock again, harmlessly).

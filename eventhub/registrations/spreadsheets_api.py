@@ -9,6 +9,7 @@ from marshmallow import fields
 from eventhub.auth.permissions import Permission
 from eventhub.errors import DomainError, Unprocessable
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
+from eventhub.i18n import N_
 from eventhub.idempotency import idempotent
 from eventhub.registrations import spreadsheets
 from eventhub.registrations.schemas import RegistrationFilterSchema, RegistrationSchema
@@ -47,7 +48,8 @@ IMPORT_REQUEST_BODY = {
 
 class UnsupportedMediaType(DomainError):
     status = 415
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
+    default_code = "unsupported_media_type"
 
 
 class ImportResultSchema(OutputSchema):
@@ -59,23 +61,30 @@ def _uploaded_text() -> str:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise Unprocessable("Send the CSV file in the multipart field 'file'.",
+            raise Unprocessable(N_("Send the CSV file in the multipart field “file”."),
+                                code="upload.missing_file",
                                 errors=[{"field": "file", "location": "files",
-                                         "message": "Missing file."}])
+                                         "message": N_("Missing file."),
+                                         "code": "upload.missing_file"}])
         data = upload.read()
     elif request.mimetype in CSV_TYPES:
         data = request.get_data()
     else:
-        raise UnsupportedMediaType(
-            f"Send the CSV as a text/csv body or as the multipart field 'file', not "
-            f"{request.mimetype or 'an untyped body'}.")
+        if request.mimetype:
+            raise UnsupportedMediaType(
+                N_("Send the CSV as a text/csv body or as the multipart field “file”, not "
+                   "%(media_type)s."), media_type=request.mimetype)
+        raise UnsupportedMediaType(N_("Send the CSV as a text/csv body or as the multipart "
+                                      "field “file”, not an untyped body."))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Unprocessable(
-            "The file is not UTF-8 text. In Excel, save it as \"CSV UTF-8\".",
+            N_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."),
+            code="import.not_utf8",
             errors=[{"field": "_file", "location": "csv",
-                     "message": f"Not UTF-8 (byte {exc.start + 1} cannot be decoded)."}]
+                     "message": N_("Not UTF-8 (byte %(byte)s cannot be decoded)."),
+                     "code": "import.not_utf8", "params": {"byte": exc.start + 1}}]
         ) from exc
 
 

@@ -26,6 +26,7 @@ from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 from eventhub.registrations import crypto
 from eventhub.registrations.letter import LetterContent, render
 from eventhub.registrations.models import (
@@ -34,6 +35,7 @@ from eventhub.registrations.models import (
     RegistrationStatus,
     VisaRequest,
 )
+from eventhub.registrations.service import status_term
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +52,12 @@ def country_name(code: str) -> str:
     return country.name if country is not None else code
 
 
-def _error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "location": "json", "message": message}
+def _error(field: str, message: str, code: str, **params: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"field": field, "location": "json", "message": message,
+                             "code": code}
+    if params:
+        entry["params"] = params
+    return entry
 
 
 def _validated(values: dict[str, Any], edition: Edition) -> dict[str, str]:
@@ -60,23 +66,26 @@ def _validated(values: dict[str, Any], edition: Edition) -> dict[str, str]:
     errors = []
     number = re.sub(r"\s+", "", str(values.get("passport_number") or "")).upper()
     if not PASSPORT_NUMBER.fullmatch(number):
-        errors.append(_error("passport_number", "Give 5 to 20 characters, capital letters "
-                                                "A-Z and digits 0-9 only."))
+        errors.append(_error("passport_number", N_("Give 5 to 20 characters, capital letters "
+                                                   "A-Z and digits 0-9 only."),
+                             "visa.passport_number"))
     nationality = str(values.get("nationality") or "").strip().upper()
     if len(nationality) != 2 or pycountry.countries.get(alpha_2=nationality) is None:
-        errors.append(_error("nationality", "Give an ISO 3166-1 alpha-2 country code "
-                                            "(e.g. CN, FR, KE)."))
+        errors.append(_error("nationality", N_("Give an ISO 3166-1 alpha-2 country code "
+                                               "(e.g. CN, FR, KE)."), "visa.nationality"))
     birth = values.get("date_of_birth")
     if not isinstance(birth, dt.date) or not EARLIEST_BIRTH_DATE <= birth < utcnow().date():
-        errors.append(_error("date_of_birth", "Must be a date in the past "
-                                              f"(after {EARLIEST_BIRTH_DATE.isoformat()})."))
+        errors.append(_error("date_of_birth", N_("Must be a date in the past (after "
+                                                 "%(earliest)s)."), "visa.date_of_birth",
+                             earliest=EARLIEST_BIRTH_DATE.isoformat()))
     expiry = values.get("passport_expiry")
     if not isinstance(expiry, dt.date) or expiry <= edition.end_date:
-        errors.append(_error("passport_expiry", "The passport must be valid beyond the last "
-                                                f"day of the edition "
-                                                f"({edition.end_date.isoformat()})."))
+        errors.append(_error("passport_expiry", N_("The passport must be valid beyond the "
+                                                   "last day of the edition (%(end)s)."),
+                             "visa.passport_expiry", end=edition.end_date.isoformat()))
     if errors:
-        raise Unprocessable("The passport details are not valid; see errors.", errors=errors)
+        raise Unprocessable(N_("The passport details are not valid; see errors."),
+                            code="visa.invalid_details", errors=errors)
     return {"passport_number": number, "nationality": nationality,
             "date_of_birth": birth.isoformat(), "passport_expiry": expiry.isoformat()}
 
@@ -84,14 +93,16 @@ def _validated(values: dict[str, Any], edition: Edition) -> dict[str, str]:
 def _registration(edition: Edition, registration_id: int) -> Registration:
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.edition_id != edition.id:
-        raise NotFound(f"Edition {edition.slug!r} has no registration {registration_id}.")
+        raise NotFound(N_("Edition “%(slug)s” has no registration %(id)s."),
+                       code="registration.not_found", slug=edition.slug, id=registration_id)
     return registration
 
 
 def _visa_request(registration: Registration) -> VisaRequest:
     visa_request = registration.visa_request
     if visa_request is None:
-        raise NotFound(f"Registration {registration.id} has no passport details.")
+        raise NotFound(N_("Registration %(id)s has no passport details."),
+                       code="visa.no_details", id=registration.id)
     return visa_request
 
 
@@ -99,9 +110,10 @@ def _store(edition: Edition, registration: Registration, values: dict[str, Any]
            ) -> Registration:
     ensure_writable(edition)
     if registration.status not in _ACCEPTS_DETAILS:
-        raise Conflict(f"The registration is {registration.status.value}; passport details "
-                       "are kept for active registrations only.",
-                       extra={"current_status": registration.status.value})
+        raise Conflict(N_("The registration is %(status)s; passport details are kept for "
+                          "active registrations only."), code="visa.registration_inactive",
+                       extra={"current_status": registration.status.value},
+                       status=status_term(registration.status))
     details = _validated(values, edition)
     visa_request = registration.visa_request or VisaRequest(registration=registration)
     visa_request.passport_number_encrypted = crypto.encrypt(details["passport_number"])
@@ -140,8 +152,8 @@ def submit_details_by_focal_point(token: str, registration_id: int,
     if (delegation is None or registration is None
             or registration.delegation_id != delegation.id
             or registration.edition_id != edition.id):
-        raise NotFound(f"Your delegation has no member with registration id "
-                       f"{registration_id}.")
+        raise NotFound(N_("Your delegation has no member with registration id %(id)s."),
+                       code="delegation.member_not_found", id=registration_id)
     return _store(edition, registration, values)
 
 
@@ -207,9 +219,11 @@ def issue_letter(actor: Actor, slug: str, registration_id: int) -> bytes:
     ensure_writable(edition)
     registration = _registration(edition, registration_id)
     if registration.status != RegistrationStatus.CONFIRMED:
-        raise Conflict(f"The registration is {registration.status.value}; a visa support "
-                       "letter is issued for confirmed registrations only.",
-                       extra={"current_status": registration.status.value})
+        raise Conflict(N_("The registration is %(status)s; a visa support letter is issued "
+                          "for confirmed registrations only."),
+                       code="visa.registration_not_confirmed",
+                       extra={"current_status": registration.status.value},
+                       status=status_term(registration.status))
     details = read_details(actor, slug, registration_id)
     pdf = render(letter_content(edition, registration, details))
     registration.visa_request.letter_issued_at = utcnow()

@@ -145,7 +145,7 @@ def field_errors(error: DomainError | FormInvalid) -> dict[str, str]:
     service without a field ("" key) is shown above the form."""
     if isinstance(error, FormInvalid):
         return error.errors
-    found = {e.get("field", ""): e.get("message", "") for e in error.errors}
+    found = {e.get("field", ""): e.get("message", "") for e in error.field_errors()}
     if not found or "" not in found:
         found.setdefault("", error.detail)
     return found

@@ -102,7 +102,7 @@ def _message(text: str) -> str:
         return t("rsvp.error.over_quota", quota=quota[1], given=quota[2])
     same = re.fullmatch(r"Same e-mail as member (\d+)\.", text)
     if same:
-        return t("rsvp.error.same_email", member=int(same[1]) + 1)
+        return t("rsvp.error.same_email", member=same[1])
     for pattern, key, name in _PATTERNS:
         found = re.fullmatch(pattern, text)
         if found:

@@ -1,0 +1,186 @@
+"""Every `code` a problem document or one of its field entries can carry.
+
+A code names a refusal for programs and pages; it stays the same when the English
+sentence is reworded, so a client or a page translates the code, never the sentence. The
+OpenAPI document lists these codes with their descriptions (schemas.ProblemSchema), and a
+test checks that every code the sources use is listed here. The `params` a code comes
+with are named in its description.
+"""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    # Answers of HTTP itself and the generic refusals (eventhub.errors).
+    "bad_request": "The request is malformed.",
+    "bad_request.invalid_json": "The body is not valid JSON (see errors).",
+    "bad_request.json_too_deep": "The JSON body is nested too deeply to be read.",
+    "auth.required": "No valid bearer token was sent.",
+    "permission.denied": "The signed-in role may not do this (params: role, permission).",
+    "not_found": "Nothing exists at this address.",
+    "not_acceptable": "No representation the request accepts is available.",
+    "method_not_allowed": "The method is not allowed at this address (params: method, "
+                          "allowed).",
+    "conflict": "The request conflicts with the current state of the resource.",
+    "conflict.integrity": "A duplicate or a reference to something missing was caught by the "
+                          "database (often two simultaneous requests); re-read and retry.",
+    "gone": "The resource existed but is gone.",
+    "precondition_failed": "The resource changed since it was read (If-Match does not match "
+                           "its ETag).",
+    "precondition_required": "Send the resource's ETag in If-Match.",
+    "content_too_large": "The request body is larger than allowed (params: limit).",
+    "unsupported_media_type": "The request body's media type is not accepted here "
+                              "(params: media_type).",
+    "validation.failed": "A value is not acceptable (see errors).",
+    "validation.invalid_fields": "Fields of the request are invalid (see errors).",
+    "rate_limited": "Too many attempts; wait Retry-After seconds (params: retry_after).",
+    "internal_error": "An unexpected error occurred; it has been logged.",
+    "unavailable": "The service or its database is unavailable for a moment.",
+    "database.busy": "Other changes are being saved; retry after Retry-After seconds.",
+    "pagination.page_too_large": "The page is beyond the end of any list.",
+    # Idempotency-Key (eventhub.idempotency).
+    "idempotency.in_progress": "A request with this Idempotency-Key has not finished; retry "
+                               "after Retry-After seconds (params: header, seconds).",
+    "idempotency.key_too_long": "The Idempotency-Key is too long (params: header, max).",
+    "idempotency.key_reused": "The Idempotency-Key was used with a different request body "
+                              "(params: header).",
+    # Field entries of validation (eventhub.validation_messages, eventhub.schemas).
+    "validation.required": "A required value is missing.",
+    "validation.null": "The field may not be null.",
+    "validation.invalid": "The value is not valid.",
+    "validation.type": "The value has the wrong type (a list, an object...).",
+    "validation.unknown_field": "The field is not part of this request.",
+    "validation.string": "Not a valid string.",
+    "validation.number": "Not a valid number (or too large, or nan/infinity).",
+    "validation.boolean": "Not a valid boolean.",
+    "validation.date": "Not a valid date, time or date and time.",
+    "validation.email": "Not a valid e-mail address.",
+    "validation.url": "Not a valid URL.",
+    "validation.uuid": "Not a valid UUID.",
+    "validation.ip": "Not a valid IP address.",
+    "validation.choice": "The value is not one of the allowed choices (params: choices).",
+    "validation.length": "The text or list is too short or too long (params: min, max, "
+                         "equal).",
+    "validation.range": "The number or date is out of range (params: min, max).",
+    "validation.pattern": "The text does not have the expected form.",
+    "validation.equal": "The value must equal another (params: other).",
+    "validation.blank": "The text must not be blank.",
+    "validation.one_line": "The text must be a single line (no line breaks, tabs or other "
+                           "control characters).",
+    "validation.year_range": "The date must fall between the supported years (params: "
+                             "first, last).",
+    "validation.unstorable_text": "The text holds NUL characters or unpaired surrogates.",
+    "validation.country_code": "Not an ISO 3166-1 alpha-2 country code.",
+    "validation.language_tag": "Not a language tag such as en, zh or zh-CN.",
+    # Accounts and sign-in (eventhub.auth).
+    "auth.bad_credentials": "E-mail or password is wrong, or the account is disabled.",
+    "auth.token_unknown": "The bearer token is unknown.",
+    "auth.token_expired": "The bearer token has expired or was revoked.",
+    "auth.account_disabled": "The account is disabled.",
+    "auth.password_too_short": "The password is too short (params: min).",
+    "auth.wrong_current_password": "The current password given is not the user's.",
+    "user.not_found": "No such user (params: id or email).",
+    "user.duplicate_email": "A user with this e-mail exists (params: email).",
+    "user.last_admin": "The last active admin cannot be disabled or demoted.",
+    # Directory (eventhub.directory).
+    "organization.not_found": "No organization with this id (params: id).",
+    "organization.duplicate": "An organization of this name and country exists (params: "
+                              "name, id; extra: existing_id).",
+    "organization.own_ancestor": "An organization cannot be its own ancestor.",
+    "organization.referenced": "The organization is still referenced (params: name, "
+                               "references; extra: references).",
+    "directory.unknown_country": "Not an ISO 3166-1 alpha-2 country code (params: "
+                                 "country_code).",
+    "person.not_found": "No person with this id (params: id).",
+    "person.speaks": "The person speaks in programme items (params: name, speeches).",
+    # Invitations and their response links (eventhub.invitations).
+    "invitation.not_found": "The edition has no such invitation (params: slug, id).",
+    "invitation.duplicate": "The organization is already invited (params: organization, "
+                            "slug).",
+    "invitation.listed_twice": "An organization is listed twice in one request (params: id).",
+    "invitation.incomplete": "The invitation lacks a quota, deadline or focal point (params: "
+                             "organization).",
+    "invitation.deadline_without_zone": "The deadline has no time zone offset.",
+    "invitation.deadline_past": "The deadline is not in the future.",
+    "invitation.transition_refused": "The invitation cannot move to that status (params: "
+                                     "status, target; extra: current_status, allowed).",
+    "invitation.not_changeable": "The invitation's status does not allow changes (params: "
+                                 "status).",
+    "invitation.quota_below_delegation": "The quota would be below the delegation's size "
+                                         "(params: size, quota).",
+    "invitation.edition_closed": "The edition is closed; invitations cannot change (params: "
+                                 "slug).",
+    "invitation.edition_not_open": "The edition is not open; invitations cannot be sent "
+                                   "(params: slug, edition_status).",
+    "invitation.link_invalid": "The response link is not valid.",
+    "invitation.link_gone": "The response link is no longer usable.",
+    "invitation.deadline_passed": "The response deadline has passed (extra: deadline, "
+                                  "language).",
+    "invitation.withdrawn": "The organizers withdrew the invitation (extra: language).",
+    "invitation.registration_closed": "Registration for the edition has closed (extra: "
+                                      "language).",
+    # Registrations, delegations and credentials (eventhub.registrations).
+    "registration.not_found": "The edition has no such registration (params: slug, id).",
+    "registration.not_open": "Registration for the edition is not open (params: slug, "
+                             "edition_status).",
+    "registration.busy": "Many registrations arrive at once; retry after Retry-After "
+                         "seconds.",
+    "registration.duplicate": "The person is already registered (params: name, slug or "
+                              "status).",
+    "registration.person_missing": "Neither person_id nor full_name was given.",
+    "registration.transition_refused": "The registration cannot move to that status (params: "
+                                       "status, target; extra: current_status).",
+    "registration.edition_full": "The edition is full (params: capacity).",
+    "registration.credentials_unreviewed": "The delegation's credentials are not reviewed "
+                                           "yet.",
+    "registration.badge_unknown": "No such badge in the edition (params: badge, slug).",
+    "registration.not_confirmed": "The registration is not confirmed (params: status).",
+    "registration.already_checked_in": "The person already checked in (params: name, "
+                                       "checked_in_at).",
+    "registration.quota_exceeded": "More members than the invitation's quota (params: quota, "
+                                   "given).",
+    "registration.no_seat": "No seat is left to attend in person (params: name).",
+    "delegation.not_found": "No such delegation (params: slug, id).",
+    "delegation.member_not_found": "The focal point's delegation has no such member (params: "
+                                   "id).",
+    "delegation.invitation_not_accepted": "The invitation is not accepted (params: status).",
+    "delegation.invalid_members": "The member list has several problems (see errors).",
+    "delegation.one_head": "Exactly one head of delegation is needed (params: heads).",
+    "delegation.same_email": "Two members share an e-mail (params: member, the first of "
+                             "them, counted from 1).",
+    "credential.not_accepted": "Accept the invitation before uploading credentials.",
+    "credential.not_uploaded": "The delegation has not uploaded credentials.",
+    "credential.file_not_imported": "The credential's file was not in the imported bundle.",
+    "upload.missing_file": "The multipart field \"file\" is missing.",
+    "upload.empty": "The uploaded file is empty.",
+    "upload.too_large": "The uploaded file is too large (params: limit).",
+    "upload.unsupported_type": "The uploaded file is not a PDF, PNG or JPEG document.",
+    "visa.invalid_details": "The passport details are not valid (see errors).",
+    "visa.passport_number": "The passport number is not 5 to 20 letters A-Z and digits.",
+    "visa.nationality": "The nationality is not an ISO 3166-1 alpha-2 code.",
+    "visa.date_of_birth": "The date of birth is not in the past (params: earliest).",
+    "visa.passport_expiry": "The passport expires before the edition ends (params: end).",
+    "visa.no_details": "The registration has no passport details (params: id).",
+    "visa.registration_inactive": "Passport details are kept for active registrations only "
+                                  "(params: status).",
+    "visa.registration_not_confirmed": "Visa letters are issued for confirmed registrations "
+                                       "only (params: status).",
+    # Registration import files (eventhub.registrations.spreadsheets).
+    "import.invalid_file": "The import file has problems; nothing was imported (params: "
+                           "count; extra: error_count).",
+    "import.not_utf8": "The import file is not UTF-8 text (params: byte).",
+    "import.nul_characters": "The import file contains NUL characters.",
+    "import.unreadable_csv": "The import file cannot be read as CSV (params: reason).",
+    "import.empty": "The import file is empty (params: columns).",
+    "import.too_many_rows": "The import file has too many rows (params: limit).",
+    "import.unknown_column": "The header names an unknown column (params: known).",
+    "import.duplicate_column": "The header names a column twice.",
+    "import.missing_column": "The header lacks a required column.",
+    "import.unnamed_column": "A cell is in a column the header does not name.",
+    "import.no_rows": "The import file has a header but no rows.",
+    "import.organization_unknown": "No organization of that name (params: name).",
+    "import.organization_mismatch": "organization_id and organization disagree (params: id, "
+                                    "actual, name).",
+    "import.organization_ambiguous": "Several organizations have that name (params: name, "
+                                     "ids).",
+    "import.duplicate_email": "The same e-mail is on an earlier line (params: first_line).",
+}
