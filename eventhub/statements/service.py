@@ -418,10 +418,73 @@ def _may_approve(actor: Actor, statement: Statement) -> bool:
     return statement.approver_id is not None and actor.user_id == statement.approver_id
 
 
-def change_status(actor: Actor, slug: str, statement_id: int, target: StatementStatus
-                  ) -> Statement:
+def _primary_language(language: str | None) -> str:
+    return (language or "en").replace("-", "_").split("_")[0]
+
+
+def publication_checks(actor: Actor, slug: str, statement: Statement,
+                       rev: StatementRevision) -> dict[str, Any]:
+    """What publishing this text asks the publisher to confirm: the fact check's open
+    mismatches, and (for a language version) a check that read less of the text than it
+    read of the English version. Empty when nothing needs confirming."""
+    from eventhub.statements.factcheck import COVERAGE_TOLERANCE, check_content
+
+    edition = get_edition(actor, slug)
+    report = check_content(edition, rev.content, statement.language)
+    needs: dict[str, Any] = {}
+    if report["mismatches"]:
+        needs["mismatches"] = [
+            {key: entry[key] for key in ("kind", "section", "text_says", "records_say")}
+            for entry in report["mismatches"]]
+    if _primary_language(statement.language) != "en":
+        english = next((v for v in language_versions(statement)
+                        if _primary_language(v.language) == "en"), None)
+        if english is not None:
+            number = english.published_revision or latest_number(english)
+            english_report = check_content(edition, revision(english, number).content,
+                                           english.language)
+            share = report["coverage"]["share"]
+            english_share = english_report["coverage"]["share"]
+            if share < english_share - COVERAGE_TOLERANCE:
+                needs["lower_coverage"] = {
+                    "language": statement.language, "share": share,
+                    "english_statement_id": english.id, "english_revision": number,
+                    "english_share": english_share}
+    return needs
+
+
+def _confirm_publication(actor: Actor, slug: str, statement: Statement,
+                         rev: StatementRevision, confirm: dict[str, Any] | None) -> None:
+    """Refuse to publish over an open fact-check finding unless the publisher confirmed
+    each one with a reason; record the confirmation on the revision (its history and the
+    audit trail show who confirmed what, and why)."""
+    needs = publication_checks(actor, slug, statement, rev)
+    if not needs:
+        return
+    confirm = confirm or {}
+    missing = [key for key in needs if not confirm.get(key)]
+    if missing:
+        raise Conflict(N_("The fact check asks for a confirmation before this text is "
+                          "published: confirm each finding listed and give a reason."),
+                       code="statement.publish_needs_confirmation",
+                       extra={"needs_confirmation": needs, "missing": missing})
+    reason = (confirm.get("reason") or "").strip()
+    if not reason:
+        raise Unprocessable.for_field(
+            "confirm.reason", N_("Give the reason for publishing despite the fact check."),
+            code="statement.confirmation_reason_required")
+    rev.publication_confirmation = {
+        **needs, "reason": reason, "confirmed_by": actor.label,
+        "confirmed_by_id": actor.user_id, "confirmed_at": utcnow().isoformat()}
+
+
+def change_status(actor: Actor, slug: str, statement_id: int, target: StatementStatus,
+                  confirm: dict[str, Any] | None = None) -> Statement:
     """draft -> in_review -> approved -> published; review can send a text back to draft.
-    The secretariat submits and publishes; the chair's approver (or an admin) approves."""
+    The secretariat submits and publishes; the chair's approver (or an admin) approves.
+    Publishing a text with an open fact-check mismatch, or a language version read less
+    than the English one, needs `confirm` ({"mismatches": true, "lower_coverage": true,
+    "reason": ...}), which is recorded."""
     statement = get_statement(actor, slug, statement_id, for_update=True)
     ensure_writable(get_edition(actor, slug))
     allowed = {
@@ -452,6 +515,7 @@ def change_status(actor: Actor, slug: str, statement_id: int, target: StatementS
         if rev.number != latest_number(statement):
             raise Conflict(N_("The text changed after approval; approve it again."),
                            code="statement.changed_after_approval")
+        _confirm_publication(actor, slug, statement, rev, confirm)
         rev.is_published = True
         statement.published_revision = rev.number
         statement.published_at = utcnow()
