@@ -62,7 +62,8 @@ class StatementRevision(db.Model):
     content = {"title": str, "dateline": str | None,
                "sections": [{"key": str, "paragraphs": [str, ...]}, ...]}
     Section keys are stable across revisions, so edits, merges, comments and diffs follow
-    a section wherever it moves; its roman number is derived from its place.
+    a section wherever it moves; its number (roman, or 一、二 in a Chinese statement) is
+    derived from its place.
     """
 
     __tablename__ = "statement_revisions"
