@@ -1,5 +1,17 @@
-"""Dates as people write them in English and Chinese, for mails and pages alike:
-"9 September 2024", "9-10 September 2024" (with an en dash), "2024年9月9日至10日"."""
+"""Every date EventHub writes out, in one place, from Babel's CLDR data: no module spells
+month names itself.
+
+Named styles, because one document keeps one form wherever the date appears:
+
+- ``long`` (pages and mails): the language's CLDR long date, "September 9, 2024",
+  "2024年9月9日";
+- ``statement`` (a Chair's Statement's dateline and text): "September 10, 2024" in
+  English as the 2024 statement writes it, the CLDR long date elsewhere;
+- ``day_month_year`` (letters in the international form): "9 September 2024".
+
+Spans write what the two dates share once: ``day_span`` for pages, ``prose_span`` for the
+running text of a statement ("September 9 to 10", "9月9日至10日").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +19,20 @@ import datetime as dt
 import zoneinfo
 
 from babel.dates import format_date, format_datetime, format_interval, get_timezone_name
+
+# Babel patterns by style and language; a language without its own pattern takes the
+# CLDR format named in DEFAULTS.
+STYLES: dict[str, dict[str, str]] = {
+    "long": {},
+    "statement": {"en": "MMMM d, y"},
+    "day_month_year": {"en": "d MMMM y"},
+}
+DEFAULTS = {"long": "long", "statement": "long", "day_month_year": "long"}
+# Running text: a day of a month without its year, and how a span joins its ends.
+_PROSE = {
+    "en": {"day": "MMMM d", "same_month": "d", "joiner": " to "},
+    "zh": {"day": "M月d日", "same_month": "d日", "joiner": "至"},
+}
 
 
 def _locale(locale: str | None) -> str:
@@ -17,9 +43,15 @@ def _locale(locale: str | None) -> str:
     return language()
 
 
-def day(value: dt.date, locale: str | None = None) -> str:
-    """A date as the language writes it in full: "September 9, 2024", "2024年9月9日"."""
-    return format_date(value, "long", locale=_locale(locale))
+def _primary(locale: str) -> str:
+    return locale.replace("-", "_").split("_")[0]
+
+
+def day(value: dt.date, locale: str | None = None, style: str = "long") -> str:
+    """A date as the language writes it in full, in a named style (see STYLES)."""
+    code = _locale(locale)
+    pattern = STYLES[style].get(_primary(code), DEFAULTS[style])
+    return format_date(value, pattern, locale=code)
 
 
 def day_span(start: dt.date, end: dt.date | None = None, locale: str | None = None) -> str:
@@ -27,6 +59,35 @@ def day_span(start: dt.date, end: dt.date | None = None, locale: str | None = No
     if end is None or end == start:
         return day(start, locale)
     return format_interval(start, end, "yMMMd", locale=_locale(locale))
+
+
+def prose_span(start: dt.date, end: dt.date | None = None, locale: str | None = None,
+               *, with_year: bool = False) -> str:
+    """The dates of a meeting in a sentence: "September 9 to 10", "September 30 to
+    October 1", "9月9日至10日"; with the year: "September 9 to 10, 2024",
+    "2024年9月9日至10日". Languages without a prose form take the CLDR interval."""
+    code = _locale(locale)
+    prose = _PROSE.get(_primary(code))
+    if prose is None:
+        if with_year:
+            return day_span(start, end, code)
+        if end is None or end == start:
+            return format_date(start, "MMMMd", locale=code)
+        return format_interval(start, end, "MMMd", locale=code)
+    if with_year and end is not None and end.year != start.year:
+        return (day(start, code, "statement") + prose["joiner"]
+                + day(end, code, "statement"))
+    first = format_date(start, prose["day"], locale=code)
+    if end is not None and end != start:
+        same_month = (end.year, end.month) == (start.year, start.month)
+        first += prose["joiner"] + format_date(
+            end, prose["same_month"] if same_month else prose["day"], locale=code)
+    if not with_year:
+        return first
+    year = (end or start).year
+    if _primary(code) == "zh":
+        return f"{start.year}年{first}"
+    return f"{first}, {year}"
 
 
 def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
@@ -37,34 +98,29 @@ def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
     when = format_datetime(value, "medium", tzinfo=tz, locale=code)
     return f"{when} ({get_timezone_name(tz, 'long', locale=code)})"
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
+# The helpers that earlier pages and mails call; they keep their output (day, month name,
+# year in the international order; a Chinese date) but take the month names from CLDR.
 
 def long_date_en(value: dt.date) -> str:
-    # Month names spelled out here, not by strftime, so no locale changes them.
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return day(value, "en", "day_month_year")
 
 
 def date_range_en(start: dt.date, end: dt.date | None = None) -> str:
     if end is None or end == start:
         return long_date_en(start)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}\u2013{end.day} {_MONTHS[end.month - 1]} {end.year}"
+        return f"{start.day}\u2013{long_date_en(end)}"
     if start.year == end.year:
-        return f"{start.day} {_MONTHS[start.month - 1]} \u2013 {long_date_en(end)}"
+        return f"{format_date(start, 'd MMMM', locale='en')} \u2013 {long_date_en(end)}"
     return f"{long_date_en(start)} \u2013 {long_date_en(end)}"
 
 
 def date_zh(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
+    return day(value, "zh")
 
 
 def date_range_zh(start: dt.date, end: dt.date | None = None) -> str:
     if end is None or end == start:
         return date_zh(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{date_zh(start)}至{end.day}日"
-    if start.year == end.year:
-        return f"{date_zh(start)}至{end.month}月{end.day}日"
-    return f"{date_zh(start)}至{date_zh(end)}"
+    return prose_span(start, end, "zh", with_year=True)

@@ -356,7 +356,7 @@ def test_a_chinese_statement_prints_every_character_on_wrapped_lines(view, caplo
     # all there.
     page = pages[0].replace("\x00", "")
     text = "".join(page.split())
-    assert "".join(f"一.{CHINESE_PARAGRAPH}".split()) in text
+    assert "".join(f"一、{CHINESE_PARAGRAPH}".split()) in text
     assert "XuGanlu（许甘露）deliveredaspeech." in text
     lines = [line.strip() for line in page.splitlines() if line.strip()]
     assert len(lines) >= 5  # the paragraph is wrapped, not one line off the page

@@ -171,7 +171,8 @@ class Status(MethodView):
     def post(self, data, slug, statement_id):
         """draft -> in_review -> approved -> published (in_review -> draft to rework).
         The secretariat submits and publishes; the chair's approver approves."""
-        service.change_status(current_actor(), slug, statement_id, data["status"])
+        service.change_status(current_actor(), slug, statement_id, data["status"],
+                              data.get("confirm"))
         return _saved(slug, statement_id)
 
 

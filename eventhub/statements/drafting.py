@@ -18,24 +18,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
+from eventhub import dates
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import OrganizationKind, Person
+from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
+from eventhub.editions.words import in_language
 from eventhub.errors import Unprocessable
+from eventhub.i18n import N_, _, force_locale
 from eventhub.programme.models import Delivery, ItemKind, Speech, SpeechRole
 from eventhub.statements import service
 from eventhub.statements.factcheck import (
     Records,
     country_name,
-    date_text,
     edition_records,
     number_words,
 )
 from eventhub.statements.models import Statement
 
 LANGUAGES = ("en",)
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 _SPEECHES = {
     SpeechRole.OPENING_SPEECH: "an opening speech",
     SpeechRole.WELCOME_SPEECH: "a welcome speech",
@@ -50,8 +53,8 @@ def draft_from_record(actor: Actor, slug: str, language: str = "en") -> Statemen
     authorize(actor, Permission.MANAGE_STATEMENTS)
     if language not in LANGUAGES:
         raise Unprocessable.for_field(
-            "language", "A first draft is written in English; start other language "
-                        "versions from it.")
+            "language", N_("A first draft is written in English; start other language "
+                           "versions from it."), code="statement.draft_language")
     edition = get_edition(actor, slug)
     ensure_writable(edition)
     content = compose(edition_records(edition))
@@ -68,14 +71,53 @@ def compose(records: Records) -> dict[str, Any]:
         _section_two(records, short),
         _section_three(records, short),
     ]
-    place = ", ".join(p for p in (edition.city, country_name(edition.country_code)) if p)
-    end = edition.end_date
-    dateline = f"{_MONTHS[end.month - 1]} {end.day}, {end.year}"
+    title, dateline = heading(edition, "chairs_statement", "en")
     return {
-        "title": f"Chair's Statement at {edition.title}",
-        "dateline": f"({dateline}, {place})" if place else f"({dateline})",
+        "title": title,
+        "dateline": dateline,
         "sections": [{"paragraphs": [" ".join(s)]} for s in sections if s],
     }
+
+
+# Title and dateline in a language ----------------------------------------------------
+
+def _country_in(code: str | None, language: str) -> str | None:
+    if not code:
+        return None
+    if language == "en":
+        return country_name(code)
+    try:
+        return Locale.parse(language).territories.get(code.upper()) or country_name(code)
+    except (UnknownLocaleError, ValueError):
+        return country_name(code)
+
+
+def heading(edition: Edition, kind: str | None, language: str,
+            fallback_title: str | None = None) -> tuple[str, str]:
+    """A statement's title and dateline written in its own language from the edition's
+    words and dates (never a translation of another version's strings): "Chair's
+    Statement at <title>" / "<title>主席声明", "(September 10, 2024, Suzhou, China)" /
+    "(2024年9月10日, 中国苏州)" in full-width brackets and comma. The edition's title
+    and city come through editions.words, so a missing Chinese value shows the English
+    one. Other kinds of
+    statement keep `fallback_title` (the version they were made from)."""
+    code = language.replace("-", "_").split("_")[0]
+    with force_locale(code):
+        if kind == "chairs_statement" or fallback_title is None:
+            name = in_language(edition, "title", code).text
+            title = _("Chair's Statement at %(title)s", title=name)
+        else:
+            title = fallback_title
+        city = in_language(edition, "city", code).text if edition.city else ""
+        country = _country_in(edition.country_code, code)
+        if city and country:
+            place = _("%(city)s, %(country)s", city=city, country=country)
+        else:
+            place = city or country or ""
+        day = dates.day(edition.end_date, code, "statement")
+        dateline = (_("(%(date)s, %(place)s)", date=day, place=place) if place
+                    else _("(%(date)s)", date=day))
+    return title, dateline
 
 
 # Sections ---------------------------------------------------------------------------
@@ -91,9 +133,9 @@ def _section_one(records: Records, short: str) -> list[str]:
     if place:
         opening += f" in {place}"
     if edition.start_date == edition.end_date:
-        opening += f" on {date_text(edition.start_date)}"
+        opening += f" on {dates.prose_span(edition.start_date, locale='en')}"
     else:
-        opening += f" from {date_text(edition.start_date, edition.end_date)}"
+        opening += f" from {dates.prose_span(edition.start_date, edition.end_date, 'en')}"
     if records.host is not None:
         opening += f", hosted by {_with_article(_organization(records.host))}"
     sentences.append(opening + ".")

@@ -33,14 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pycountry
+from babel.dates import get_month_names
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventhub import dates
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure
 from eventhub.editions.service import get_edition, recorded_counts
 from eventhub.editions.snapshot import ShownOrganization, ShownPerson
+from eventhub.editions.words import in_language
 from eventhub.extensions import db
 from eventhub.programme.models import ItemKind, ProgrammeItem
 from eventhub.statements import service
@@ -116,9 +119,9 @@ _QUALIFIER_CLASSES = {
     "under": "less",
 }
 _QUALIFIERS = "|".join(sorted(_QUALIFIER_CLASSES, key=len, reverse=True))
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-MONTH = rf"(?:{'|'.join(_MONTHS)})"
+# English month names from CLDR, as the English text writes them.
+_MONTH_NUMBERS = {name: number for number, name in get_month_names("wide", locale="en").items()}
+MONTH = rf"(?:{'|'.join(_MONTH_NUMBERS)})"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 
 # One character for one character, so positions found in the normalized text hold in
@@ -166,12 +169,7 @@ def _fold(text: str) -> str:
 
 def date_text(start: dt.date, end: dt.date | None = None) -> str:
     """"September 9 to 10", "September 30 to October 1", or "September 9"."""
-    first = f"{_MONTHS[start.month - 1]} {start.day}"
-    if end is None or end == start:
-        return first
-    if end.month == start.month and end.year == start.year:
-        return f"{first} to {end.day}"
-    return f"{first} to {_MONTHS[end.month - 1]} {end.day}"
+    return dates.prose_span(start, end, "en")
 
 
 def country_names(code: str | None) -> set[str]:
@@ -196,6 +194,415 @@ def country_name(code: str | None) -> str | None:
 
 # The check --------------------------------------------------------------------------
 
+# Chinese phrasing ---------------------------------------------------------------------
+# The claims the English check reads, as a Chinese version of the statement writes them:
+# 约300名嘉宾, 57个国家和地区, 四个分组会议 / 4场分组讨论, 主题为“…”, 由…主办, 于2024年9月9日至
+# 10日在中国苏州举行, the organizations by their common Chinese names or acronyms, and the
+# speakers by the names the records give.
+
+_CJK_TEXT = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+ZH_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+|[零〇一二两三四五六七八九十百千]+)"
+_ZH_QUALIFIERS = {
+    "约": "about", "大约": "about", "约有": "about", "近": "nearly", "将近": "nearly",
+    "接近": "nearly", "逾": "more", "超过": "more", "多于": "more", "至少": "at least",
+    "不少于": "at least", "不到": "less", "少于": "less",
+}
+# Written after the number: 300余名, 50多个.
+_ZH_AFTER = {"余": "more", "多": "more"}
+_ZH_QUALIFIER = "|".join(sorted(_ZH_QUALIFIERS, key=len, reverse=True))
+# Common Chinese names of organizations, by the acronym (or English name) the records give
+# them: a Chinese text names them so, with or without the acronym.
+ZH_ORGANIZATIONS: dict[str, tuple[str, ...]] = {
+    "IOM": ("国际移民组织",),
+    "UNHCR": ("联合国难民事务高级专员公署", "联合国难民事务高级专员办事处", "联合国难民署",
+              "联合国难民署驻华代表处", "难民署"),
+    "UNODC": ("联合国毒品和犯罪问题办公室", "联合国毒品与犯罪问题办公室", "联合国毒罪办"),
+    "INTERPOL": ("国际刑事警察组织", "国际刑警组织"),
+    "ASEAN Secretariat": ("东南亚国家联盟秘书处", "东盟秘书处"),
+    "LMLECC": ("澜沧江－湄公河综合执法安全合作中心", "澜沧江-湄公河综合执法安全合作中心",
+               "澜湄综合执法安全合作中心", "澜湄执法安全合作中心"),
+    "NIA": ("中华人民共和国国家移民管理局", "中国国家移民管理局", "国家移民管理局"),
+}
+
+
+def has_chinese(text: str) -> bool:
+    return _CJK_TEXT.search(text) is not None
+
+
+def parse_chinese_number(text: str) -> int:
+    """300, 1,000, 五十七, 两百, 一百零一, 十二."""
+    text = text.strip()
+    if text[0].isdigit():
+        return int(text.replace(",", ""))
+    total, digit = 0, 0
+    for char in text:
+        if char in _ZH_DIGITS:
+            digit = _ZH_DIGITS[char]
+        else:
+            total += (digit or 1) * _ZH_UNITS[char]
+            digit = 0
+    return total + digit
+
+
+def _zh_qualifier(before: str | None, after: str | None) -> str | None:
+    if before:
+        return _ZH_QUALIFIERS.get(before)
+    if after:
+        return _ZH_AFTER.get(after)
+    return None
+
+
+def _organization_key(organization: Any) -> str | None:
+    if organization.acronym and organization.acronym in ZH_ORGANIZATIONS:
+        return organization.acronym
+    return organization.name if organization.name in ZH_ORGANIZATIONS else None
+
+
+class ChineseClaims:
+    """The Chinese readings of the checks; mixed into Checker, whose note() reports."""
+
+    records: Records
+    edition: Edition
+
+    def chinese_claims(self, paragraph: Paragraph) -> None:
+        if not has_chinese(paragraph.text):
+            return
+        self.zh_attendance(paragraph)
+        self.zh_countries(paragraph)
+        self.zh_breakouts(paragraph)
+        self.zh_topics(paragraph)
+        self.zh_theme(paragraph)
+        self.zh_place_and_dates(paragraph)
+        self.zh_host(paragraph)
+        self.zh_organizations(paragraph)
+        self.zh_people(paragraph)
+
+    def _zh_figure(self, kind: str, paragraph: Paragraph, match: re.Match,
+                   figure: ReportedFigure | None, unit: str,
+                   fallback: tuple[int, str] | None = None) -> None:
+        said_value = parse_chinese_number(match.group("num"))
+        said_class = _zh_qualifier(match.group("qual"), match.group("after"))
+        text_says = match.group(0)
+        if figure is not None:
+            same = (said_value == figure.value
+                    and said_class == qualifier_class(figure.qualifier))
+            records_say = _phrase(figure.qualifier, figure.value, unit) + " (reported figure)"
+        elif fallback is not None:
+            value, label = fallback
+            same = said_value == value and said_class is None
+            records_say = f"{value} {unit} ({label})"
+        else:
+            self.note(kind, paragraph, text_says, None, UNVERIFIED, match.span())
+            return
+        self.note(kind, paragraph, text_says, records_say, MATCH if same else MISMATCH,
+                  match.span())
+
+    _ZH_GUESTS = re.compile(rf"(?:(?P<qual>{_ZH_QUALIFIER}))?(?P<num>{ZH_NUMBER})"
+                            r"(?P<after>[余多])?名(?:中外)?(?P<noun>嘉宾|来宾|代表|与会者|与会代表)")
+
+    def zh_attendance(self, paragraph: Paragraph) -> None:
+        for match in self._ZH_GUESTS.finditer(paragraph.text):
+            self._zh_figure("guests", paragraph, match, self.records.figures.get("guests"),
+                            "guests")
+
+    _ZH_COUNTRIES = re.compile(rf"(?:(?P<qual>{_ZH_QUALIFIER}))?(?P<num>{ZH_NUMBER})"
+                               r"(?P<after>[余多])?个国家(?:和|及|与)?(?:地区)?")
+
+    def zh_countries(self, paragraph: Paragraph) -> None:
+        count = self.records.counts.get("countries_and_regions", 0)
+        fallback = (count, "countries of the recorded organizations") if count else None
+        for match in self._ZH_COUNTRIES.finditer(paragraph.text):
+            self._zh_figure("countries_and_regions", paragraph, match,
+                            self.records.figures.get("countries_and_regions"),
+                            "countries and regions", fallback)
+
+    _ZH_BREAKOUTS = re.compile(rf"(?:(?P<qual>{_ZH_QUALIFIER}))?(?P<num>{ZH_NUMBER})"
+                               r"(?P<after>[余多])?(?:个|场)(?:平行)?分组(?:会议|讨论|研讨会?|会)")
+    _ZH_TOPIC_COUNT = re.compile(rf"(?P<num>{ZH_NUMBER})(?:个|项)(?:议题|主题)")
+
+    def zh_breakouts(self, paragraph: Paragraph) -> None:
+        sessions = self.records.items_of(ItemKind.BREAKOUT_SESSION)
+        figure = self.records.figures.get("breakout_sessions")
+        for match in self._ZH_BREAKOUTS.finditer(paragraph.text):
+            if figure is not None:
+                self._zh_figure("breakout_sessions", paragraph, match, figure,
+                                "breakout sessions")
+            if sessions or figure is None:
+                said = parse_chinese_number(match.group("num"))
+                self.note("breakout_sessions", paragraph, match.group(0),
+                          f"{len(sessions)} breakout sessions in the programme",
+                          MATCH if said == len(sessions) else MISMATCH, match.span())
+        if sessions and "分组" in paragraph.text:
+            for match in self._ZH_TOPIC_COUNT.finditer(paragraph.text):
+                said = parse_chinese_number(match.group("num"))
+                self.note("breakout_sessions", paragraph, match.group(0),
+                          f"{len(sessions)} breakout session topics in the programme",
+                          MATCH if said == len(sessions) else MISMATCH, match.span())
+
+    _ZH_QUOTED = re.compile("[\u201c\"]([^\u201d\"]+)[\u201d\"]")
+
+    def zh_topics(self, paragraph: Paragraph) -> None:
+        text = paragraph.text
+        if "分组" not in text and "议题" not in text:
+            return
+        cue = re.search(r"议题(?:分别)?(?:为|是|包括)|围绕|就", text)
+        if cue is None:
+            return
+        sessions = self.records.items_of(ItemKind.BREAKOUT_SESSION)
+        end = text.find("。", cue.end())
+        quoted = list(self._ZH_QUOTED.finditer(text, cue.start(),
+                                               end if end >= 0 else len(text)))
+        titles: dict[str, str] = {}
+        for item in sessions:
+            words = in_language(item, "title", "zh")
+            titles[_fold(words.text)] = words.text
+            titles.setdefault(_fold(item.title), item.title)
+        chinese_recorded = any(not in_language(item, "title", "zh").is_fallback
+                               for item in sessions)
+        for quote in quoted:
+            topic = quote.group(1)
+            key = _fold(topic)
+            if key in titles:
+                self.note("breakout_topic", paragraph, topic, titles[key], MATCH, quote.span())
+            elif not sessions or (has_chinese(topic) and not chinese_recorded):
+                self.note("breakout_topic", paragraph, topic,
+                          "no Chinese title of the breakout sessions is recorded"
+                          if sessions else None, UNVERIFIED, quote.span())
+            else:
+                self.note("breakout_topic", paragraph, topic, "not a breakout session; the "
+                          "sessions are " + "; ".join(f'"{t}"' for t in titles.values()),
+                          MISMATCH, quote.span())
+
+    _ZH_THEME = re.compile("主题(?:为|是)[:：]?[\u201c\"](?P<theme>[^\u201d\"]+)[\u201d\"]"
+                           "|以[\u201c\"](?P<theme2>[^\u201d\"]+)[\u201d\"]为(?:主题|题)")
+
+    def zh_theme(self, paragraph: Paragraph) -> None:
+        for match in self._ZH_THEME.finditer(paragraph.text):
+            said = match.group("theme") or match.group("theme2")
+            if not self.edition.theme:
+                self.note("theme", paragraph, said, None, UNVERIFIED, match.span())
+                continue
+            words = in_language(self.edition, "theme", "zh")
+            if _fold(said) in (_fold(words.text), _fold(self.edition.theme)):
+                self.note("theme", paragraph, said, words.text, MATCH, match.span())
+            elif words.is_fallback and has_chinese(said):
+                self.note("theme", paragraph, said, f"{self.edition.theme} (no Chinese theme "
+                          "is recorded)", UNVERIFIED, match.span())
+            else:
+                self.note("theme", paragraph, said, words.text, MISMATCH, match.span())
+
+    _ZH_DATE = (r"(?:(?P<y1>\d{4})年)?(?P<m1>\d{1,2})月(?P<d1>\d{1,2})日"
+                r"(?:\s*(?:至|到|—|–|-|～|~)\s*(?:(?P<y2>\d{4})年)?(?:(?P<m2>\d{1,2})月)?"
+                r"(?P<d2>\d{1,2})日)?")
+    _ZH_HELD = re.compile(rf"{_ZH_DATE}[，,]?(?:在(?P<place>[^，。；、]{{1,30}}?))?"
+                          r"(?:隆重)?(?:举行|召开|举办)")
+    _ZH_HELD_IN = re.compile(r"在(?P<place>[^，。；、]{1,30}?)(?:隆重)?(?:举行|召开|举办)")
+
+    def _zh_dates(self, match: re.Match) -> tuple[dt.date, dt.date] | None:
+        edition = self.edition
+        try:
+            year1 = int(match.group("y1") or edition.start_date.year)
+            start = dt.date(year1, int(match.group("m1")), int(match.group("d1")))
+            if match.group("d2") is None:
+                return start, start
+            month2 = int(match.group("m2") or match.group("m1"))
+            year2 = int(match.group("y2") or year1)
+            return start, dt.date(year2, month2, int(match.group("d2")))
+        except ValueError:
+            return None
+
+    def _zh_records_place(self) -> str:
+        city = in_language(self.edition, "city", "zh").text if self.edition.city else ""
+        country = _zh_country(self.edition.country_code)
+        return f"{country or ''}{city}"
+
+    def _zh_place(self, paragraph: Paragraph | str, place: str,
+                  span: tuple[int, int]) -> None:
+        """中国苏州, 苏州, 中国江苏省苏州市: the country (CLDR's Chinese name) and the city as
+        the records give it in Chinese; without a Chinese city name the place is read but
+        unverified, since no Chinese value was recorded to compare it with."""
+        edition = self.edition
+        rest = place.strip()
+        country = _zh_country(edition.country_code)
+        if country and rest.startswith(country):
+            rest = rest[len(country):]
+        elif edition.country_code and rest.startswith(tuple(_ZH_COUNTRY_NAMES)) and not (
+                country and rest.startswith(country)):
+            self.note("place", paragraph, place, self._zh_records_place() or None, MISMATCH,
+                      span)
+            return
+        if edition.region:
+            region = in_language(edition, "region", "zh") if hasattr(edition, "region") else None
+            if region is not None and not region.is_fallback and rest.startswith(region.text):
+                rest = rest[len(region.text):]
+        rest = rest.removesuffix("市")
+        if not edition.city:
+            self.note("place", paragraph, place, self._zh_records_place() or None,
+                      UNVERIFIED, span)
+            return
+        city = in_language(edition, "city", "zh")
+        if _fold(rest) == _fold(city.text.removesuffix("市")) or _fold(rest) == _fold(
+                edition.city):
+            self.note("place", paragraph, place, self._zh_records_place(), MATCH, span)
+        elif city.is_fallback and has_chinese(rest):
+            self.note("place", paragraph, place, f"{self._zh_records_place()} (no Chinese "
+                      "name of the city is recorded)", UNVERIFIED, span)
+        else:
+            self.note("place", paragraph, place, self._zh_records_place(), MISMATCH, span)
+
+    def zh_place_and_dates(self, paragraph: Paragraph) -> None:
+        edition = self.edition
+        records_say = dates.prose_span(edition.start_date, edition.end_date, "zh",
+                                       with_year=True)
+        dated: list[tuple[int, int]] = []
+        for match in self._ZH_HELD.finditer(paragraph.text):
+            found = self._zh_dates(match)
+            same = found == (edition.start_date, edition.end_date)
+            date_span = (match.start(), match.end("d2") if match.group("d2") else
+                         match.end("d1") + 1)
+            dated.append(match.span())
+            self.note("dates", paragraph, paragraph.text[date_span[0]:date_span[1]],
+                      records_say, MATCH if same else MISMATCH, date_span)
+            if match.group("place"):
+                self._zh_place(paragraph, match.group("place"), match.span("place"))
+        for match in self._ZH_HELD_IN.finditer(paragraph.text):
+            if any(start <= match.start() < end for start, end in dated):
+                continue
+            self._zh_place(paragraph, match.group("place"), match.span("place"))
+
+    _ZH_DATELINE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
+                              r"(?:\s*[，,]\s*(?P<place>[^）)]+))?")
+
+    def chinese_dateline(self) -> None:
+        if not has_chinese(self.dateline):
+            return
+        match = self._ZH_DATELINE.search(self.dateline)
+        if match is None:
+            return
+        edition = self.edition
+        try:
+            day = dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        except ValueError:
+            day = None
+        same = day is not None and edition.start_date <= day <= edition.end_date
+        self.note("dateline", "dateline", match.group(0).split("，")[0].split(",")[0],
+                  dates.prose_span(edition.start_date, edition.end_date, "zh",
+                                   with_year=True), MATCH if same else MISMATCH,
+                  (match.start(), match.end("d")))
+        if match.group("place"):
+            self._zh_place("dateline", match.group("place"), match.span("place"))
+
+    _ZH_HOSTED = re.compile(r"由(?P<host>[^，。；、]{2,60}?)(?:主办|举办|承办)")
+
+    def zh_host(self, paragraph: Paragraph) -> None:
+        host = self.records.host
+        for match in self._ZH_HOSTED.finditer(paragraph.text):
+            said = match.group("host")
+            if host is None:
+                self.note("host", paragraph, said, None, UNVERIFIED, match.span("host"))
+                continue
+            key = _organization_key(host)
+            names = [host.name] + ([host.acronym] if host.acronym else [])
+            names += list(ZH_ORGANIZATIONS.get(key, ())) if key else []
+            zh_name = in_language(host, "name", "zh") if hasattr(host, "name") else None
+            if zh_name is not None and not zh_name.is_fallback:
+                names.append(zh_name.text)
+            folded = _fold(said)
+            same = any(n and _fold(n) in folded for n in names)
+            known = any(name in said for names_ in ZH_ORGANIZATIONS.values()
+                        for name in names_)
+            if same:
+                self.note("host", paragraph, said, _organization_label(host), MATCH,
+                          match.span("host"))
+            elif known or not has_chinese(said):
+                self.note("host", paragraph, said, _organization_label(host), MISMATCH,
+                          match.span("host"))
+            else:
+                self.note("host", paragraph, said, f"{_organization_label(host)} (no "
+                          "Chinese name recorded to compare with)", UNVERIFIED,
+                          match.span("host"))
+
+    def zh_organizations(self, paragraph: Paragraph) -> None:
+        """Organizations named in Chinese (with or without their acronym in brackets):
+        each must be one the records list for the edition, and an acronym beside a
+        Chinese name must be that organization's."""
+        text = paragraph.text
+        recorded = {key for key in (_organization_key(o) for o in self.records.organizations)
+                    if key}
+        taken: list[tuple[int, int]] = []
+        names = sorted(((name, key) for key, names_ in ZH_ORGANIZATIONS.items()
+                        for name in names_), key=lambda pair: len(pair[0]), reverse=True)
+        for name, key in names:
+            for match in re.finditer(re.escape(name), text):
+                if any(start < match.end() and match.start() < end for start, end in taken):
+                    continue
+                taken.append(match.span())
+                span = match.span()
+                bracket = re.match(r"\s*[（(]\s*(?P<acronym>[A-Z][A-Za-z-]{1,15})\s*[）)]",
+                                   text[match.end():])
+                said = name
+                if bracket:
+                    said = name + text[match.end():match.end() + bracket.end()].strip()
+                    span = (match.start(), match.end() + bracket.end())
+                    acronym = bracket.group("acronym")
+                    if acronym.upper() != key.upper():
+                        self.note("organization", paragraph, said,
+                                  f"{name}: {key}", MISMATCH, span)
+                        continue
+                if not self.records.organizations:
+                    self.note("organization", paragraph, said, None, UNVERIFIED, span)
+                elif key in recorded:
+                    organization = next(o for o in self.records.organizations
+                                        if _organization_key(o) == key)
+                    self.note("organization", paragraph, said,
+                              _organization_label(organization), MATCH, span)
+                else:
+                    self.note("organization", paragraph, said,
+                              "not among the organizations recorded for the edition",
+                              MISMATCH, span)
+
+    def zh_people(self, paragraph: Paragraph) -> None:
+        """A speaker the records name, written in the Latin letters the records hold (a
+        Chinese text keeps a foreign name so, often with the Chinese one beside it): read
+        and found among the programme's speakers. The position is in English only in the
+        records, so a Chinese position is not compared."""
+        text = paragraph.text
+        for person in self.records.speakers:
+            chinese = in_language(person, "full_name", "zh") if hasattr(
+                person, "full_name") else None
+            spellings = [person.full_name]
+            if chinese is not None and not chinese.is_fallback:
+                spellings.append(chinese.text)
+            for spelling in spellings:
+                found = text.find(spelling)
+                if found < 0:
+                    continue
+                self.note("speaker", paragraph, spelling,
+                          f"{person.full_name}, {person.position}" if person.position
+                          else person.full_name, MATCH, (found, found + len(spelling)))
+                break
+
+
+_ZH_COUNTRY_NAMES: dict[str, str] = {}
+
+
+def _zh_country(code: str | None) -> str | None:
+    """A country's Chinese name from CLDR (中国 for CN)."""
+    if not code:
+        return None
+    if not _ZH_COUNTRY_NAMES:
+        from babel import Locale
+
+        _ZH_COUNTRY_NAMES.update({name: territory for territory, name in
+                                  Locale.parse("zh").territories.items()
+                                  if len(territory) == 2 and territory.isalpha()})
+    return next((name for name, territory in _ZH_COUNTRY_NAMES.items()
+                 if territory == code.upper()), None)
+
+
 @dataclass
 class Paragraph:
     index: int
@@ -203,12 +610,38 @@ class Paragraph:
     text: str  # normalized
 
 
-class Checker:
-    def __init__(self, records: Records, content: dict[str, Any]):
+# Where a sentence ends: after a full stop, question or exclamation mark (and a closing
+# quote or bracket) before a space in English; after the Chinese full stop, question and
+# exclamation marks and semicolon, with no space.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])"
+                           r"|(?<=[\u3002\uff01\uff1f\uff1b])[\u201d\u2019\uff09\u300b]*")
+# A text is read too little to assure anyone when fewer sentences than this share of its
+# characters hold a claim the check understood.
+LOW_COVERAGE_SHARE = 0.15
+# How much less a language version may be read than the English one before publishing it
+# needs a confirmation (sentences split a little differently between languages).
+COVERAGE_TOLERANCE = 0.05
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a paragraph, blank ones left out."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            spans.append((start, match.end()))
+            start = match.end()
+    spans.append((start, len(text)))
+    return [(b, e) for b, e in spans if text[b:e].strip()]
+
+
+class Checker(ChineseClaims):
+    def __init__(self, records: Records, content: dict[str, Any],
+                 language: str | None = None):
         self.records = records
         self.edition = records.edition
+        self.language = language or "en"
         self.paragraphs = [
-            Paragraph(index, service.roman(number), normalize(text))
+            Paragraph(index, service.section_number(number, self.language), normalize(text))
             for index, (number, text) in enumerate(
                 (number, text)
                 for number, section in enumerate(content["sections"], start=1)
@@ -216,6 +649,8 @@ class Checker:
         self.dateline = normalize(content.get("dateline") or "")
         self.checked: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
         self.mismatches: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+        # (paragraph index or -1 for the dateline, span) of every claim read.
+        self.read: list[tuple[int, tuple[int, int]]] = []
         self._acronyms = {o.acronym: o.name for o in records.organizations if o.acronym}
 
     def run(self) -> None:
@@ -229,8 +664,10 @@ class Checker:
             self.host(paragraph)
             self.organizations(paragraph)
             self.people(paragraph)
+            self.chinese_claims(paragraph)
         if self.dateline:
             self.dateline_check()
+            self.chinese_dateline()
 
     # Reporting ----------------------------------------------------------------------
 
@@ -238,23 +675,67 @@ class Checker:
              records_say: str | None, result: str, span: tuple[int, int] | None = None
              ) -> None:
         section = where if isinstance(where, str) else where.section
+        text = self.dateline if isinstance(where, str) else where.text
+        if span is None:
+            found = text.find(text_says)
+            span = (found, found + len(text_says)) if found >= 0 else None
         # Reported in reading order: dateline first, then paragraph by paragraph.
         order = (-1 if isinstance(where, str) else where.index,
                  span[0] if span else 0, len(self.checked))
+        if span is not None:
+            self.read.append((order[0], span))
+        excerpt = _excerpt(text, span) if span else text_says
         entry = {"kind": kind, "section": section, "text_says": text_says,
-                 "records_say": records_say, "result": result}
+                 "records_say": records_say, "result": result, "excerpt": excerpt}
         self.checked.append((order, entry))
         if result == MISMATCH:
-            text = self.dateline if isinstance(where, str) else where.text
-            excerpt = _excerpt(text, span) if span else text_says
             self.mismatches.append((order, {
                 "kind": kind, "section": section, "text_says": text_says,
                 "records_say": records_say, "excerpt": excerpt}))
 
+    def coverage(self) -> dict[str, Any]:
+        """How much of the text the check read: a sentence counts as read when a claim
+        the check understood lies in it; the others are listed, so nobody takes "no
+        mismatch" for more than it is."""
+        total_chars = read_chars = total = read = 0
+        unread: list[dict[str, str]] = []
+        for paragraph in self.paragraphs:
+            spans = [span for where, span in self.read if where == paragraph.index]
+            for begin, end in sentences(paragraph.text):
+                size = len(paragraph.text[begin:end].strip())
+                total += 1
+                total_chars += size
+                if any(begin <= start < end or start <= begin < stop
+                       for start, stop in spans):
+                    read += 1
+                    read_chars += size
+                else:
+                    sentence = " ".join(paragraph.text[begin:end].split())
+                    unread.append({"section": paragraph.section,
+                                   "excerpt": sentence if len(sentence) <= 160
+                                   else sentence[:157] + "\u2026"})
+        share = round(read_chars / total_chars, 3) if total_chars else 0.0
+        body_claims = sum(1 for where, _ in self.read if where >= 0)
+        return {"sentences": total, "sentences_read": read, "characters": total_chars,
+                "characters_read": read_chars, "share": share,
+                "claims": len(self.checked), "body_claims": body_claims,
+                "dateline_read": any(where == -1 for where, _ in self.read),
+                "low": body_claims == 0 or share < LOW_COVERAGE_SHARE,
+                "unread": unread}
+
     def report(self) -> dict[str, Any]:
         mismatches = [entry for _, entry in sorted(self.mismatches, key=lambda e: e[0])]
-        return {"ok": not mismatches, "mismatches": mismatches,
-                "checked": [entry for _, entry in sorted(self.checked, key=lambda e: e[0])]}
+        coverage = self.coverage()
+        if mismatches:
+            verdict = "mismatches"
+        elif coverage["low"]:
+            verdict = "low_coverage"
+        else:
+            verdict = "no_mismatch"
+        return {"ok": verdict == "no_mismatch", "verdict": verdict,
+                "language": self.language, "mismatches": mismatches,
+                "checked": [entry for _, entry in sorted(self.checked, key=lambda e: e[0])],
+                "coverage": coverage}
 
     # Figures ------------------------------------------------------------------------
 
@@ -414,20 +895,20 @@ class Checker:
             except ValueError:
                 start = end = None
             said = " ".join(match.group(0)[match.start("m1") - match.start():].split())
-            records_say = f"{date_text(edition.start_date, edition.end_date)}, " \
-                          f"{edition.end_date.year}"
+            records_say = dates.prose_span(edition.start_date, edition.end_date, "en",
+                                           with_year=True)
             same = start == edition.start_date and end == edition.end_date
             self.note("dates", paragraph, said, records_say, MATCH if same else MISMATCH,
                       (match.start("m1"), match.end()))
 
     @staticmethod
     def _dates(match: re.Match, default_year: int) -> tuple[dt.date, dt.date]:
-        month1 = _MONTHS.index(match.group("m1")) + 1
+        month1 = _MONTH_NUMBERS[match.group("m1")]
         year1 = int(match.group("y1") or match.group("y2") or default_year)
         start = dt.date(year1, month1, int(match.group("d1")))
         if match.group("d2") is None:
             return start, start
-        month2 = _MONTHS.index(match.group("m2")) + 1 if match.group("m2") else month1
+        month2 = _MONTH_NUMBERS[match.group("m2")] if match.group("m2") else month1
         year2 = int(match.group("y2") or year1)
         return start, dt.date(year2, month2, int(match.group("d2")))
 
@@ -440,13 +921,13 @@ class Checker:
         if match is None:
             return
         try:
-            day = dt.date(int(match.group("y")), _MONTHS.index(match.group("m")) + 1,
+            day = dt.date(int(match.group("y")), _MONTH_NUMBERS[match.group("m")],
                           int(match.group("d")))
         except ValueError:
             day = None
         said = f"{match.group('m')} {match.group('d')}, {match.group('y')}"
-        records_say = (f"{date_text(edition.start_date, edition.end_date)}, "
-                       f"{edition.end_date.year}")
+        records_say = dates.prose_span(edition.start_date, edition.end_date, "en",
+                                       with_year=True)
         same = day is not None and edition.start_date <= day <= edition.end_date
         self.note("dateline", "dateline", said, records_say, MATCH if same else MISMATCH,
                   match.span())
@@ -695,8 +1176,9 @@ def _excerpt(text: str, span: tuple[int, int], context: int = 70) -> str:
 
 # Entry point ------------------------------------------------------------------------
 
-def check_content(edition: Edition, content: dict[str, Any]) -> dict[str, Any]:
-    checker = Checker(edition_records(edition), content)
+def check_content(edition: Edition, content: dict[str, Any],
+                  language: str | None = None) -> dict[str, Any]:
+    checker = Checker(edition_records(edition), content, language)
     checker.run()
     return checker.report()
 
@@ -709,4 +1191,4 @@ def fact_check(actor: Actor, slug: str, statement_id: int,
     edition = get_edition(actor, slug)
     statement, rev = service.readable_revision(actor, slug, statement_id, revision)
     return {"statement_id": statement.id, "revision": rev.number,
-            **check_content(edition, rev.content)}
+            **check_content(edition, rev.content, statement.language)}

@@ -62,7 +62,8 @@ class StatementRevision(db.Model):
     content = {"title": str, "dateline": str | None,
                "sections": [{"key": str, "paragraphs": [str, ...]}, ...]}
     Section keys are stable across revisions, so edits, merges, comments and diffs follow
-    a section wherever it moves; its roman number is derived from its place.
+    a section wherever it moves; its number (roman, or 一、二 in a Chinese statement) is
+    derived from its place.
     """
 
     __tablename__ = "statement_revisions"
@@ -78,6 +79,11 @@ class StatementRevision(db.Model):
     author_label: Mapped[str] = mapped_column(String(254))
     # A published correction carries a note the public sees.
     is_published: Mapped[bool] = mapped_column(default=False)
+    # What the secretariat confirmed when it published this text over an open fact-check
+    # mismatch or a lower coverage than the English version's: {"mismatches": [...],
+    # "lower_coverage": {...}, "reason", "confirmed_by", "confirmed_at"}; None when the
+    # check asked for nothing.
+    publication_confirmation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     statement: Mapped[Statement] = relationship(back_populates="revisions")

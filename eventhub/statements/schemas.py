@@ -107,8 +107,21 @@ class SectionInsertSchema(SectionEditSchema):
                               metadata={"description": "1-based; default: last"})
 
 
+class PublishConfirmSchema(InputSchema):
+    mismatches = fields.Boolean(load_default=False, metadata={
+        "description": "Publish although the fact check found mismatches"})
+    lower_coverage = fields.Boolean(load_default=False, metadata={
+        "description": "Publish a language version whose fact check read less of the text "
+                       "than it read of the English version"})
+    reason = MultiLineText(validate=validate.Length(max=1000), metadata={
+        "description": "Why; recorded with the published revision"})
+
+
 class StatusChangeSchema(InputSchema):
     status = fields.Enum(StatementStatus, by_value=True, required=True)
+    confirm = fields.Nested(PublishConfirmSchema, metadata={
+        "description": "For publishing: what the fact check asks to confirm (a 409 with "
+                       "code statement.publish_needs_confirmation lists it)"})
 
 
 class CorrectionInputSchema(InputSchema):
@@ -133,12 +146,16 @@ class RevisionSchema(OutputSchema):
     author_label = fields.String(metadata={"description": "Staff only"})
     is_published = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+    publication_confirmation = fields.Dict(allow_none=True, metadata={
+        "description": "Staff only: what was confirmed when this text was published over "
+                       "fact-check findings, by whom and why"})
 
     @post_dump
     def _hide_author(self, data, **kwargs):
         # Authors are staff accounts (e-mail addresses): not for the public.
         if not current_actor().can(Permission.READ_INTERNAL):
             data.pop("author_label", None)
+            data.pop("publication_confirmation", None)
         return data
 
 

@@ -27,6 +27,7 @@ from eventhub.errors import (
     Unprocessable,
 )
 from eventhub.extensions import db, guard, utcnow
+from eventhub.i18n import N_
 from eventhub.statements.models import (
     Statement,
     StatementComment,
@@ -45,12 +46,14 @@ EDITABLE = (_S.DRAFT, _S.IN_REVIEW, _S.APPROVED)
 
 class StaleRevision(DomainError):
     status = 412
-    title = "Precondition failed"
+    title = N_("Precondition failed")
+    default_code = "statement.stale_revision"
 
 
 class PreconditionRequired(DomainError):
     status = 428
-    title = "Precondition required"
+    title = N_("Precondition required")
+    default_code = "statement.if_match_required"
 
 
 def roman(number: int) -> str:
@@ -61,6 +64,52 @@ def roman(number: int) -> str:
         count, number = divmod(number, value)
         parts.append(symbol * count)
     return "".join(parts)
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+_CHINESE_UNITS = ((1000, "千"), (100, "百"), (10, "十"))
+
+
+def chinese_numeral(number: int) -> str:
+    """一, 二, …, 十, 十一, 二十, 一百零一: how a Chinese document numbers its sections, the
+    counterpart of the roman numbers (up to 9999)."""
+    if not 0 < number < 10_000:
+        raise ValueError("Chinese section numbers run from 1 to 9999")
+    parts: list[str] = []
+    rest = number
+    zero_pending = False
+    for value, unit in _CHINESE_UNITS:
+        digit, rest = divmod(rest, value)
+        if digit:
+            if zero_pending:
+                parts.append("零")
+            # 十一 rather than 一十一 when ten is the leading unit.
+            if not (value == 10 and digit == 1 and not parts):
+                parts.append(_CHINESE_DIGITS[digit])
+            parts.append(unit)
+            zero_pending = False
+        elif parts:
+            zero_pending = True
+    if rest:
+        if zero_pending:
+            parts.append("零")
+        parts.append(_CHINESE_DIGITS[rest])
+    return "".join(parts)
+
+
+def section_number(place: int, language: str | None) -> str:
+    """A section's number from its place, in the numbering of the statement's language:
+    I, II, III in English (and any language without its own), 一, 二, 三 in Chinese."""
+    if (language or "").split("_")[0].split("-")[0] == "zh":
+        return chinese_numeral(place)
+    return roman(place)
+
+
+def numbered(number: str, language: str | None) -> str:
+    """The number as it stands before a section's first paragraph: "I. " or "一、"."""
+    if (language or "").split("_")[0].split("-")[0] == "zh":
+        return f"{number}\u3001"
+    return f"{number}. "
 
 
 def new_section_key() -> str:
@@ -74,18 +123,20 @@ def etag_for(statement: Statement, revision: int) -> str:
 def revision_from_etag(statement: Statement, if_match: str | None) -> int:
     if not if_match:
         raise PreconditionRequired(
-            "Send If-Match with the ETag of the revision your edit is based on.")
+            N_("Send If-Match with the ETag of the revision your edit is based on."))
     value = if_match.strip()
     if value.startswith("W/"):
         value = value[2:]
     prefix = f'"statement-{statement.id}-rev-'
     if not (value.startswith(prefix) and value.endswith('"')):
-        raise StaleRevision("The If-Match value is not an ETag of this statement.",
+        raise StaleRevision(N_("The If-Match value is not an ETag of this statement."),
+                            code="statement.foreign_etag",
                             extra={"current_revision": latest_number(statement)})
     try:
         return int(value[len(prefix):-1])
     except ValueError as exc:
-        raise StaleRevision("The If-Match value is not an ETag of this statement.") from exc
+        raise StaleRevision(N_("The If-Match value is not an ETag of this statement."),
+                            code="statement.foreign_etag") from exc
 
 
 # Reading ---------------------------------------------------------------------------
@@ -114,7 +165,8 @@ def get_statement(actor: Actor, slug: str, statement_id: int, *,
         query = query.with_for_update(of=Statement)
     statement = db.session.scalar(query)
     if statement is None:
-        raise NotFound(f"Edition {slug!r} has no statement {statement_id}.")
+        raise NotFound(N_("Edition %(slug)s has no statement %(statement_id)s."),
+                       code="statement.not_found", slug=slug, statement_id=statement_id)
     return statement
 
 
@@ -126,7 +178,9 @@ def revision(statement: Statement, number: int) -> StatementRevision:
     for rev in statement.revisions:
         if rev.number == number:
             return rev
-    raise NotFound(f"Statement {statement.id} has no revision {number}.")
+    raise NotFound(N_("Statement %(statement_id)s has no revision %(revision)s."),
+                   code="statement.revision_not_found", statement_id=statement.id,
+                   revision=number)
 
 
 def readable_revision(actor: Actor, slug: str, statement_id: int,
@@ -139,7 +193,9 @@ def readable_revision(actor: Actor, slug: str, statement_id: int,
         number = latest_number(statement) if internal else statement.published_revision
     rev = revision(statement, number)
     if not internal and not rev.is_published:
-        raise NotFound(f"Statement {statement.id} has no published revision {number}.")
+        raise NotFound(N_("Statement %(statement_id)s has no published revision "
+                          "%(revision)s."), code="statement.revision_not_found",
+                       statement_id=statement.id, revision=number)
     return statement, rev
 
 
@@ -162,18 +218,24 @@ def language_versions(statement: Statement) -> list[Statement]:
 
 def _validate_content(content: dict[str, Any]) -> dict[str, Any]:
     if not content.get("title", "").strip():
-        raise Unprocessable.for_field("title", "A statement needs a title.")
+        raise Unprocessable.for_field("title", N_("A statement needs a title."),
+                                      code="statement.title_required")
     sections = content.get("sections") or []
     if not sections:
-        raise Unprocessable.for_field("sections", "A statement needs at least one section.")
+        raise Unprocessable.for_field("sections",
+                                      N_("A statement needs at least one section."),
+                                      code="statement.sections_required")
     keys = set()
     for index, section in enumerate(sections):
         if not section.get("paragraphs") or any(not p.strip() for p in section["paragraphs"]):
             raise Unprocessable.for_field(f"sections.{index}.paragraphs",
-                                          "Each section needs paragraphs with text.")
+                                          N_("Each section needs paragraphs with text."),
+                                          code="statement.paragraphs_required")
         section.setdefault("key", new_section_key())
         if section["key"] in keys:
-            raise Unprocessable.for_field(f"sections.{index}.key", "Duplicate section key.")
+            raise Unprocessable.for_field(f"sections.{index}.key",
+                                          N_("Duplicate section key."),
+                                          code="statement.duplicate_section_key")
         keys.add(section["key"])
     return {"title": content["title"], "dateline": content.get("dateline"),
             "sections": [{"key": s["key"], "paragraphs": list(s["paragraphs"])}
@@ -207,7 +269,8 @@ def _editable_statement(actor: Actor, slug: str, statement_id: int) -> Statement
     # another section merged, and revision numbers never collide.
     statement = get_statement(actor, slug, statement_id, for_update=guard("statements"))
     if statement.status == _S.PUBLISHED:
-        raise Conflict("The statement is published and frozen; issue a correction instead.")
+        raise Conflict(N_("The statement is published and frozen; issue a correction "
+                          "instead."), code="statement.frozen")
     return statement
 
 
@@ -257,15 +320,19 @@ def _base_content(statement: Statement, if_match: str | None) -> tuple[int, int]
     base = revision_from_etag(statement, if_match)
     current = latest_number(statement)
     if base > current or base < 1:
-        raise StaleRevision(f"Revision {base} does not exist.",
-                            extra={"current_revision": current})
+        raise StaleRevision(N_("Revision %(revision)s does not exist."),
+                            code="statement.revision_not_found",
+                            extra={"current_revision": current}, revision=base)
     return base, current
 
 
-def _stale(statement: Statement, current: int, detail: str) -> StaleRevision:
+def _stale(statement: Statement, current: int, detail: str, base: int) -> StaleRevision:
     return StaleRevision(detail, extra={"current_revision": current,
                                         "current": revision(statement, current).content},
-                         headers={"ETag": etag_for(statement, current)})
+                         headers={"ETag": etag_for(statement, current)}, revision=base)
+
+
+_CHANGED_SINCE = N_("The statement changed since revision %(revision)s.")
 
 
 def _section_of(content: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -284,14 +351,19 @@ def edit_section(actor: Actor, slug: str, statement_id: int, key: str,
         then = _section_of(revision(statement, base).content, key)
         now = _section_of(current_content, key)
         if then != now:
-            raise _stale(statement, current, f"Section changed since revision {base}; "
-                         "merge your edit into the current text and send it again.")
+            raise _stale(statement, current, N_(
+                "Section changed since revision %(revision)s; merge your edit into the "
+                "current text and send it again."), base)
     content = copy.deepcopy(current_content)
     section = _section_of(content, key)
     if section is None:
-        raise NotFound(f"Statement {statement.id} has no section {key!r}.")
+        raise NotFound(N_("Statement %(statement_id)s has no section %(key)s."),
+                       code="statement.section_not_found", statement_id=statement.id,
+                       key=key)
     if not paragraphs or any(not p.strip() for p in paragraphs):
-        raise Unprocessable.for_field("paragraphs", "A section needs paragraphs with text.")
+        raise Unprocessable.for_field("paragraphs",
+                                      N_("A section needs paragraphs with text."),
+                                      code="statement.paragraphs_required")
     section["paragraphs"] = list(paragraphs)
     return _save(actor, statement, content, note)
 
@@ -309,7 +381,7 @@ def edit_structure(actor: Actor, slug: str, statement_id: int, changes: dict[str
         header_changed = any(base_content.get(f) != content.get(f) for f in ("title", "dateline")
                              if f in changes)
         if touches_sections or header_changed:
-            raise _stale(statement, current, f"The statement changed since revision {base}.")
+            raise _stale(statement, current, _CHANGED_SINCE, base)
     for field in ("title", "dateline"):
         if field in changes:
             content[field] = changes[field]
@@ -324,7 +396,7 @@ def insert_section(actor: Actor, slug: str, statement_id: int, position: int | N
     statement = _editable_statement(actor, slug, statement_id)
     base, current = _base_content(statement, if_match)
     if base != current:
-        raise _stale(statement, current, f"The statement changed since revision {base}.")
+        raise _stale(statement, current, _CHANGED_SINCE, base)
     content = copy.deepcopy(revision(statement, current).content)
     index = len(content["sections"]) if position is None else max(
         0, min(position - 1, len(content["sections"])))
@@ -346,10 +418,73 @@ def _may_approve(actor: Actor, statement: Statement) -> bool:
     return statement.approver_id is not None and actor.user_id == statement.approver_id
 
 
-def change_status(actor: Actor, slug: str, statement_id: int, target: StatementStatus
-                  ) -> Statement:
+def _primary_language(language: str | None) -> str:
+    return (language or "en").replace("-", "_").split("_")[0]
+
+
+def publication_checks(actor: Actor, slug: str, statement: Statement,
+                       rev: StatementRevision) -> dict[str, Any]:
+    """What publishing this text asks the publisher to confirm: the fact check's open
+    mismatches, and (for a language version) a check that read less of the text than it
+    read of the English version. Empty when nothing needs confirming."""
+    from eventhub.statements.factcheck import COVERAGE_TOLERANCE, check_content
+
+    edition = get_edition(actor, slug)
+    report = check_content(edition, rev.content, statement.language)
+    needs: dict[str, Any] = {}
+    if report["mismatches"]:
+        needs["mismatches"] = [
+            {key: entry[key] for key in ("kind", "section", "text_says", "records_say")}
+            for entry in report["mismatches"]]
+    if _primary_language(statement.language) != "en":
+        english = next((v for v in language_versions(statement)
+                        if _primary_language(v.language) == "en"), None)
+        if english is not None:
+            number = english.published_revision or latest_number(english)
+            english_report = check_content(edition, revision(english, number).content,
+                                           english.language)
+            share = report["coverage"]["share"]
+            english_share = english_report["coverage"]["share"]
+            if share < english_share - COVERAGE_TOLERANCE:
+                needs["lower_coverage"] = {
+                    "language": statement.language, "share": share,
+                    "english_statement_id": english.id, "english_revision": number,
+                    "english_share": english_share}
+    return needs
+
+
+def _confirm_publication(actor: Actor, slug: str, statement: Statement,
+                         rev: StatementRevision, confirm: dict[str, Any] | None) -> None:
+    """Refuse to publish over an open fact-check finding unless the publisher confirmed
+    each one with a reason; record the confirmation on the revision (its history and the
+    audit trail show who confirmed what, and why)."""
+    needs = publication_checks(actor, slug, statement, rev)
+    if not needs:
+        return
+    confirm = confirm or {}
+    missing = [key for key in needs if not confirm.get(key)]
+    if missing:
+        raise Conflict(N_("The fact check asks for a confirmation before this text is "
+                          "published: confirm each finding listed and give a reason."),
+                       code="statement.publish_needs_confirmation",
+                       extra={"needs_confirmation": needs, "missing": missing})
+    reason = (confirm.get("reason") or "").strip()
+    if not reason:
+        raise Unprocessable.for_field(
+            "confirm.reason", N_("Give the reason for publishing despite the fact check."),
+            code="statement.confirmation_reason_required")
+    rev.publication_confirmation = {
+        **needs, "reason": reason, "confirmed_by": actor.label,
+        "confirmed_by_id": actor.user_id, "confirmed_at": utcnow().isoformat()}
+
+
+def change_status(actor: Actor, slug: str, statement_id: int, target: StatementStatus,
+                  confirm: dict[str, Any] | None = None) -> Statement:
     """draft -> in_review -> approved -> published; review can send a text back to draft.
-    The secretariat submits and publishes; the chair's approver (or an admin) approves."""
+    The secretariat submits and publishes; the chair's approver (or an admin) approves.
+    Publishing a text with an open fact-check mismatch, or a language version read less
+    than the English one, needs `confirm` ({"mismatches": true, "lower_coverage": true,
+    "reason": ...}), which is recorded."""
     statement = get_statement(actor, slug, statement_id, for_update=True)
     ensure_writable(get_edition(actor, slug))
     allowed = {
@@ -360,22 +495,27 @@ def change_status(actor: Actor, slug: str, statement_id: int, target: StatementS
     }
     key = (statement.status, target)
     if key not in allowed:
-        raise Conflict(f"A statement cannot go from {statement.status.value} to "
-                       f"{target.value}.", extra={"current_status": statement.status.value})
+        raise Conflict(N_("A statement cannot go from %(current)s to %(target)s."),
+                       code="statement.status_transition",
+                       extra={"current_status": statement.status.value},
+                       current=statement.status.value, target=target.value)
     permission = allowed[key]
     if permission is None:
         if not actor.is_authenticated:
             raise NotAuthenticated()
         if not _may_approve(actor, statement):
-            raise PermissionDenied("Only the chair's designated approver (or an admin) "
-                                   "may approve the statement.")
+            raise PermissionDenied(N_("Only the chair's designated approver (or an admin) "
+                                      "may approve the statement."),
+                                   code="statement.approver_only")
         statement.approved_revision = latest_number(statement)
     else:
         authorize(actor, permission)
     if target == _S.PUBLISHED:
         rev = revision(statement, statement.approved_revision or latest_number(statement))
         if rev.number != latest_number(statement):
-            raise Conflict("The text changed after approval; approve it again.")
+            raise Conflict(N_("The text changed after approval; approve it again."),
+                           code="statement.changed_after_approval")
+        _confirm_publication(actor, slug, statement, rev, confirm)
         rev.is_published = True
         statement.published_revision = rev.number
         statement.published_at = utcnow()
@@ -393,10 +533,11 @@ def publish_correction(actor: Actor, slug: str, statement_id: int,
     ensure_writable(edition)
     statement = get_statement(actor, slug, statement_id, for_update=True)
     if statement.status != _S.PUBLISHED:
-        raise Conflict("Only a published statement takes corrections; edit the draft.")
+        raise Conflict(N_("Only a published statement takes corrections; edit the draft."),
+                       code="statement.not_published")
     base, current = _base_content(statement, if_match)
     if base != current:
-        raise _stale(statement, current, f"The statement changed since revision {base}.")
+        raise _stale(statement, current, _CHANGED_SINCE, base)
     content = copy.deepcopy(revision(statement, current).content)
     if title is not None:
         content["title"] = title
@@ -416,10 +557,13 @@ def _check_approver(approver_id: int) -> None:
 
     user = db.session.get(User, approver_id)
     if user is None or not user.is_active:
-        raise Unprocessable.for_field("approver_id", f"No active user with id {approver_id}.")
+        raise Unprocessable.for_field("approver_id",
+                                      N_("No active user with id %(user_id)s."),
+                                      code="statement.approver_unknown", user_id=approver_id)
     if user.role == Role.SECRETARIAT:
         raise Unprocessable.for_field(
-            "approver_id", "The approver cannot be a member of the drafting secretariat.")
+            "approver_id", N_("The approver cannot be a member of the drafting secretariat."),
+            code="statement.approver_in_secretariat")
 
 
 def approver_candidates(actor: Actor) -> list[Any]:
@@ -454,8 +598,15 @@ def create_language_version(actor: Actor, slug: str, statement_id: int, language
         Statement.id == (source.translation_of_id or source.id)).with_for_update())
     versions = language_versions(source)
     if any(v.language == language for v in versions):
-        raise Conflict(f"A {language} version of this statement already exists.")
+        raise Conflict(N_("A %(language)s version of this statement already exists."),
+                       code="statement.language_exists", language=language)
     content = copy.deepcopy(revision(source, latest_number(source)).content)
+    from eventhub.statements.drafting import heading
+
+    # The new version's title and dateline are its own language's, from the edition's
+    # words and dates; the sections start as the source text, to be translated.
+    content["title"], content["dateline"] = heading(
+        get_edition(actor, slug), source.kind.value, language, content["title"])
     statement = Statement(edition_id=source.edition_id, kind=source.kind,
                           title=content["title"], dateline=content.get("dateline"),
                           language=language, status=_S.DRAFT,
@@ -482,7 +633,8 @@ def _review_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
     statement = get_statement(actor, slug, statement_id)
     if not (actor.can(Permission.MANAGE_STATEMENTS)
             or (actor.user_id is not None and actor.user_id == statement.approver_id)):
-        raise PermissionDenied("Only the secretariat and the statement's approver review it.")
+        raise PermissionDenied(N_("Only the secretariat and the statement's approver review "
+                                  "it."), code="statement.reviewers_only")
     return statement
 
 
@@ -500,11 +652,14 @@ def add_comment(actor: Actor, slug: str, statement_id: int, values: dict[str, An
     if values.get("parent_id") is not None:
         parent = db.session.get(StatementComment, values["parent_id"])
         if parent is None or parent.statement_id != statement.id:
-            raise Unprocessable.for_field("parent_id", "No such comment on this statement.")
+            raise Unprocessable.for_field("parent_id", N_("No such comment on this statement."),
+                                          code="statement.comment_not_found")
     section_key = parent.section_key if parent else values.get("section_key")
     current = revision(statement, latest_number(statement)).content
     if _section_of(current, section_key or "") is None and parent is None:
-        raise Unprocessable.for_field("section_key", "No such section in the current text.")
+        raise Unprocessable.for_field("section_key",
+                                      N_("No such section in the current text."),
+                                      code="statement.section_not_found")
     comment = StatementComment(statement_id=statement.id, section_key=section_key,
                                parent_id=parent.id if parent else None,
                                author_id=actor.user_id, author_label=actor.label,
@@ -521,9 +676,12 @@ def resolve_comment(actor: Actor, slug: str, statement_id: int, comment_id: int
         StatementComment.id == comment_id).with_for_update()
         .execution_options(populate_existing=True))
     if comment is None or comment.statement_id != statement.id:
-        raise NotFound(f"Statement {statement.id} has no comment {comment_id}.")
+        raise NotFound(N_("Statement %(statement_id)s has no comment %(comment_id)s."),
+                       code="statement.comment_not_found", statement_id=statement.id,
+                       comment_id=comment_id)
     if comment.resolved_at is not None:
-        raise Conflict("The comment is already resolved.")
+        raise Conflict(N_("The comment is already resolved."),
+                       code="statement.comment_resolved")
     comment.resolved_at = utcnow()
     comment.resolved_by_id = actor.user_id
     db.session.flush()
@@ -541,12 +699,15 @@ def suggest(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
             ) -> StatementSuggestion:
     statement = _review_statement(actor, slug, statement_id)
     if statement.status == _S.PUBLISHED:
-        raise Conflict("The statement is published; suggest a correction instead.")
+        raise Conflict(N_("The statement is published; suggest a correction instead."),
+                       code="statement.frozen")
     number = latest_number(statement)
     section = _section_of(revision(statement, number).content, values["section_key"])
     index = values["paragraph_index"]
     if section is None or not 0 <= index < len(section["paragraphs"]):
-        raise Unprocessable.for_field("paragraph_index", "No such paragraph in the section.")
+        raise Unprocessable.for_field("paragraph_index",
+                                      N_("No such paragraph in the section."),
+                                      code="statement.paragraph_not_found")
     suggestion = StatementSuggestion(
         statement_id=statement.id, section_key=values["section_key"], paragraph_index=index,
         base_revision=number, original_text=section["paragraphs"][index],
@@ -564,9 +725,12 @@ def decide_suggestion(actor: Actor, slug: str, statement_id: int, suggestion_id:
     statement = _editable_statement(actor, slug, statement_id)
     suggestion = db.session.get(StatementSuggestion, suggestion_id)
     if suggestion is None or suggestion.statement_id != statement.id:
-        raise NotFound(f"Statement {statement.id} has no suggestion {suggestion_id}.")
+        raise NotFound(N_("Statement %(statement_id)s has no suggestion %(suggestion_id)s."),
+                       code="statement.suggestion_not_found", statement_id=statement.id,
+                       suggestion_id=suggestion_id)
     if suggestion.status != SuggestionStatus.PENDING:
-        raise Conflict(f"The suggestion was already {suggestion.status.value}.")
+        raise Conflict(N_("The suggestion was already %(decision)s."),
+                       code="statement.suggestion_decided", decision=suggestion.status.value)
     suggestion.decided_by_id = actor.user_id
     suggestion.decided_at = utcnow()
     if not accept:
@@ -578,8 +742,8 @@ def decide_suggestion(actor: Actor, slug: str, statement_id: int, suggestion_id:
     index = suggestion.paragraph_index
     if section is None or index >= len(section["paragraphs"]) or (
             section["paragraphs"][index] != suggestion.original_text):
-        raise Conflict("The paragraph changed since the suggestion was made; it cannot be "
-                       "applied as is.")
+        raise Conflict(N_("The paragraph changed since the suggestion was made; it cannot "
+                          "be applied as is."), code="statement.suggestion_outdated")
     section["paragraphs"][index] = suggestion.proposed_text
     rev = _save(actor, statement, content, f"Accepted suggestion {suggestion.id}")
     suggestion.status = SuggestionStatus.ACCEPTED
@@ -609,7 +773,8 @@ def view(statement: Statement, rev: StatementRevision, *, internal: bool) -> dic
         "languages": [{"id": v.id, "language": v.language, "status": v.status,
                        "published": v.published_revision is not None} for v in versions],
         "corrections": corrections,
-        "sections": [{"key": s["key"], "number": roman(i), "paragraphs": s["paragraphs"]}
+        "sections": [{"key": s["key"], "number": section_number(i, statement.language),
+                      "paragraphs": s["paragraphs"]}
                      for i, s in enumerate(content["sections"], start=1)],
     }
 
@@ -636,11 +801,14 @@ def diff(actor: Actor, slug: str, statement_id: int, old: int, new: int) -> dict
 
 def render_text(content: dict[str, Any]) -> str:
     """Plain text: title, dateline, then each section's paragraphs with the section
-    number before the first one, separated by blank lines (as the 2024 source reads)."""
+    number before the first one, separated by blank lines (as the 2024 source reads).
+    `content` is a revision's content or a view (whose language sets the numbering)."""
+    language = content.get("language")
     blocks = [content["title"]]
     if content.get("dateline"):
         blocks.append(content["dateline"])
-    for number, section in enumerate(content["sections"], start=1):
+    for place, section in enumerate(content["sections"], start=1):
+        number = section.get("number") or section_number(place, language)
         for index, paragraph in enumerate(section["paragraphs"]):
-            blocks.append(f"{roman(number)}. {paragraph}" if index == 0 else paragraph)
+            blocks.append(numbered(number, language) + paragraph if index == 0 else paragraph)
     return "\n\n".join(blocks)

@@ -212,7 +212,8 @@ def draft_statement_from_record(slug: str):
 
 def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | None = None,
                       status: int = 200, approver_value: Any = None,
-                      new_section: dict[str, str] | None = None, new_language: str = ""):
+                      new_section: dict[str, str] | None = None, new_language: str = "",
+                      needs_confirmation: dict[str, Any] | None = None):
     context = _common(slug, statement_id)
     statement = context["statement"]
     candidates = []
@@ -226,7 +227,7 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
         new_section=new_section or {"paragraphs": "", "position": ""},
-        new_language=new_language,
+        new_language=new_language, needs_confirmation=needs_confirmation,
     ), status
 
 
@@ -241,13 +242,22 @@ def statement(slug: str, statement_id: int):
 @reviewers_only
 def change_status(slug: str, statement_id: int):
     """Submit, approve, send back or publish; the service says who may."""
+    form = {"status": request.form.get("status", "")}
+    if form["status"] == StatementStatus.PUBLISHED.value and any(
+            request.form.get(f"confirm_{key}") for key in ("mismatches", "lower_coverage")):
+        form["confirm"] = {"mismatches": bool(request.form.get("confirm_mismatches")),
+                           "lower_coverage": bool(request.form.get("confirm_lower_coverage")),
+                           "reason": request.form.get("confirm_reason", "")}
     try:
-        data = load(StatusChangeSchema(), {"status": request.form.get("status", "")})
-        service.change_status(page_actor(), slug, statement_id, data["status"])
+        data = load(StatusChangeSchema(), form)
+        service.change_status(page_actor(), slug, statement_id, data["status"],
+                              data.get("confirm"))
     except (FormInvalid, Conflict, Unprocessable, PermissionDenied) as exc:
         errors = {"": " ".join(field_errors(exc).values())}
+        extra = getattr(exc, "extra", None) or {}
         return _render_statement(slug, statement_id, errors,
-                                 getattr(exc, "status", 422))
+                                 getattr(exc, "status", 422),
+                                 needs_confirmation=extra.get("needs_confirmation"))
     flash(STATUS_DONE[data["status"]])
     return redirect(_statement_url(slug, statement_id), code=303)
 
