@@ -310,6 +310,8 @@ LABELS: dict[str, dict[str, str]] = {
     "fact_result": {"match": N_("ok"), "mismatch": N_("MISMATCH"),
                     "unverified": N_("unverified")},
     "statement_field": {"title": N_("Title"), "dateline": N_("Dateline")},
+    # Where a fact was found, when it is not a numbered section.
+    "fact_section": {"dateline": N_("dateline"), "title": N_("title")},
 }
 _GROUP_OF_ENUM: dict[type, str] = {
     EditionStatus: "edition_status", InvitationStatus: "invitation_status",
