@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from eventhub.auth.models import Role
+from eventhub.i18n import _, available_locales
 from eventhub.schemas import InputSchema, OutputSchema, Secret, not_blank
 
 
@@ -31,6 +32,21 @@ class UserSchema(OutputSchema):
     role = fields.Enum(Role, by_value=True, required=True)
     is_active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+    language = fields.String(required=True, allow_none=True, metadata={
+        "description": "The language of the user's pages; null follows the browser."})
+
+
+def _offered_language(value: str | None) -> None:
+    if value is not None and value not in available_locales():
+        raise ValidationError(_("Choose one of the languages offered: %(languages)s.",
+                                languages=", ".join(available_locales())))
+
+
+class OwnSettingsSchema(InputSchema):
+    language = fields.String(required=True, allow_none=True, validate=_offered_language,
+                             metadata={"description": "A language code from the offered "
+                                       "ones (en, zh, ...); null follows the browser's "
+                                       "Accept-Language."})
 
 
 class UserCreateSchema(InputSchema):

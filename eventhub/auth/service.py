@@ -184,6 +184,15 @@ def revoke_all_tokens(user: User, *, keep: int | None = None) -> None:
             api_token.revoked_at = now
 
 
+def set_own_language(actor: Actor, language: str | None) -> User:
+    """The language of the user's own pages (a code the schema checked; None follows the
+    browser)."""
+    user = current_user(actor)
+    user.language = language
+    db.session.flush()
+    return user
+
+
 def current_user(actor: Actor) -> User:
     if actor.user_id is None:
         raise NotAuthenticated()
