@@ -404,7 +404,7 @@ def zone_label(zone: str) -> str:
     """A time zone as people name it, with its identifier: "China Standard Time
     (Asia/Shanghai)"."""
     name = get_timezone_name(zoneinfo.ZoneInfo(zone), "long", locale=language())
-    return f"{name} ({zone})"
+    return _("%(name)s (%(zone)s)", name=name, zone=zone)
 
 
 def _as_datetime(value: dt.datetime | str | None, zone: str) -> dt.datetime | None:
