@@ -454,23 +454,13 @@ def listing(values: Iterable[str]) -> str:
     return format_list(items, locale=language()) if items else ""
 
 
-def local_time(value: dt.datetime | None, zone: str | None = None,
-               fmt: str = "%d %b %Y %H:%M") -> str:
-    if value is None:
-        return ""
-    if zone:
-        value = value.astimezone(zoneinfo.ZoneInfo(zone))
-        return f"{value.strftime(fmt)} ({zone})"
-    return value.astimezone(dt.UTC).strftime(fmt) + " UTC"
-
-
 def staff_page_context() -> dict[str, Any]:
     """What the staff templates share: the page's language for <html lang>."""
     return {"page_lang": language()}
 
 
 def install_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(local_time=local_time, long_date=dates.long_date_en,
+    app.jinja_env.filters.update(long_date=dates.long_date_en,
                                  date_span=dates.date_range_en, moment=moment,
                                  day=dates.day, day_span=dates.day_span, number=number,
                                  listing=listing)
