@@ -4,6 +4,7 @@ Programs and pages act on the code, never on the English detail."""
 from __future__ import annotations
 
 CODES: dict[str, str] = {
+    "auth.language_not_offered": "The language asked for has no catalog here.",
     "programme.item_not_found": "The edition has no programme item with that id.",
     "statement.frozen": "The statement is published; its sections take corrections, not edits.",
     "statement.not_published": "Only a published statement takes corrections.",

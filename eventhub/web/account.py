@@ -119,9 +119,10 @@ def language_submit():
     typed = request.form.get("language", "").strip()
     try:
         data = load(OwnSettingsSchema(), {"language": typed or None})
-    except FormInvalid as exc:
-        return _account_page(errors=exc.errors, chosen=typed, status=422)
-    set_own_language(page_actor(), data["language"])
+        set_own_language(page_actor(), data["language"])
+    except (FormInvalid, DomainError) as exc:
+        return _account_page(errors=field_errors(exc), chosen=typed,
+                             status=getattr(exc, "status", 422))
     # The confirmation is written in the language just chosen (or the browser's).
     g.user_language = data["language"]
     if data["language"]:
