@@ -291,3 +291,24 @@ def test_a_viewer_is_refused_in_chinese(app, organizer_client):
                           headers={"Accept-Language": "zh"})
     assert refused.status == 403
     assert "您的角色（只读用户）无权管理邀请函、代表团和注册。" in refused.text
+
+
+# The catalog ------------------------------------------------------------------------------
+
+STAFF_SOURCES = ("eventhub/web/manage.py", "eventhub/web/secretariat.py",
+                 "eventhub/web/account.py", "eventhub/web/common.py",
+                 "eventhub/web/templates/manage/", "eventhub/web/templates/secretariat/",
+                 "eventhub/web/templates/account/")
+
+
+def test_every_text_of_the_staff_pages_has_a_chinese_translation():
+    from eventhub.i18n_cli import catalog_paths, extract_catalog, untranslated
+
+    template = extract_catalog()
+    staff = [message for message in template if message.id and any(
+        location.startswith(STAFF_SOURCES) for location, _line in message.locations)]
+    assert len(staff) > 300
+    for message in list(template):
+        if message.id and message not in staff:
+            del template[message.id]
+    assert untranslated(template, catalog_paths()["zh"]) == []
