@@ -212,4 +212,10 @@ CODES: dict[str, str] = {
     "statement.draft_language": "A first draft from the record is written in English.",
     "statement.publish_needs_confirmation": "Publishing needs a confirmation of the fact check's open findings (mismatches, a coverage lower than the English version's), listed in needs_confirmation and missing.",
     "statement.confirmation_reason_required": "A publication confirmation needs a reason.",
+    # Added with the staff work.
+    "auth.language_not_offered": "The language asked for has no catalog here.",
+    "programme.item_not_found": "The edition has no programme item with that id.",
+    "statement.diff_revisions": "The two revisions to compare are missing or invalid.",
+    "statement.comment_section_required": "A comment names a section or the comment it answers.",
+    "statement.revision_number": "The revision to check is not a number from 1.",
 }

@@ -368,6 +368,8 @@ CASES: dict[tuple[str, str], Case] = {
     ("auth.Token", "POST"): _sign_in,
     ("auth.Token", "DELETE"): _sign_out,
     ("auth.MyPassword", "PUT"): _change_own_password,
+    ("auth.Me", "PATCH"): lambda w: client_for_role(w.app, Role.VIEWER).patch(
+        "/api/v1/auth/me", json={"language": "zh"}),
     ("users.Users", "POST"): lambda w: w.admin.post("/api/v1/users", json={
         "email": f"{w.unique('user')}@walk.example", "name": "Walk User", "role": "viewer",
         "password": PASSWORD}),

@@ -75,7 +75,7 @@ def test_the_list_shows_each_statement_with_its_status_and_latest_revision(desk,
     row = page.soup.select_one("tbody tr")
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
     assert cells[0] == drafted["title"]
-    assert cells[1:5] == ["Chair's statement", "en", "Draft", "1"]
+    assert cells[1:5] == ["Chair's statement", "English", "Draft", "1"]
     links = {a.get_text(strip=True): a["href"] for a in row.find_all("a")}
     assert links["Revisions"] == page_url(drafted["id"], "/revisions")
     assert links["Fact check"] == page_url(drafted["id"], "/fact-check")
@@ -596,7 +596,7 @@ def test_a_language_version_is_started_and_linked(desk, drafted, secretariat_cli
     desk.get(page_url(drafted["id"]))
     shown = follow(desk, desk.post(page_url(drafted["id"], "/languages"),
                                    {"new_language": "zh"}))
-    assert "A zh version was started" in shown.text
+    assert "A version in Chinese was started" in shown.text
     languages = api_view(secretariat_client, drafted["id"])["languages"]
     assert sorted(v["language"] for v in languages) == ["en", "zh"]
     again = desk.post(page_url(drafted["id"], "/languages"), {"new_language": "zh"})

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from eventhub.auth import service
 from eventhub.auth.permissions import Permission
 from eventhub.auth.schemas import (
+    OwnSettingsSchema,
     PasswordChangeSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -54,6 +55,15 @@ class Me(MethodView):
     def get(self):
         """The signed-in user."""
         return service.current_user(current_actor())
+
+    @requires_login
+    @blp.arguments(OwnSettingsSchema)
+    @blp.response(200, UserSchema)
+    @blp.doc(security=BEARER_SECURITY)
+    def patch(self, data):
+        """Change your own settings: the language of your pages (null: follow the
+        browser)."""
+        return service.set_own_language(current_actor(), data["language"])
 
 
 @blp.route("/me/password")

@@ -31,6 +31,16 @@ class UserSchema(OutputSchema):
     role = fields.Enum(Role, by_value=True, required=True)
     is_active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+    language = fields.String(required=True, allow_none=True, metadata={
+        "description": "The language of the user's pages; null follows the browser."})
+
+
+class OwnSettingsSchema(InputSchema):
+    # Which languages are offered is the running app's (its catalogs): the service checks.
+    language = fields.String(
+        required=True, allow_none=True, validate=validate.Length(max=16),
+        metadata={"description": "A language code from the offered ones (en, zh, ...); "
+                                 "null follows the browser's Accept-Language."})
 
 
 class UserCreateSchema(InputSchema):

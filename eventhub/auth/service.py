@@ -13,7 +13,7 @@ from eventhub.auth.models import ApiToken, Role, User
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission, authorize
 from eventhub.errors import Conflict, NotAuthenticated, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
-from eventhub.i18n import N_
+from eventhub.i18n import N_, available_locales
 
 _hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
 
@@ -190,6 +190,20 @@ def revoke_all_tokens(user: User, *, keep: int | None = None) -> None:
     for api_token in user.tokens:
         if api_token.revoked_at is None and api_token.id != keep:
             api_token.revoked_at = now
+
+
+def set_own_language(actor: Actor, language: str | None) -> User:
+    """The language of the user's own pages: one of the offered languages (their catalogs
+    are found at start), or None to follow the browser."""
+    offered = available_locales()
+    if language is not None and language not in offered:
+        raise Unprocessable.for_field(
+            "language", N_("Choose one of the languages offered: %(languages)s."),
+            code="auth.language_not_offered", languages=", ".join(offered))
+    user = current_user(actor)
+    user.language = language
+    db.session.flush()
+    return user
 
 
 def current_user(actor: Actor) -> User:

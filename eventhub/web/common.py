@@ -5,12 +5,15 @@ error pages."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from babel.dates import format_interval, format_skeleton, get_timezone_name
+from babel.lists import format_list
 from flask import (
     Flask,
     Response,
@@ -22,12 +25,28 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_decimal
+from markupsafe import Markup, escape
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from eventhub import dates
+from eventhub.auth.models import Role
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission
-from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied, flatten_messages
+from eventhub.editions.models import EditionStatus
+from eventhub.editions.words import in_language
+from eventhub.errors import (
+    DomainError,
+    NotAuthenticated,
+    PermissionDenied,
+    flatten_messages,
+    problem_title,
+)
+from eventhub.i18n import N_, _, language, language_name, translate
+from eventhub.invitations.models import InvitationStatus
+from eventhub.programme.models import ItemKind, SpeechRole
+from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
+from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
 from eventhub.web import i18n
 
 SESSION_TOKEN = "api_token"
@@ -56,15 +75,21 @@ def page_actor() -> Actor:
 
 
 def user_language() -> str | None:
-    """The language setting of the signed-in user, if any."""
+    """The language setting of the signed-in user, if any. Read once per request (the
+    language is chosen again after every refresh, and pages ask for it several times)."""
+    if "user_language" in g:
+        return g.user_language
     actor = page_actor()
-    if not actor.is_authenticated or actor.user_id is None:
-        return None
-    from eventhub.auth.models import User
-    from eventhub.extensions import db
+    found = None
+    if actor.is_authenticated and actor.user_id is not None:
+        from sqlalchemy import select
 
-    user = db.session.get(User, actor.user_id)
-    return user.language if user is not None else None
+        from eventhub.auth.models import User
+        from eventhub.extensions import db
+
+        found = db.session.scalar(select(User.language).where(User.id == actor.user_id))
+    g.user_language = found
+    return found
 
 
 def signed_in() -> bool:
@@ -82,8 +107,9 @@ def page_requires(permission: Permission | None = None) -> Callable:
             if not actor.is_authenticated:
                 return redirect(url_for("web_account.login", next=request.full_path.rstrip("?")))
             if permission is not None and not actor.can(permission):
-                raise PermissionDenied(
-                    f"Your role ({actor.role}) may not {permission.value}.")
+                raise PermissionDenied(N_("Your role (%(role)s) may not %(permission)s."),
+                                       role=label(actor.role),
+                                       permission=label(permission))
             return view(*args, **kwargs)
 
         wrapper._page_permission = permission  # type: ignore[attr-defined]
@@ -132,11 +158,11 @@ class FormInvalid(Exception):
 
 def messages_by_field(messages: Any) -> dict[str, str]:
     """marshmallow's nested messages as one text per field ("members.0.email"); messages
-    about the whole form go under ""."""
+    about the whole form go under "". A message that is a msgid is shown translated."""
     by_field: dict[str, list[str]] = {}
     for entry in flatten_messages(messages, "form"):
         field = "" if entry["field"] == "_schema" else entry["field"]
-        by_field.setdefault(field, []).append(entry["message"])
+        by_field.setdefault(field, []).append(translate(entry["message"]))
     return {field: " ".join(texts) for field, texts in by_field.items()}
 
 
@@ -170,22 +196,34 @@ def domain_error_page(error: DomainError) -> Response:
     return _error_page(error.status, error.translated_title, error.detail, error.headers)
 
 
+# What a visitor reads for the statuses pages answer with themselves (werkzeug's own
+# descriptions are English and written for programmers).
+_HTTP_DETAILS = {
+    404: N_("There is no page at this address. Check the address, or start again from "
+            "the home page."),
+    405: N_("This page does not accept that kind of request."),
+}
+
+
 def http_error_page(error: HTTPException) -> Response:
-    return _error_page(error.code or 500, error.name, error.description or "")
+    status = error.code or 500
+    detail = _HTTP_DETAILS.get(status)
+    return _error_page(status, problem_title(status),
+                       translate(detail) if detail else problem_title(status))
 
 
 def csrf_error_page(error: HTTPException) -> Response:
-    return _error_page(400, "The form has expired",
-                       "Reload the page and send the form again. (The security token "
-                       "of the form was missing or out of date.)")
+    return _error_page(400, _("The form has expired"),
+                       _("Reload the page and send the form again. (The security token "
+                         "of the form was missing or out of date.)"))
 
 
 def unexpected_error_page(error: Exception) -> Response:
     if current_app.testing:
         raise error  # tests see the real exception, as with the API
     logger.exception("unhandled error on %s %s", request.method, request.path)
-    return _error_page(500, "Something went wrong",
-                       "The error has been logged. Please try again in a moment.")
+    return _error_page(500, _("Something went wrong"),
+                       _("The error has been logged. Please try again in a moment."))
 
 
 ERROR_HANDLERS: list[tuple[type[Exception], Callable]] = [
@@ -195,19 +233,237 @@ ERROR_HANDLERS: list[tuple[type[Exception], Callable]] = [
 ]
 
 
-# Template helpers ----------------------------------------------------------------------
+# Names of stored values --------------------------------------------------------------
 
-def local_time(value: dt.datetime | None, zone: str | None = None,
-               fmt: str = "%d %b %Y %H:%M") -> str:
+# Every enum value a staff page shows, by the kind of value, as a msgid: the one place
+# where "waitlisted" becomes "候补". A value missing here is shown as stored.
+LABELS: dict[str, dict[str, str]] = {
+    "edition_status": {
+        EditionStatus.DRAFT: N_("draft"), EditionStatus.OPEN: N_("open"),
+        EditionStatus.CLOSED: N_("closed"), EditionStatus.ARCHIVED: N_("archived")},
+    "invitation_status": {
+        InvitationStatus.DRAFT: N_("draft"), InvitationStatus.SENT: N_("sent"),
+        InvitationStatus.ACCEPTED: N_("accepted"), InvitationStatus.DECLINED: N_("declined"),
+        InvitationStatus.EXPIRED: N_("expired"), InvitationStatus.REVOKED: N_("revoked")},
+    "registration_status": {
+        RegistrationStatus.PENDING: N_("pending"),
+        RegistrationStatus.CONFIRMED: N_("confirmed"),
+        RegistrationStatus.WAITLISTED: N_("waitlisted"),
+        RegistrationStatus.REJECTED: N_("rejected"),
+        RegistrationStatus.CANCELLED: N_("cancelled")},
+    "registration_role": {
+        RegistrationRole.HEAD_OF_DELEGATION: N_("head of delegation"),
+        RegistrationRole.DELEGATE: N_("delegate"), RegistrationRole.SPEAKER: N_("speaker"),
+        RegistrationRole.EXPERT: N_("expert"), RegistrationRole.OBSERVER: N_("observer"),
+        RegistrationRole.PRESS: N_("press"), RegistrationRole.STAFF: N_("staff"),
+        RegistrationRole.EXHIBITOR: N_("exhibitor")},
+    "attendance": {Attendance.IN_PERSON: N_("in person"), Attendance.VIDEO: N_("video")},
+    "item_kind": {
+        ItemKind.OPENING_CEREMONY: N_("opening ceremony"), ItemKind.PLENARY: N_("plenary"),
+        ItemKind.BREAKOUT_SESSION: N_("breakout session"),
+        ItemKind.EXHIBITION: N_("exhibition"), ItemKind.SIDE_EVENT: N_("side event"),
+        ItemKind.SOCIAL: N_("social")},
+    "item_status": {"scheduled": N_("scheduled"), "cancelled": N_("cancelled")},
+    # The fields of a programme item the changelog names as changed.
+    "item_field": {
+        "kind": N_("kind"), "title": N_("title"), "description": N_("description"),
+        "room": N_("room"), "starts_at": N_("start"), "ends_at": N_("end"),
+        "capacity": N_("places"), "chairs": N_("chairs"), "speeches": N_("speakers"),
+        "position": N_("order")},
+    "speech_role": {
+        SpeechRole.OPENING_SPEECH: N_("opening speech"),
+        SpeechRole.WELCOME_SPEECH: N_("welcome speech"), SpeechRole.KEYNOTE: N_("keynote"),
+        SpeechRole.PLENARY_SPEECH: N_("plenary speech"), SpeechRole.SPEECH: N_("speech"),
+        SpeechRole.PANELLIST: N_("panellist"), SpeechRole.MODERATOR: N_("moderator")},
+    "statement_status": {
+        StatementStatus.DRAFT: N_("Draft"), StatementStatus.IN_REVIEW: N_("In review"),
+        StatementStatus.APPROVED: N_("Approved"),
+        StatementStatus.PUBLISHED: N_("Published")},
+    "statement_kind": {
+        StatementKind.CHAIRS_STATEMENT: N_("Chair's statement"),
+        StatementKind.JOINT_DECLARATION: N_("Joint declaration"),
+        StatementKind.SUMMARY: N_("Summary")},
+    "suggestion_status": {
+        SuggestionStatus.PENDING: N_("Pending"), SuggestionStatus.ACCEPTED: N_("Accepted"),
+        SuggestionStatus.REJECTED: N_("Rejected")},
+    "user_role": {Role.ADMIN: N_("admin"), Role.ORGANIZER: N_("organizer"),
+                  Role.SECRETARIAT: N_("secretariat"), Role.VIEWER: N_("viewer")},
+    "permission": {
+        Permission.READ_INTERNAL: N_("read internal data (draft editions, unpublished "
+                                     "documents)"),
+        Permission.READ_PRIVATE_CONTACTS: N_("read private contact details"),
+        Permission.MANAGE_EDITIONS: N_("create and change editions"),
+        Permission.MANAGE_DIRECTORY: N_("create and change organizations and people"),
+        Permission.MANAGE_ATTENDANCE: N_("manage invitations, delegations and "
+                                         "registrations"),
+        Permission.MANAGE_STATEMENTS: N_("draft and change statements"),
+        Permission.MANAGE_USERS: N_("manage user accounts")},
+    # What the fact check compared, and what it found.
+    "fact_kind": {
+        "guests": N_("attendance"), "countries_and_regions": N_("countries and regions"),
+        "breakout_sessions": N_("breakout sessions"), "breakout_topic": N_("breakout topic"),
+        "breakout_topic_missing": N_("breakout topic not mentioned"), "theme": N_("theme"),
+        "place": N_("place"), "dates": N_("dates"), "dateline": N_("dateline"),
+        "host": N_("host"), "organization": N_("organization"),
+        "speaker_position": N_("speaker and position"),
+        "unknown_person": N_("person not on record")},
+    "fact_result": {"match": N_("ok"), "mismatch": N_("MISMATCH"),
+                    "unverified": N_("unverified")},
+    "statement_field": {"title": N_("Title"), "dateline": N_("Dateline")},
+    # Where a fact was found, when it is not a numbered section.
+    "fact_section": {"dateline": N_("dateline"), "title": N_("title")},
+}
+_GROUP_OF_ENUM: dict[type, str] = {
+    EditionStatus: "edition_status", InvitationStatus: "invitation_status",
+    RegistrationStatus: "registration_status", RegistrationRole: "registration_role",
+    Attendance: "attendance", ItemKind: "item_kind", SpeechRole: "speech_role",
+    StatementStatus: "statement_status", StatementKind: "statement_kind",
+    SuggestionStatus: "suggestion_status", Role: "user_role", Permission: "permission",
+}
+
+
+def label(value: Any, group: str | None = None) -> str:
+    """A stored value (an enum member, or its value with the group named) as the page's
+    language names it."""
     if value is None:
         return ""
-    if zone:
-        value = value.astimezone(zoneinfo.ZoneInfo(zone))
-        return f"{value.strftime(fmt)} ({zone})"
-    return value.astimezone(dt.UTC).strftime(fmt) + " UTC"
+    if group is None:
+        group = _GROUP_OF_ENUM.get(type(value), "")
+    key = value.value if isinstance(value, enum.Enum) else str(value)
+    msgid = LABELS.get(group, {}).get(key)
+    return translate(msgid) if msgid else key.replace("_", " ")
+
+
+def choices(group: str, values: Iterable[Any]) -> list[tuple[str, str]]:
+    """(value, name) pairs for a select."""
+    found = []
+    for value in values:
+        key = value.value if isinstance(value, enum.Enum) else str(value)
+        found.append((key, label(key, group)))
+    return found
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages offered, each by its own name."""
+    from eventhub.i18n import available_locales
+
+    return [(code, language_name(code)) for code in available_locales()]
+
+
+# The edition's own words -----------------------------------------------------------------
+
+class _Fields:
+    """A programme item as the services hand it out (a dict), read like the model."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values.get(name)
+
+
+def _words(obj: Any, field: str):
+    return in_language(_Fields(obj) if isinstance(obj, Mapping) else obj, field)
+
+
+def words(obj: Any, field: str) -> Markup:
+    """An edition's or programme item's title, city, theme or venue in the page's language;
+    a text shown in another language says so (lang attribute and a note)."""
+    found = _words(obj, field)
+    if not found.is_fallback:
+        return Markup(escape(found.text))
+    note = _("(%(language)s)", language=language_name_in_page(found.language))
+    return Markup('<span lang="{code}">{text}</span> <small class="fallback">{note}</small>'
+                  ).format(code=found.language, text=found.text, note=note)
+
+
+def words_text(obj: Any, field: str) -> str:
+    """The same as plain text, for a page title."""
+    return _words(obj, field).text
+
+
+def language_name_in_page(code: str) -> str:
+    """A language's name in the page's language ("英语" on a Chinese page)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).get_display_name(language()) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+# Dates, times, numbers, lists ----------------------------------------------------------
+
+def moment(value: dt.datetime | None, zone: str) -> str:
+    """A point in time in the edition's zone, the zone named: the same text for an
+    organizer, the secretariat and a focal point."""
+    return dates.moment(value, zone) if value is not None else ""
+
+
+def zone_label(zone: str) -> str:
+    """A time zone as people name it, with its identifier: "China Standard Time
+    (Asia/Shanghai)"."""
+    name = get_timezone_name(zoneinfo.ZoneInfo(zone), "long", locale=language())
+    return _("%(name)s (%(zone)s)", name=name, zone=zone)
+
+
+def _as_datetime(value: dt.datetime | str | None, zone: str) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return value.astimezone(zoneinfo.ZoneInfo(zone))
+
+
+def when(value: dt.datetime | str | None, zone: str) -> str:
+    """A programme time (day with weekday, hour) in the edition's zone, which the page
+    names once."""
+    start = _as_datetime(value, zone)
+    if start is None:
+        return _("no time")
+    code = language()
+    return _("%(day)s, %(time)s", day=format_skeleton("yMMMEd", start, locale=code),
+             time=format_skeleton("Hm", start, locale=code))
+
+
+def when_span(start_value: dt.datetime | str | None, end_value: dt.datetime | str | None,
+              zone: str) -> str:
+    """A programme item's day and hours (in English "Fri, Oct 24, 2025, 09:00 - 10:30")."""
+    start = _as_datetime(start_value, zone)
+    end = _as_datetime(end_value, zone)
+    if start is None:
+        return _("Time to be announced")
+    if end is None:
+        return when(start, zone)
+    code = language()
+    if end.date() != start.date():
+        return _("%(start)s to %(end)s", start=when(start, zone), end=when(end, zone))
+    return _("%(day)s, %(time)s", day=format_skeleton("yMMMEd", start, locale=code),
+             time=format_interval(start, end, "Hm", locale=code))
+
+
+def number(value: Any) -> str:
+    return format_decimal(value) if isinstance(value, int | float) else str(value or "")
+
+
+def listing(values: Iterable[str]) -> str:
+    """Words joined as the language joins a list ("a, b and c", "a、b和c")."""
+    items = [str(v) for v in values]
+    return format_list(items, locale=language()) if items else ""
+
+
+def staff_page_context() -> dict[str, Any]:
+    """What the staff templates share: the page's language for <html lang>."""
+    return {"page_lang": language()}
 
 
 def install_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(local_time=local_time, long_date=dates.long_date_en,
-                                 date_span=dates.date_range_en)
-    app.jinja_env.globals.update(t=i18n.translate, page_actor=page_actor)
+    app.jinja_env.filters.update(long_date=dates.long_date_en,
+                                 date_span=dates.date_range_en, moment=moment,
+                                 day=dates.day, day_span=dates.day_span, number=number,
+                                 listing=listing)
+    app.jinja_env.globals.update(t=i18n.translate, page_actor=page_actor, label=label,
+                                 words=words, words_text=words_text, when=when,
+                                 when_span=when_span, zone_label=zone_label)

@@ -21,6 +21,7 @@ from eventhub.directory.service import list_organizations
 from eventhub.editions.service import get_edition, list_editions, recorded_counts
 from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
+from eventhub.i18n import N_, _, ngettext, translate
 from eventhub.invitations import service as invitations
 from eventhub.invitations.models import InvitationStatus
 from eventhub.invitations.schemas import InvitationCreateSchema, InvitationFilterSchema
@@ -42,19 +43,24 @@ from eventhub.registrations.schemas import (
 )
 from eventhub.web.common import (
     FormInvalid,
+    choices,
     field_errors,
     form_integer,
     form_values,
+    label,
+    language_choices,
     load,
     page_actor,
     page_requires,
+    staff_page_context,
+    when,
+    words_text,
 )
 
 blp = Blueprint("web_manage", __name__, url_prefix="/manage")
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
-LANGUAGE_CHOICES = [("en", "English"), ("zh", "Chinese (中文)")]
 _INVITED = (InvitationStatus.SENT, InvitationStatus.ACCEPTED, InvitationStatus.DECLINED,
             InvitationStatus.EXPIRED)
 
@@ -62,7 +68,8 @@ _INVITED = (InvitationStatus.SENT, InvitationStatus.ACCEPTED, InvitationStatus.D
 @blp.context_processor
 def _permissions() -> dict[str, Any]:
     actor = page_actor()
-    return {"may_manage_attendance": actor.can(Permission.MANAGE_ATTENDANCE),
+    return {**staff_page_context(),
+            "may_manage_attendance": actor.can(Permission.MANAGE_ATTENDANCE),
             "may_manage_editions": actor.can(Permission.MANAGE_EDITIONS),
             "may_manage_statements": actor.can(Permission.MANAGE_STATEMENTS),
             "may_read_contacts": actor.can(Permission.READ_PRIVATE_CONTACTS)}
@@ -195,8 +202,9 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         organizations = list(db.session.scalars(list_organizations(actor, {})))
     return render_template(
         "manage/invitations.html", edition=found, listing=listing, filters=raw_filters,
-        filter_errors=filter_errors, statuses=[s.value for s in InvitationStatus],
-        organizations=organizations, languages=LANGUAGE_CHOICES,
+        filter_errors=filter_errors,
+        statuses=choices("invitation_status", InvitationStatus),
+        organizations=organizations, languages=language_choices(),
         values=values or {"focal_point_language": "en"}, errors=errors or {},
         action_errors=action_errors or {},
     ), status
@@ -225,7 +233,8 @@ def invitation_create(slug: str):
     except (FormInvalid, DomainError) as exc:
         return _invitations_page(slug, values=typed, errors=_refused(exc),
                                  status=_status(exc))
-    flash(f"Invitation to {invitation.organization.name} created as a draft.")
+    flash(_("Invitation to %(name)s created as a draft.",
+            name=invitation.organization.name))
     return redirect(url_for(".invitation_list", slug=slug), code=303)
 
 
@@ -234,7 +243,7 @@ def _invitation_action(slug: str, action, message: str):
         invitation = action()
     except DomainError as exc:
         return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
-    flash(message.format(name=invitation.organization.name))
+    flash(translate(message, {"name": invitation.organization.name}))
     return redirect(url_for(".invitation_list", slug=slug,
                             **_back_query(INVITATION_FILTERS)), code=303)
 
@@ -244,7 +253,7 @@ def _invitation_action(slug: str, action, message: str):
 def invitation_send(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.send_invitation(page_actor(), slug, invitation_id),
-        "Invitation to {name} sent.")
+        N_("Invitation to %(name)s sent."))
 
 
 @blp.post("/<slug>/invitations/<int:invitation_id>/revoke")
@@ -252,7 +261,7 @@ def invitation_send(slug: str, invitation_id: int):
 def invitation_revoke(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.revoke_invitation(page_actor(), slug, invitation_id),
-        "Invitation to {name} revoked; its link no longer works.")
+        N_("Invitation to %(name)s revoked; its link no longer works."))
 
 
 @blp.post("/<slug>/invitations/send-drafts")
@@ -262,8 +271,8 @@ def invitation_send_drafts(slug: str):
         sent = invitations.send_all_drafts(page_actor(), slug)
     except DomainError as exc:
         return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
-    flash(f"{len(sent)} draft invitation{'s' if len(sent) != 1 else ''} sent."
-          if sent else "There were no draft invitations to send.")
+    flash(ngettext("%(num)s draft invitation sent.", "%(num)s draft invitations sent.",
+                   len(sent)) if sent else _("There were no draft invitations to send."))
     return redirect(url_for(".invitation_list", slug=slug), code=303)
 
 
@@ -298,12 +307,12 @@ def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
     return render_template(
         "manage/registrations.html", edition=found, listing=listing, filters=raw,
         filter_errors=filter_errors, errors=errors or {},
-        statuses=[s.value for s in RegistrationStatus],
-        roles=[r.value for r in RegistrationRole],
-        attendances=[a.value for a in Attendance], organizations=organizations,
+        statuses=choices("registration_status", RegistrationStatus),
+        roles=choices("registration_role", RegistrationRole),
+        attendances=choices("attendance", Attendance), organizations=organizations,
         organization_choices=[(str(o.id), o.name) for o in organizations],
-        role_choices=[(r.value, r.value.replace("_", " ")) for r in RegistrationRole],
-        attendance_choices=[(a.value, a.value.replace("_", " ")) for a in Attendance],
+        role_choices=choices("registration_role", RegistrationRole),
+        attendance_choices=choices("attendance", Attendance),
         values=values or {"role": RegistrationRole.DELEGATE.value,
                           "attendance": Attendance.IN_PERSON.value},
         form_errors=form_errors or {},
@@ -329,15 +338,15 @@ def registration_create(slug: str):
     except (FormInvalid, DomainError) as exc:
         return _registrations_page(slug, values=typed, form_errors=_refused(exc),
                                    status=_status(exc))
-    flash(f"Registered: {registration.person.full_name} "
-          f"({registration.status.value.replace('_', ' ')}).")
+    flash(_("Registered: %(name)s (%(status)s).", name=registration.person.full_name,
+            status=label(registration.status)))
     return redirect(url_for(".registration_list", slug=slug), code=303)
 
 
 @blp.get("/<slug>/registrations.csv")
 @page_requires(Permission.READ_INTERNAL)
 def registration_csv(slug: str):
-    filters, _, filter_errors = _roster_filters()
+    filters, _typed, filter_errors = _roster_filters()
     if filter_errors:
         return _registrations_page(slug)
     # The same export as the API's roster download; contacts only for those allowed.
@@ -348,9 +357,9 @@ def registration_csv(slug: str):
 
 
 _REGISTRATION_ACTIONS = {
-    "confirm": (registrations.confirm, "Confirmed: {name} (badge {badge})."),
-    "reject": (registrations.reject, "Rejected: {name}."),
-    "cancel": (registrations.cancel, "Cancelled: {name}."),
+    "confirm": (registrations.confirm, N_("Confirmed: %(name)s (badge %(badge)s).")),
+    "reject": (registrations.reject, N_("Rejected: %(name)s.")),
+    "cancel": (registrations.cancel, N_("Cancelled: %(name)s.")),
 }
 
 
@@ -360,7 +369,8 @@ def _registration_action(slug: str, registration_id: int, name: str):
         registration = action(page_actor(), slug, registration_id)
     except DomainError as exc:
         return _registrations_page(slug, errors=_refused(exc), status=exc.status)
-    flash(message.format(name=registration.person.full_name, badge=registration.badge_code))
+    flash(translate(message, {"name": registration.person.full_name,
+                              "badge": registration.badge_code}))
     return redirect(url_for(".registration_list", slug=slug,
                             **_back_query(REGISTRATION_FILTERS)), code=303)
 
@@ -371,19 +381,24 @@ def registration_confirm(slug: str, registration_id: int):
     return _registration_action(slug, registration_id, "confirm")
 
 
+# The question, the button and the consequence of each step that cannot be undone.
 _ASK_FIRST = {
-    "reject": ("Reject", "It leaves the roster and cannot be confirmed afterwards."),
-    "cancel": ("Cancel", "Its seat goes to the first person on the waiting list."),
+    "reject": (N_("Reject the registration of %(name)s?"), N_("Reject the registration"),
+               N_("It leaves the roster and cannot be confirmed afterwards.")),
+    "cancel": (N_("Cancel the registration of %(name)s?"), N_("Cancel the registration"),
+               N_("Its seat goes to the first person on the waiting list.")),
 }
 
 
 def _ask_first(slug: str, registration_id: int, action: str):
     """Rejecting or cancelling cannot be undone: the row button asks on a page first."""
     registration = registrations.get_registration(page_actor(), slug, registration_id)
-    label, consequence = _ASK_FIRST[action]
+    question, button, consequence = _ASK_FIRST[action]
     return render_template("manage/registration_confirm.html", edition=get_edition(
-        page_actor(), slug), registration=registration, action=action, label=label,
-        consequence=consequence, back=request.args.get("back", ""))
+        page_actor(), slug), registration=registration, action=action,
+        question=translate(question, {"name": registration.person_as_shown.full_name}),
+        button=translate(button), consequence=translate(consequence),
+        back=request.args.get("back", ""))
 
 
 @blp.get("/<slug>/registrations/<int:registration_id>/reject")
@@ -444,7 +459,7 @@ def check_in(slug: str):
     except (FormInvalid, DomainError) as exc:
         return _check_in_page(slug, badge_code=typed, errors=_refused(exc),
                               status=_status(exc))
-    flash(f"Checked in: {registration.person.full_name}")
+    flash(_("Checked in: %(name)s", name=registration.person.full_name))
     return redirect(url_for(".check_in_page", slug=slug), code=303)
 
 
@@ -462,23 +477,22 @@ def _item_view(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "starts": parse(item["starts_at"]), "ends": parse(item["ends_at"])}
 
 
-def _when(value: str | None) -> str:
-    return dt.datetime.fromisoformat(value).strftime("%a %d %b %Y, %H:%M") if value else \
-        "no time"
-
-
-def _change_view(changes: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Moves in the changelog with their times as people read them."""
+def _change_view(changes: dict[str, Any] | None, zone: str) -> dict[str, Any] | None:
+    """Moves in the changelog with their times as people read them, changed fields by
+    their names."""
     if changes is None:
         return None
-    moved = [{**entry, "from_text": _place_text(entry["from"]),
-              "to_text": _place_text(entry["to"])} for entry in changes["moved"]]
-    return {**changes, "moved": moved}
+    moved = [{**entry, "from_text": _place_text(entry["from"], zone),
+              "to_text": _place_text(entry["to"], zone)} for entry in changes["moved"]]
+    changed = [{**entry, "field_names": [label(f, "item_field") for f in entry["fields"]]}
+               for entry in changes["changed"]]
+    return {**changes, "moved": moved, "changed": changed}
 
 
-def _place_text(where: dict[str, Any]) -> str:
-    text = _when(where.get("starts_at"))
-    return f"{text}, {where['room']}" if where.get("room") else text
+def _place_text(where: dict[str, Any], zone: str) -> str:
+    text = when(where.get("starts_at"), zone)
+    return _("%(time)s, %(room)s", time=text, room=where["room"]) if where.get("room") \
+        else text
 
 
 def _item_values(item: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -517,7 +531,8 @@ def _programme_page(slug: str, *, values: dict[str, Any] | None = None,
     return render_template(
         "manage/programme.html", edition=found,
         items=[_item_view(item) for item in working["items"]], versions=versions,
-        last=last, changes=_change_view(changes), kinds=[k.value for k in ItemKind],
+        last=last, changes=_change_view(changes, found.time_zone),
+        kinds=choices("item_kind", ItemKind),
         values=values or {"kind": ItemKind.PLENARY.value}, errors=errors or {},
         note=note, publish_errors=publish_errors or {},
     ), status
@@ -538,7 +553,7 @@ def item_create(slug: str):
     except (FormInvalid, DomainError) as exc:
         return _programme_page(slug, values=typed, errors=_refused(exc),
                                status=_status(exc))
-    flash(f"Added to the programme: {item.title}")
+    flash(_("Added to the programme: %(title)s", title=words_text(item, "title")))
     return redirect(url_for(".programme_page", slug=slug), code=303)
 
 
@@ -549,11 +564,12 @@ def _item_form(slug: str, item_id: int, *, values: dict[str, Any] | None = None,
     working = programme.programme(actor, slug, {"version": "draft"})
     item = next((i for i in working["items"] if i["id"] == item_id), None)
     if item is None:
-        raise NotFound(f"Edition {slug!r} has no programme item {item_id}.")
+        raise NotFound(N_("Edition %(slug)s has no programme item %(item)s."),
+                       code="programme.item_not_found", slug=slug, item=item_id)
     return render_template(
         "manage/item.html", edition=found, item=_item_view(item),
         values=values if values is not None else _item_values(item, found.time_zone),
-        errors=errors or {}, kinds=[k.value for k in ItemKind]), status
+        errors=errors or {}, kinds=choices("item_kind", ItemKind)), status
 
 
 @blp.get("/<slug>/programme/items/<int:item_id>")
@@ -572,7 +588,7 @@ def item_update(slug: str, item_id: int):
     except (FormInvalid, DomainError) as exc:
         return _item_form(slug, item_id, values=typed, errors=_refused(exc),
                           status=_status(exc))
-    flash(f"Saved: {item.title}")
+    flash(_("Saved: %(title)s", title=words_text(item, "title")))
     return redirect(url_for(".programme_page", slug=slug), code=303)
 
 
@@ -584,7 +600,8 @@ def item_cancel(slug: str, item_id: int):
         item = programme.set_cancelled(page_actor(), slug, item_id, data["cancelled"])
     except (FormInvalid, DomainError) as exc:
         return _programme_page(slug, errors=_refused(exc), status=_status(exc))
-    flash(f"{'Cancelled' if item.is_cancelled else 'Restored'}: {item.title}")
+    flash(_("Cancelled: %(title)s", title=words_text(item, "title")) if item.is_cancelled
+          else _("Restored: %(title)s", title=words_text(item, "title")))
     return redirect(url_for(".programme_page", slug=slug), code=303)
 
 
@@ -598,5 +615,5 @@ def programme_publish(slug: str):
     except (FormInvalid, DomainError) as exc:
         return _programme_page(slug, note=typed, publish_errors=_refused(exc),
                                status=_status(exc))
-    flash(f"Published version {version.number} of the programme.")
+    flash(_("Published version %(number)s of the programme.", number=version.number))
     return redirect(url_for(".programme_page", slug=slug), code=303)

@@ -26,11 +26,12 @@ from eventhub.errors import (
     PreconditionFailed,
     Unprocessable,
 )
+from eventhub.i18n import N_, _, translate
 from eventhub.schemas import INTEGER_MAX
 from eventhub.statements import service
 from eventhub.statements.drafting import draft_from_record
 from eventhub.statements.factcheck import fact_check as run_fact_check
-from eventhub.statements.models import StatementStatus
+from eventhub.statements.models import StatementKind, StatementStatus
 from eventhub.statements.schemas import (
     ApproverSchema,
     CommentCreateSchema,
@@ -45,41 +46,42 @@ from eventhub.statements.schemas import (
 )
 from eventhub.web.common import (
     FormInvalid,
+    choices,
     field_errors,
     form_integer,
+    label,
+    language_name_in_page,
     load,
     page_actor,
     page_requires,
+    staff_page_context,
 )
 
 blp = Blueprint("web_secretariat", __name__, url_prefix="/secretariat")
 
 BASE = "/<slug>/statements/<int:statement_id>"
 
-STATUS_LABELS = {
-    StatementStatus.DRAFT: "Draft",
-    StatementStatus.IN_REVIEW: "In review",
-    StatementStatus.APPROVED: "Approved",
-    StatementStatus.PUBLISHED: "Published",
-}
-KIND_LABELS = {"chairs_statement": "Chair's statement",
-               "joint_declaration": "Joint declaration", "summary": "Summary"}
 # Buttons offered from each status; whether the step is allowed (and for whom) is the
 # service's decision, shown as a message when it refuses.
 WORKFLOW_BUTTONS = {
-    StatementStatus.DRAFT: [(StatementStatus.IN_REVIEW, "Submit for review")],
-    StatementStatus.IN_REVIEW: [(StatementStatus.APPROVED, "Approve"),
-                                (StatementStatus.DRAFT, "Back to draft")],
-    StatementStatus.APPROVED: [(StatementStatus.PUBLISHED, "Publish")],
+    StatementStatus.DRAFT: [(StatementStatus.IN_REVIEW, N_("Submit for review"))],
+    StatementStatus.IN_REVIEW: [(StatementStatus.APPROVED, N_("Approve")),
+                                (StatementStatus.DRAFT, N_("Back to draft"))],
+    StatementStatus.APPROVED: [(StatementStatus.PUBLISHED, N_("Publish"))],
     StatementStatus.PUBLISHED: [],
 }
 STATUS_DONE = {
-    StatementStatus.DRAFT: "The statement is back in draft.",
-    StatementStatus.IN_REVIEW: "The statement was submitted for review.",
-    StatementStatus.APPROVED: "The statement was approved.",
-    StatementStatus.PUBLISHED: "The statement was published.",
+    StatementStatus.DRAFT: N_("The statement is back in draft."),
+    StatementStatus.IN_REVIEW: N_("The statement was submitted for review."),
+    StatementStatus.APPROVED: N_("The statement was approved."),
+    StatementStatus.PUBLISHED: N_("The statement was published."),
 }
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+@blp.context_processor
+def _page_language() -> dict[str, Any]:
+    return staff_page_context()
 
 
 # Helpers -------------------------------------------------------------------------------
@@ -120,8 +122,8 @@ def _common(slug: str, statement_id: int) -> dict[str, Any]:
             "can_manage": actor.can(Permission.MANAGE_STATEMENTS),
             "is_reviewer": actor.can(Permission.MANAGE_STATEMENTS) or (
                 statement.approver_id is not None and statement.approver_id == actor.user_id),
-            "status_label": STATUS_LABELS[statement.status],
-            "kind_label": KIND_LABELS.get(statement.kind.value, statement.kind.value)}
+            "status_label": label(statement.status),
+            "kind_label": label(statement.kind)}
 
 
 def reviewers_only(view: Callable) -> Callable:
@@ -138,8 +140,8 @@ def reviewers_only(view: Callable) -> Callable:
             except NotFound:
                 approver_id = None
             if approver_id is None or approver_id != actor.user_id:
-                raise PermissionDenied("Only the secretariat and the statement's designated "
-                                       "approver may do this.")
+                raise PermissionDenied(N_("Only the secretariat and the statement's "
+                                          "designated approver may do this."))
         return view(slug, statement_id, **kwargs)
 
     return wrapper
@@ -152,13 +154,12 @@ def _render_statements(slug: str, *, errors: dict[str, str] | None = None,
     actor = page_actor()
     edition = get_edition(actor, slug)
     rows = [{"statement": s, "latest": service.latest_number(s),
-             "status_label": STATUS_LABELS[s.status],
-             "kind_label": KIND_LABELS.get(s.kind.value, s.kind.value)}
+             "status_label": label(s.status), "kind_label": label(s.kind)}
             for s in service.list_statements(actor, slug)]
     return render_template(
         "secretariat/statements.html", edition=edition, rows=rows, slug=slug,
         can_create=actor.can(Permission.MANAGE_STATEMENTS) and not edition.is_read_only,
-        kinds=list(KIND_LABELS.items()), errors=errors or {},
+        kinds=choices("statement_kind", StatementKind), errors=errors or {},
         typed=typed or {"kind": "chairs_statement", "language": "en"}), status
 
 
@@ -188,12 +189,13 @@ def create_statement(slug: str):
         errors = {("paragraphs" if field.startswith("content.sections") else
                    field.removeprefix("content.")): message
                   for field, message in field_errors(exc).items()}
-        if errors.get("paragraphs", "").startswith("Shorter than minimum length"):
-            errors["paragraphs"] = "Write at least one paragraph."
+        if errors.get("paragraphs") and not split_paragraphs(request.form.get("paragraphs",
+                                                                              "")):
+            errors["paragraphs"] = _("Write at least one paragraph.")
         typed["paragraphs"] = request.form.get("paragraphs", "")
         return _render_statements(slug, errors=errors, typed=typed,
                                   status=getattr(exc, "status", 422))
-    flash("The statement was created as a draft (revision 1).")
+    flash(_("The statement was created as a draft (revision 1)."))
     return redirect(_statement_url(slug, created.id), code=303)
 
 
@@ -205,8 +207,8 @@ def draft_statement_from_record(slug: str):
         created = draft_from_record(page_actor(), slug)
     except (Conflict, Unprocessable) as exc:
         return _render_statements(slug, errors=field_errors(exc), status=exc.status)
-    flash("A first draft was written from the edition's records (revision 1). "
-          "Check every sentence before submitting it for review.")
+    flash(_("A first draft was written from the edition's records (revision 1). "
+            "Check every sentence before submitting it for review."))
     return redirect(_statement_url(slug, created.id), code=303)
 
 
@@ -222,7 +224,8 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
     approver = next((u for u in candidates if u.id == statement.approver_id), None)
     return render_template(
         "secretariat/statement.html", **context, errors=errors or {},
-        buttons=WORKFLOW_BUTTONS[statement.status]
+        buttons=[(target, translate(text)) for target, text in
+                 WORKFLOW_BUTTONS[statement.status]]
         if context["writable"] and context["is_reviewer"] else [],
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
@@ -258,7 +261,7 @@ def change_status(slug: str, statement_id: int):
         return _render_statement(slug, statement_id, errors,
                                  getattr(exc, "status", 422),
                                  needs_confirmation=extra.get("needs_confirmation"))
-    flash(STATUS_DONE[data["status"]])
+    flash(translate(STATUS_DONE[data["status"]]))
     return redirect(_statement_url(slug, statement_id), code=303)
 
 
@@ -272,8 +275,8 @@ def set_approver(slug: str, statement_id: int):
     except (FormInvalid, Unprocessable) as exc:
         return _render_statement(slug, statement_id, field_errors(exc),
                                  getattr(exc, "status", 422), approver_value=raw)
-    flash("The approver was saved." if data["approver_id"] is not None
-          else "No approver is named now: an admin approves.")
+    flash(_("The approver was saved.") if data["approver_id"] is not None
+          else _("No approver is named now: an admin approves."))
     return redirect(_statement_url(slug, statement_id), code=303)
 
 
@@ -298,11 +301,12 @@ def section(slug: str, statement_id: int, key: str):
     context = _common(slug, statement_id)
     ensure_writable(context["edition"])
     if context["statement"].status not in service.EDITABLE:
-        raise Conflict("The statement is published and frozen; issue a correction instead.")
+        raise Conflict(N_("The statement is published and frozen; issue a correction "
+                          "instead."), code="statement.frozen")
     found = _section(context["view"], key)
     if found is None:
-        return render_template("error.html", status=404, title="Not found",
-                               detail=f"The statement has no section {key!r}."), 404
+        raise NotFound(N_("The statement has no section %(key)s."),
+                       code="statement.section_not_found", key=key)
     return _render_section(context, key, paragraphs=join_paragraphs(found["paragraphs"]),
                            note="", revision=context["view"]["revision"], errors={})
 
@@ -322,7 +326,7 @@ def save_section(slug: str, statement_id: int, key: str):
         saved = service.edit_section(actor, slug, statement_id, key, data["paragraphs"],
                                      data.get("note"), if_match)
     except FormInvalid as exc:
-        errors = _paragraph_messages(exc.errors)
+        errors = _paragraph_messages(exc.errors, typed)
         return _render_section(_common(slug, statement_id), key, paragraphs=typed,
                                note=note, revision=based_on, errors=errors, status=422)
     except (service.StaleRevision, PreconditionFailed) as exc:
@@ -335,16 +339,16 @@ def save_section(slug: str, statement_id: int, key: str):
         return _render_section(
             context, key, paragraphs=typed, note=note,
             revision=exc.extra.get("current_revision", context["view"]["revision"]),
-            errors={"": "Someone else changed this section while you were editing it. "
-                        "Nothing was saved. Compare your text with the current text below, "
-                        "merge them, and save again."},
+            errors={"": _("Someone else changed this section while you were editing it. "
+                          "Nothing was saved. Compare your text with the current text "
+                          "below, merge them, and save again.")},
             status=exc.status, current=current, stale=True)
     except (service.PreconditionRequired, Unprocessable) as exc:
         return _render_section(_common(slug, statement_id), key, paragraphs=typed,
                                note=note, revision=based_on,
-                               errors=_paragraph_messages(field_errors(exc)),
+                               errors=_paragraph_messages(field_errors(exc), typed),
                                status=exc.status)
-    flash(f"Saved as revision {saved.number}.")
+    flash(_("Saved as revision %(number)s.", number=saved.number))
     return redirect(_statement_url(slug, statement_id, f"section-{key}"), code=303)
 
 
@@ -355,25 +359,26 @@ def add_section(slug: str, statement_id: int):
     actor = page_actor()
     typed = request.form.get("new_paragraphs", "")
     raw_position = request.form.get("position", "").strip()
-    _, if_match = _revision_on_screen(actor, slug, statement_id)
+    _based_on, if_match = _revision_on_screen(actor, slug, statement_id)
     try:
         payload: dict[str, Any] = {"paragraphs": split_paragraphs(typed)}
         if raw_position:
             payload["position"] = form_integer(raw_position)
         data = load(SectionInsertSchema(), payload)
         saved = service.insert_section(actor, slug, statement_id, data.get("position"),
-                                       data["paragraphs"], "Section added", if_match)
+                                       data["paragraphs"], _("Section added"), if_match)
     except (FormInvalid, Unprocessable, PreconditionFailed, service.StaleRevision,
             service.PreconditionRequired) as exc:
         errors = {("new_paragraphs" if field.startswith("paragraphs") else
                    "position" if field == "position" else field): message
-                  for field, message in _paragraph_messages(field_errors(exc)).items()}
+                  for field, message in _paragraph_messages(field_errors(exc),
+                                                            typed).items()}
         if isinstance(exc, PreconditionFailed | service.StaleRevision):
-            errors = {"": "The statement changed while you were writing; nothing was "
-                          "saved. Your text is still below: add it again."}
+            errors = {"": _("The statement changed while you were writing; nothing was "
+                            "saved. Your text is still below: add it again.")}
         return _render_statement(slug, statement_id, errors, getattr(exc, "status", 422),
                                  new_section={"paragraphs": typed, "position": raw_position})
-    flash(f"Section added; saved as revision {saved.number}.")
+    flash(_("Section added; saved as revision %(number)s.", number=saved.number))
     return redirect(_statement_url(slug, statement_id), code=303)
 
 
@@ -392,10 +397,12 @@ def correction(slug: str, statement_id: int, key: str):
     context = _common(slug, statement_id)
     ensure_writable(context["edition"])
     if context["statement"].status != StatementStatus.PUBLISHED:
-        raise Conflict("Only a published statement takes corrections; edit the draft.")
+        raise Conflict(N_("Only a published statement takes corrections; edit the "
+                          "draft."), code="statement.not_published")
     found = _section(context["view"], key)
     if found is None:
-        raise NotFound(f"The statement has no section {key!r}.")
+        raise NotFound(N_("The statement has no section %(key)s."),
+                       code="statement.section_not_found", key=key)
     return _render_correction(context, key, paragraphs=join_paragraphs(found["paragraphs"]),
                               note="", revision=context["view"]["revision"], errors={})
 
@@ -419,15 +426,15 @@ def publish_correction(slug: str, statement_id: int, key: str):
             service.StaleRevision, service.PreconditionRequired) as exc:
         errors = {("paragraphs" if field.startswith("sections") else field): message
                   for field, message in field_errors(exc).items()}
-        if errors.get("paragraphs", "").startswith("Shorter than minimum length"):
-            errors["paragraphs"] = "Write at least one paragraph."
+        if errors.get("paragraphs") and not split_paragraphs(typed):
+            errors["paragraphs"] = _("Write at least one paragraph.")
         if isinstance(exc, PreconditionFailed | service.StaleRevision):
-            errors = {"": "The statement changed while you were writing; nothing was "
-                          "published. Reload the page and apply your correction again."}
+            errors = {"": _("The statement changed while you were writing; nothing was "
+                            "published. Reload the page and apply your correction again.")}
         return _render_correction(_common(slug, statement_id), key, paragraphs=typed,
                                   note=note, revision=based_on, errors=errors,
                                   status=getattr(exc, "status", 422))
-    flash(f"The correction was published as revision {saved.number}.")
+    flash(_("The correction was published as revision %(number)s.", number=saved.number))
     return redirect(_statement_url(slug, statement_id, f"section-{key}"), code=303)
 
 
@@ -445,17 +452,18 @@ def add_language(slug: str, statement_id: int):
                   for field, message in field_errors(exc).items()}
         return _render_statement(slug, statement_id, errors, getattr(exc, "status", 422),
                                  new_language=language)
-    flash(f"A {created.language} version was started from this text; translate it "
-          "section by section.")
+    flash(_("A version in %(language)s was started from this text; translate it section "
+            "by section.", language=language_name_in_page(created.language)))
     return redirect(_statement_url(slug, created.id), code=303)
 
 
-def _paragraph_messages(errors: dict[str, str]) -> dict[str, str]:
-    """Messages about single paragraphs ("paragraphs.0") belong to the one text box."""
+def _paragraph_messages(errors: dict[str, str], typed: str) -> dict[str, str]:
+    """Messages about single paragraphs ("paragraphs.0") belong to the one text box; an
+    empty box is told what it lacks."""
     result: dict[str, str] = {}
     for field, message in errors.items():
-        if field == "paragraphs" and message.startswith("Shorter than minimum length"):
-            message = "Write at least one paragraph."
+        if field == "paragraphs" and not split_paragraphs(typed):
+            message = _("Write at least one paragraph.")
         if field.startswith("paragraphs"):
             result.setdefault("paragraphs", message)
         else:
@@ -486,7 +494,8 @@ def revision(slug: str, statement_id: int, number: int):
 @page_requires(Permission.MANAGE_STATEMENTS)
 def restore(slug: str, statement_id: int, number: int):
     saved = service.restore(page_actor(), slug, statement_id, number)
-    flash(f"Revision {number} was restored as revision {saved.number}.")
+    flash(_("Revision %(number)s was restored as revision %(new)s.", number=number,
+            new=saved.number))
     return redirect(_statement_url(slug, statement_id), code=303)
 
 
@@ -497,8 +506,9 @@ def diff(slug: str, statement_id: int):
         query = load(DiffQuerySchema(), {"from": request.args.get("old", ""),
                                          "to": request.args.get("new", "")})
     except FormInvalid as exc:
-        raise Unprocessable("Choose two revisions to compare: "
-                            + "; ".join(exc.errors.values())) from exc
+        raise Unprocessable(N_("Choose two revisions to compare: %(problems)s"),
+                            code="statement.diff_revisions",
+                            problems="; ".join(exc.errors.values())) from exc
     old, new = query["from_revision"], query["to_revision"]
     context = _common(slug, statement_id)
     changes = service.diff(page_actor(), slug, statement_id, old, new)
@@ -562,12 +572,14 @@ def add_comment(slug: str, statement_id: int):
     try:
         data = load(CommentCreateSchema(), values)
         if not data.get("section_key") and data.get("parent_id") is None:
-            raise Unprocessable.for_field("section_key", "Choose a section to comment on.")
+            raise Unprocessable.for_field("section_key",
+                                          N_("Choose a section to comment on."),
+                                          code="statement.comment_section_required")
         comment = service.add_comment(page_actor(), slug, statement_id, data)
     except (FormInvalid, Unprocessable) as exc:
         return _render_review(slug, statement_id, errors=field_errors(exc), form=form,
                               typed={"body": body}, status=getattr(exc, "status", 422))
-    flash("Your reply was added." if parent else "Your comment was added.")
+    flash(_("Your reply was added.") if parent else _("Your comment was added."))
     return redirect(_review_url(slug, statement_id, f"comment-{comment.id}"), code=303)
 
 
@@ -576,7 +588,7 @@ def add_comment(slug: str, statement_id: int):
 @reviewers_only
 def resolve_comment(slug: str, statement_id: int, comment_id: int):
     service.resolve_comment(page_actor(), slug, statement_id, comment_id)
-    flash("The comment was marked resolved.")
+    flash(_("The comment was marked resolved."))
     return redirect(_review_url(slug, statement_id, f"comment-{comment_id}"), code=303)
 
 
@@ -600,7 +612,7 @@ def suggest(slug: str, statement_id: int):
         return _render_review(slug, statement_id, errors=errors, form=f"suggest-{key}",
                               typed={"proposed_text": proposed, "paragraph": paragraph},
                               status=getattr(exc, "status", 422))
-    flash("Your suggestion was added.")
+    flash(_("Your suggestion was added."))
     return redirect(_review_url(slug, statement_id, f"suggestion-{made.id}"), code=303)
 
 
@@ -624,9 +636,10 @@ def _decide(slug: str, statement_id: int, suggestion_id: int, decision: str):
         return _render_review(slug, statement_id, errors={"": exc.detail},
                               form=f"suggestion-{suggestion_id}", status=exc.status)
     if decision == "accept":
-        flash(f"The suggestion was accepted: saved as revision {decided.resulting_revision}.")
+        flash(_("The suggestion was accepted: saved as revision %(number)s.",
+                number=decided.resulting_revision))
     else:
-        flash("The suggestion was rejected.")
+        flash(_("The suggestion was rejected."))
     return redirect(_review_url(slug, statement_id), code=303)
 
 
@@ -638,7 +651,9 @@ def fact_check(slug: str, statement_id: int):
     context = _common(slug, statement_id)
     number = form_integer(request.args.get("revision")) if request.args.get("revision") else None
     if number is not None and not (isinstance(number, int) and 1 <= number <= INTEGER_MAX):
-        raise Unprocessable("The revision to check is a number from 1.")
+        raise Unprocessable.for_field("revision",
+                                      N_("The revision to check is a number from 1."),
+                                      code="statement.revision_number")
     report = run_fact_check(page_actor(), slug, statement_id, number)
     return render_template("secretariat/fact_check.html", **context, report=report)
 
