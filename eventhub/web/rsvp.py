@@ -31,12 +31,13 @@ from eventhub.invitations import service
 from eventhub.invitations.schemas import DelegationInputSchema
 from eventhub.invitations.service import LinkGone
 from eventhub.programme import service as programme
-from eventhub.programme.models import ItemKind, ProgrammeItem
+from eventhub.programme.models import ItemKind
 from eventhub.programme.schemas import SignupSchema
 from eventhub.registrations import credentials, visa
 from eventhub.registrations.models import Attendance, RegistrationRole
 from eventhub.registrations.visa_api import VisaDetailsInputSchema
 from eventhub.web import common
+from eventhub.web.public import item_records
 
 blp = Blueprint("web_rsvp", __name__)
 
@@ -416,8 +417,9 @@ def _sessions_page(token: str, status: int = 200, errors: dict[str, str] | None 
     sessions = [item for item in published["items"] if not item["is_cancelled"]]
     taken = programme.places_taken_for_focal_point(token)
     zone = zoneinfo.ZoneInfo(published["time_zone"])
+    records = item_records(item["id"] for item in sessions)
     for item in sessions:
-        item["record"] = db.session.get(ProgrammeItem, item["id"])
+        item["record"] = records[item["id"]]
         if item.get("capacity") is not None:
             item["places_left"] = max(0, item["capacity"] - taken.get(item["id"], 0))
         for key in ("starts_at", "ends_at"):
