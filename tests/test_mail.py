@@ -184,11 +184,11 @@ def test_invitation_is_delivered_in_chinese(app, cli, server, make_invitation, e
 
 
 def test_templates_fall_back_to_english_and_match_primary_subtags():
-    assert service.resolve_language("invitation", "zh-Hans-CN") == "zh"
-    assert service.resolve_language("invitation", "en-GB") == "en"
-    assert service.resolve_language("invitation", "fr") == "en"
-    assert service.resolve_language("invitation", "") == "en"
-    assert service.resolve_language("invitation", "../../etc/passwd") == "en"
+    assert service.resolve_language("zh-Hans-CN") == "zh"
+    assert service.resolve_language("en-GB") == "en"
+    assert service.resolve_language("fr") == "en"
+    assert service.resolve_language("") == "en"
+    assert service.resolve_language("../../etc/passwd") == "en"
 
 
 def test_queue_message_only_flushes_the_caller_commits(app, make_invitation):
