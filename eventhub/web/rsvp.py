@@ -26,7 +26,7 @@ from eventhub.editions.models import Edition
 from eventhub.editions.words import in_language
 from eventhub.errors import Conflict, DomainError, NotFound
 from eventhub.extensions import db
-from eventhub.i18n import N_, _, ngettext, translate
+from eventhub.i18n import N_, _, gettext, ngettext, translate
 from eventhub.invitations import service
 from eventhub.invitations.schemas import DelegationInputSchema
 from eventhub.invitations.service import LinkGone
@@ -348,7 +348,9 @@ def _messages_by_field(error: DomainError | common.FormInvalid) -> dict[str, str
     """Messages by form field, in the page's language: validation messages keep their
     field; a service's refusal without a field goes under "" (shown above the form)."""
     if isinstance(error, common.FormInvalid):
-        return dict(error.errors)
+        # marshmallow's messages are msgids of the catalog: those not yet translated when
+        # they were raised are looked up here (a translated one is left as it is).
+        return {field: gettext(message) for field, message in error.errors.items()}
     found: dict[str, str] = {}
     for entry in error.field_errors():
         field = entry.get("field", "")
