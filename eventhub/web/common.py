@@ -28,7 +28,6 @@ from werkzeug.exceptions import HTTPException
 from eventhub import dates
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission
 from eventhub.errors import DomainError, NotAuthenticated, PermissionDenied, flatten_messages
-from eventhub.web import i18n
 
 SESSION_TOKEN = "api_token"
 logger = logging.getLogger(__name__)
@@ -210,4 +209,4 @@ def local_time(value: dt.datetime | None, zone: str | None = None,
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(local_time=local_time, long_date=dates.long_date_en,
                                  date_span=dates.date_range_en)
-    app.jinja_env.globals.update(t=i18n.translate, page_actor=page_actor)
+    app.jinja_env.globals.update(page_actor=page_actor)
