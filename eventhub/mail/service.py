@@ -151,7 +151,7 @@ def shown_words(words) -> str:
         name = Locale.parse(words.language).get_display_name(language())
     except (UnknownLocaleError, ValueError):
         name = words.language
-    return f"{words.text} {_('(in %(language)s)', language=name)}"
+    return _("%(words)s (in %(language)s)", words=words.text, language=name)
 
 
 @dataclass(frozen=True)
