@@ -20,6 +20,8 @@ from _attendance import (
 )
 from _web import Browser
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
 
 @pytest.fixture
 def edition(organizer_client) -> dict:
@@ -533,3 +535,66 @@ def test_the_delegation_sees_its_places_and_gives_one_up_for_another_member(
                              json={"registration_id": head_id}).status_code == 201
     page = browser.get(f"/rsvp/{accepted}/sessions?lang=zh")
     assert "由主办方安排" in page.soup.select_one(f"#session-{item_id} ul.signed-up").get_text()
+
+
+# In the focal point's language, every text of the page -----------------------------------
+
+def test_the_deadline_is_shown_in_the_editions_zone_with_the_zone_named(
+        app, organizer_client, browser, edition, org):
+    """The organizers set the deadline in Beijing time; a focal point reads the same
+    time, with the zone named, not UTC."""
+    _, token = sent_invitation(app, organizer_client, org["id"],
+                               deadline="2030-10-31T15:59:00+00:00")
+    english = browser.get(f"/rsvp/{token}")
+    facts = " ".join(english.soup.select_one("dl.facts").get_text().split())
+    assert "Oct 31, 2030, 11:59:00 PM (China Time)" in facts
+    assert "UTC" not in english.text and "3:59" not in english.text
+    chinese = browser.get(f"/rsvp/{token}?lang=zh")
+    facts = " ".join(chinese.soup.select_one("dl.facts").get_text().split())
+    assert "2030年10月31日 23:59:00 (中国时间)" in facts
+    assert "请于2030年10月31日 23:59:00 (中国时间)前答复。" in chinese.text
+
+
+def test_a_chinese_focal_point_sees_validation_messages_in_chinese(
+        app, organizer_client, client, browser, edition, org):
+    _, token = accepted_invitation(app, organizer_client, client, org["id"],
+                                   focal_point_language="zh")
+    browser.get(f"/rsvp/{token}/delegation")
+    page = browser.post(f"/rsvp/{token}/delegation", member_rows(
+        {**HEAD, "full_name": "X" * 301}, {**DEPUTY, "email": "not-an-address"}))
+    assert page.status == 422
+    assert page.soup.html["lang"] == "zh"
+    assert "请更正以下内容" in page.text
+    for name in ("members-0-full_name", "members-1-email"):
+        message = field_error(page, name)
+        assert message and CJK.search(message), (name, message)
+    for english in ("Longer than", "Not a valid", "Please correct"):
+        assert english not in page.text, english
+
+
+def test_a_session_clash_is_refused_in_chinese(
+        app, admin_client, organizer_client, client, browser, edition, org):
+    """A member already in a session at that time: the service's refusal reads in the
+    focal point's language (its code decides, not its English sentence)."""
+    _, token = accepted_invitation(app, organizer_client, client, org["id"],
+                                   focal_point_language="zh")
+    first, second = (admin_client.post(f"{EDITION_URL}/programme/items", json={
+        "kind": "breakout_session", "title": title, "starts_at": "2030-11-20T14:00:00",
+        "ends_at": "2030-11-20T15:30:00", "capacity": 10}).json["id"]
+        for title in ("Breakout I: Border management", "Breakout II: Document fraud"))
+    assert admin_client.post(f"{EDITION_URL}/programme/versions",
+                             json={"note": "First"}).status_code == 201
+    browser.get(f"/rsvp/{token}/delegation")
+    browser.post(f"/rsvp/{token}/delegation", member_rows(HEAD, DEPUTY))
+    head_id = api_view(client, token)["members"][0]["registration_id"]
+    browser.get(f"/rsvp/{token}/sessions")
+    assert browser.post(f"/rsvp/{token}/sessions/{first}",
+                        {"registration_id": str(head_id)}).status == 303
+    clash = browser.post(f"/rsvp/{token}/sessions/{second}", {"registration_id": str(head_id)})
+    assert clash.status == 409
+    assert clash.soup.html["lang"] == "zh"
+    message = clash.soup.select_one(f"#session-{second} .field-error").get_text(strip=True)
+    assert CJK.search(message) and "H.E. Ms. Suda Head" in message
+    assert "already in" not in message and "at that time" not in message
+    # The session times on the page are the edition's, the zone named in Chinese.
+    assert "2030年11月20日 14:00–15:30 (中国标准时间)" in " ".join(clash.text.split())
