@@ -23,7 +23,6 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from eventhub import dates, i18n
 from eventhub.auth.permissions import ANONYMOUS
 from eventhub.editions.models import Edition
-from eventhub.editions.words import in_language
 from eventhub.errors import Conflict, DomainError, NotFound
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, gettext, ngettext, translate
@@ -36,7 +35,7 @@ from eventhub.programme.schemas import SignupSchema
 from eventhub.registrations import credentials, visa
 from eventhub.registrations.models import Attendance, RegistrationRole
 from eventhub.registrations.visa_api import VisaDetailsInputSchema
-from eventhub.web import common
+from eventhub.web import common, words_text
 from eventhub.web.public import item_records
 
 blp = Blueprint("web_rsvp", __name__)
@@ -368,7 +367,7 @@ def _member(view: dict[str, Any], registration_id: int):
         if member.id == registration_id:
             return member
     raise NotFound(N_("Your delegation has no member with registration id %(id)s."),
-                   code="rsvp.member_not_found", id=registration_id)
+                   code="delegation.member_not_found", id=registration_id)
 
 
 def _visa_page(token: str, registration_id: int, status: int = 200,
@@ -468,7 +467,7 @@ def _session_change(token: str, item_id: int, change: Callable[[int], str]):
 def session_sign_up(token: str, item_id: int):
     def sign_up(registration_id: int) -> str:
         signup = programme.delegation_sign_up(token, item_id, registration_id)
-        return _("Signed up for %(title)s.", title=in_language(signup.item, "title").text)
+        return _("Signed up for %(title)s.", title=words_text(signup.item, "title"))
 
     return _session_change(token, item_id, sign_up)
 
