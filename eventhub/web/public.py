@@ -155,11 +155,28 @@ def _join_place(parts: list[Markup | None]) -> Markup:
     return joined
 
 
+# The qualifiers a reported figure may carry (editions.schemas.QUALIFIERS), with the number.
+QUALIFIED = {
+    "about": N_("about %(number)s"), "approximately": N_("approximately %(number)s"),
+    "more than": N_("more than %(number)s"), "over": N_("over %(number)s"),
+    "nearly": N_("nearly %(number)s"), "almost": N_("almost %(number)s"),
+    "at least": N_("at least %(number)s"), "up to": N_("up to %(number)s"),
+    "less than": N_("less than %(number)s"),
+}
+
+
+def _reported_number(figure) -> str:
+    """A reported figure's number with its qualifier ("about 300"), in the page's language."""
+    number = format_decimal(figure.value, locale=language()) \
+        if isinstance(figure.value, int | float) else str(figure.value)
+    if figure.qualifier in QUALIFIED:
+        return translate(QUALIFIED[figure.qualifier], {"number": number})
+    return f"{figure.qualifier} {number}" if figure.qualifier else number
+
+
 def _figure_text(figure) -> str:
     """A reported figure as the record states it: qualifier, number, what was counted."""
-    value = format_decimal(figure.value, locale=language()) \
-        if isinstance(figure.value, int | float) else figure.value
-    return " ".join(str(p) for p in (figure.qualifier, value, figure.unit) if p)
+    return " ".join(p for p in (_reported_number(figure), figure.unit) if p)
 
 
 def _template_words() -> dict[str, Any]:
@@ -167,6 +184,7 @@ def _template_words() -> dict[str, Any]:
             "item_kinds": ITEM_KINDS, "speech_roles": SPEECH_ROLES, "delivery": DELIVERY,
             "figure_labels": FIGURE_LABELS, "language_label": _language_label,
             "ordinal": _ordinal, "place": _place, "figure_text": _figure_text,
+            "reported_number": _reported_number,
             "country": _country}
 
 
