@@ -218,4 +218,5 @@ CODES: dict[str, str] = {
     "statement.diff_revisions": "The two revisions to compare are missing or invalid.",
     "statement.comment_section_required": "A comment names a section or the comment it answers.",
     "statement.revision_number": "The revision to check is not a number from 1.",
+    # Added with the public work.
 }

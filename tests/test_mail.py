@@ -126,7 +126,7 @@ def body_of(message) -> str:
 # --- rendering and delivery -----------------------------------------------------------
 
 
-def test_invitation_is_delivered_in_english_when_no_template_exists_for_the_language(
+def test_invitation_is_delivered_in_english_when_no_catalog_exists_for_the_language(
         app, cli, server, make_invitation, edition):
     invitation_id = make_invitation(language="fr", name="Mme Claire Martin")
     [message_id] = queue_invitation(app, invitation_id)
@@ -148,10 +148,12 @@ def test_invitation_is_delivered_in_english_when_no_template_exists_for_the_lang
     assert abs(sent_date - utcnow()) < dt.timedelta(minutes=1)
     assert mail["Content-Language"] == "en"
     body = body_of(mail)
+    # The deadline in the edition's zone (15:59 UTC is 23:59 in Shanghai), the zone named.
     for expected in ("Dear Mme Claire Martin,", "Ministry of Public Security 1",
-                     edition["title"], "in Suzhou", "20–21 November 2024",
-                     "up to 3 persons", "2099-10-31 15:59 UTC"):
-        assert expected in body
+                     f"the {edition['title']}", "in Suzhou", "Nov 20\u2009\u2013\u200921, 2024",
+                     "up to 3 persons", "Oct 31, 2099, 11:59:00\u202fPM (China Time)"):
+        assert expected in body, expected
+    assert "UTC" not in body
     [token] = LINK.findall(body)
     with app.app_context():
         invitation = db.session.get(Invitation, invitation_id)
@@ -162,9 +164,22 @@ def test_invitation_is_delivered_in_english_when_no_template_exists_for_the_lang
     assert stored.last_error is None
 
 
+ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def template_english(body: str, *data: str) -> list[str]:
+    """Latin words left in a mail once the data it carries (names, link) are taken out:
+    English sentences of the template show up here."""
+    for value in data:
+        body = body.replace(value, " ")
+    return ENGLISH_WORD.findall(LINK.sub(" ", body))
+
+
 @pytest.mark.parametrize("language", ["zh", "zh-CN", "ZH_cn"])
-def test_invitation_is_delivered_in_chinese(app, cli, server, make_invitation, edition,
-                                            language):
+def test_invitation_is_delivered_in_chinese_with_a_visible_fallback_for_missing_words(
+        app, cli, server, make_invitation, edition, language):
+    """No Chinese title or city is stored: the mail shows the English ones, named as
+    English, inside Chinese sentences with Chinese dates."""
     invitation_id = make_invitation(language=language, name="李华女士")
     queue_invitation(app, invitation_id)
 
@@ -172,23 +187,54 @@ def test_invitation_is_delivered_in_chinese(app, cli, server, make_invitation, e
 
     assert result.exit_code == 0, result.output
     [mail] = server.messages
-    assert mail["Subject"] == f"邀请函：{edition['title']}"
+    assert mail["Subject"] == f"邀请函：{edition['title']}（英语）"
     assert mail["Content-Language"] == "zh"
     body = body_of(mail)
-    for expected in ("尊敬的李华女士：", "诚挚邀请", "2024年11月20日至21日在Suzhou举行",
-                     "至多为3人", "2099年10月31日 15:59（UTC）", "此致", "敬礼！"):
-        assert expected in body
+    for expected in ("尊敬的李华女士：", "诚挚邀请", "2024年11月20日", "21日",
+                     "在Suzhou（英语）举行", "至多为3人", "2099年10月31日 23:59:00",
+                     "中国时间", "此致", "敬礼！", "秘书处"):
+        assert expected in body, expected
+    assert template_english(body, edition["title"], "Suzhou",
+                            "Ministry of Public Security 1") == []
     [token] = LINK.findall(body)
     with app.app_context():
         assert tokens.matches(token, db.session.get(Invitation, invitation_id).token_digest)
 
 
-def test_templates_fall_back_to_english_and_match_primary_subtags():
-    assert service.resolve_language("invitation", "zh-Hans-CN") == "zh"
-    assert service.resolve_language("invitation", "en-GB") == "en"
-    assert service.resolve_language("invitation", "fr") == "en"
-    assert service.resolve_language("invitation", "") == "en"
-    assert service.resolve_language("invitation", "../../etc/passwd") == "en"
+def test_a_chinese_mail_uses_the_editions_chinese_words(app, cli, server, make_invitation,
+                                                       edition, monkeypatch):
+    """Where the edition has Chinese words (as editions.words gives them), the Chinese mail
+    holds no English title and no "Suzhou"."""
+    from eventhub.editions import words
+
+    chinese = {"title": "2024年移民管理合作分论坛", "city": "苏州"}
+
+    def in_language(obj, field, locale=None):
+        wanted = (locale or words.language()).split("_")[0]
+        if wanted == "zh" and field in chinese:
+            return words.Words(chinese[field], "zh", "zh")
+        return words.Words(getattr(obj, field) or "", "en", wanted)
+
+    monkeypatch.setattr(words, "in_language", in_language)
+    queue_invitation(app, make_invitation(language="zh", name="李华女士"))
+
+    cli("mail", "send")
+
+    [mail] = server.messages
+    body = body_of(mail)
+    assert mail["Subject"] == "邀请函：2024年移民管理合作分论坛"
+    assert "出席2024年移民管理合作分论坛。会议定于2024年11月20日" in body
+    assert "在苏州举行" in body and "2024年移民管理合作分论坛秘书处" in body
+    assert "Suzhou" not in body and edition["title"] not in body and "英语" not in body
+    assert template_english(body, "Ministry of Public Security 1") == []
+
+
+def test_mail_languages_are_the_offered_catalogs_by_tag_or_primary_subtag():
+    assert service.resolve_language("zh-Hans-CN") == "zh"
+    assert service.resolve_language("en-GB") == "en"
+    assert service.resolve_language("fr") == "en"
+    assert service.resolve_language("") == "en"
+    assert service.resolve_language("../../etc/passwd") == "en"
 
 
 def test_queue_message_only_flushes_the_caller_commits(app, make_invitation):

@@ -284,7 +284,7 @@ def test_letter_for_a_confirmed_registration(organizer_client, confirmed):
     assert PASSPORT in text
     assert TITLE in text
     assert "Poland" in text
-    assert "3 February 1980" in text
+    assert "February 3, 1980" in text
     assert "Suzhou Municipal People's Government 1" in text
     assert "To whom it may concern" in text
     assert "Director, Office for Foreigners" in text
@@ -293,6 +293,24 @@ def test_letter_for_a_confirmed_registration(organizer_client, confirmed):
 
     issued = organizer_client.get(visa_url(confirmed["id"])).json["letter_issued_at"]
     assert issued is not None
+
+
+def test_a_letter_asked_for_in_chinese_is_written_in_chinese(organizer_client, confirmed):
+    if letter.installed_fonts() is None or not letter.installed_fonts().fallbacks:
+        pytest.skip("no CJK font installed to write a Chinese letter with")
+    assert submit(organizer_client, confirmed["id"]).status_code == 200
+    response = organizer_client.post(f"{visa_url(confirmed['id'])}/letter",
+                                     headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    # pypdf reads the CJK fallback font's two-byte codes with a NUL before each character.
+    text = pdf_text(response.data).replace("\x00", "")
+    for expected in ("签证邀请函", "敬启者", "出生日期", "1980年2月3日", "护照号码",
+                     "特此确认", "代表主办方"):
+        assert expected in text, expected
+    for english in ("VISA SUPPORT LETTER", "To whom it may concern", "Date of birth",
+                    "February", "hereby confirms", "Yours faithfully"):
+        assert english not in text, english
+    assert PASSPORT in text and "Zofia Łukasiewicz" in text
 
 
 def test_letter_for_a_waitlisted_registration_is_409(organizer_client):

@@ -84,7 +84,7 @@ def test_home_lists_the_2024_edition_with_place_dates_and_status(seeded, public)
     assert "Sub-Forum on Migration Management Cooperation" in text
     assert "1st" in text
     assert "Suzhou, Jiangsu Province, China" in text
-    assert "9\u201310 September 2024" in text
+    assert "Sep 9 \u2013 10, 2024" in text
     assert "Archived" in text
     assert page.soup.select_one("a[href='/history']") is not None
 
@@ -118,7 +118,7 @@ def test_edition_page_shows_the_2024_record(seeded, public):
     assert ("Development and Innovation of Migration Governance under the Changing "
             "Environment") in text
     assert "Suzhou, Jiangsu Province, China" in text
-    assert "9\u201310 September 2024" in text
+    assert "Sep 9 \u2013 10, 2024" in text
     # Reported figures as stated, with their source sentence; recorded counts beside
     # them only where they count the same thing.
     figures = {flat(row.th.get_text(" ")): [flat(td.get_text(" ")) for td in row.find_all("td")]
@@ -184,13 +184,13 @@ def test_programme_days_and_times_are_in_the_editions_zone(public, admin_client,
     page = public.get("/editions/2026-xiamen")
     days = [flat(h.get_text(" ")) for h in page.soup.find_all("h3")
             if "June" in h.get_text()]
-    assert days == ["11 June 2026", "12 June 2026"]
+    assert days == ["June 11, 2026", "June 12, 2026"]
     opening = page.soup.find("h4", string="Opening ceremony").find_parent("section")
     # 01:00 UTC is 09:00 in Shanghai.
-    assert "09:00\u201309:45" in flat(opening.get_text())
+    assert "9:00 AM\u20139:45 AM" in flat(opening.get_text())
     plenary = page.soup.find("h4", string="Plenary meeting").find_parent("section")
-    assert "09:30\u201311:00" in flat(plenary.get_text())
-    assert "Asia/Shanghai" in page.text
+    assert "9:30 AM\u201311:00 AM" in flat(plenary.get_text())
+    assert "Times are local (China Time)" in page.text
 
 
 def test_what_visitors_type_into_the_record_is_escaped(public, admin_client, series):
@@ -305,7 +305,7 @@ def test_corrections_are_noted_and_earlier_text_stays_readable(public, admin_cli
     first = public.get(f"{url}?revision=1")
     assert first.status == 200
     assert "Participants discussed ports." in first.text
-    assert "The current published text is" in first.text
+    assert "Read the current published text (revision 2)." in first.text
     assert public.get(f"{url}?revision=x").status == 404
     assert public.get(f"{url}?revision={2**64}").status == 404  # never reaches the database
 
@@ -326,7 +326,9 @@ def test_language_versions_are_linked_once_published(public, admin_client, draft
     assert link is not None and link["hreflang"] == "zh"
     chinese = public.get(link["href"])
     assert chinese.status == 200
-    assert chinese.soup.html["lang"] == "zh"
+    # The text is marked Chinese; the page around it stays in the reader's language.
+    assert chinese.soup.find("article")["lang"] == "zh"
+    assert chinese.soup.html["lang"] == "en"
     back = chinese.soup.select_one(f"a[href='/editions/2026-xiamen/statements/{sid}']")
     assert back is not None and back["hreflang"] == "en"
 

@@ -37,19 +37,31 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from flask import after_this_request, current_app, g, has_request_context
+from babel import Locale, UnknownLocaleError
+from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from sqlalchemy import func, select, update
 
-from eventhub.dates import date_range_en, date_range_zh
+from eventhub import dates
 from eventhub.extensions import db, utcnow
 from eventhub.http import config
+from eventhub.i18n import (
+    PACKAGE_TRANSLATIONS,
+    SOURCE_LOCALE,
+    _,
+    available_locales,
+    catalog_files,
+    force_locale,
+    gettext,
+    language,
+    ngettext,
+)
 from eventhub.mail.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = SOURCE_LOCALE
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 STUCK_AFTER = dt.timedelta(minutes=15)
@@ -91,40 +103,55 @@ TEMPLATES: dict[str, MailTemplate] = {}
 
 def register_template(name: str, build_context: Callable[[dict[str, Any]], MailContext],
                       prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
-    """Plug in a template: files <name>.<lang>.txt in eventhub/mail/templates/ (at least
-    <name>.en.txt) and a function that turns the queued params into template values."""
+    """Plug in a template: a file <name>.txt in eventhub/mail/templates/ whose texts go
+    through gettext (rendered in the recipient's language), and a function that turns the
+    queued params into template values (called in that language too)."""
     if not _TEMPLATE_NAME.match(name):
         raise ValueError(f"invalid template name {name!r}")
     TEMPLATES[name] = MailTemplate(build_context=build_context, prepare=prepare)
 
 
-def _format_utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _format_utc_zh(value: dt.datetime) -> str:
-    value = value.astimezone(dt.UTC)
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}（UTC）"
-
-
 @cache
 def _jinja() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=False,
-                      undefined=StrictUndefined, keep_trailing_newline=False)
-    env.filters.update(utc=_format_utc, utc_zh=_format_utc_zh, date_range_en=date_range_en,
-                       date_range_zh=date_range_zh)
+                      undefined=StrictUndefined, keep_trailing_newline=False,
+                      extensions=["jinja2.ext.i18n"])
+    # Flask-Babel's functions read the language in force when the mail is rendered.
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
-def resolve_language(template: str, language: str | None) -> str:
-    """The language whose file exists for this template: the tag itself ("zh-cn"), its
+def _offered_languages() -> list[str]:
+    if has_app_context():
+        return available_locales()
+    return [SOURCE_LOCALE, *sorted(code for code in catalog_files([PACKAGE_TRANSLATIONS])
+                                   if code != SOURCE_LOCALE)]
+
+
+def resolve_language(language: str | None) -> str:
+    """The offered language a recipient's tag asks for: the tag itself ("zh_Hans"), its
     primary subtag ("zh"), else English."""
-    tag = (language or "").strip().lower().replace("_", "-")
-    candidates = [tag, tag.split("-", 1)[0]] if tag and _LANGUAGE_TAG.match(tag) else []
-    for candidate in candidates:
-        if candidate and (TEMPLATES_DIR / f"{template}.{candidate}.txt").is_file():
-            return candidate
+    tag = (language or "").strip().replace("-", "_")
+    if not tag or not _LANGUAGE_TAG.match(tag.lower().replace("_", "-")):
+        return DEFAULT_LANGUAGE
+    offered = _offered_languages()
+    by_lower = {code.lower(): code for code in offered}
+    for candidate in (tag.lower(), tag.split("_", 1)[0].lower()):
+        if candidate in by_lower:
+            return by_lower[candidate]
     return DEFAULT_LANGUAGE
+
+
+def shown_words(words) -> str:
+    """An edition's words in a plain-text mail: a fallback to another language is named,
+    "Xiamen (in English)", since a mail has no lang attribute."""
+    if not words.is_fallback:
+        return words.text
+    try:
+        name = Locale.parse(words.language).get_display_name(language())
+    except (UnknownLocaleError, ValueError):
+        name = words.language
+    return _("%(words)s (in %(language)s)", words=words.text, language=name)
 
 
 @dataclass(frozen=True)
@@ -144,22 +171,24 @@ def render(template: str, language: str | None, params: dict[str, Any]) -> Rende
     spec = TEMPLATES.get(template)
     if spec is None:
         raise TemplateFormatError(f"unknown mail template {template!r}")
-    context = spec.build_context(dict(params))
-    lang = resolve_language(template, language)
-    subject_template, body_template = _subject_and_body(f"{template}.{lang}.txt")
-    # One line, whatever the values held: no header injection through a title. The subject
-    # and body are split in the template file, not in the rendered text, so a value with a
-    # line break (stored before one-line fields refused them) cannot move the split.
-    subject = " ".join(subject_template.render(context.values).split())
-    body = body_template.render(context.values).rstrip() + "\n"
+    lang = resolve_language(language)
+    with force_locale(lang):
+        context = spec.build_context(dict(params))
+        subject_template, body_template = _subject_and_body(f"{template}.txt")
+        # One line, whatever the values held: no header injection through a title. The
+        # subject and body are split in the template file, not in the rendered text, so a
+        # value with a line break (stored before one-line fields refused them) cannot move
+        # the split.
+        subject = " ".join(subject_template.render(context.values).split())
+        body = body_template.render(context.values).rstrip() + "\n"
     return RenderedMail(subject=subject, body=body, language=lang, secrets=context.secrets)
 
 
 @cache
 def _subject_and_body(name: str) -> tuple[Template, Template]:
     env = _jinja()
-    source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    first, _, rest = source.partition("\n")
+    source, _path, _uptodate = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    first, _newline, rest = source.partition("\n")
     if not first.startswith("Subject:") or not rest.startswith("\n"):
         raise TemplateFormatError(f"{name} must start with 'Subject: ...' and a blank line")
     return env.from_string(first.removeprefix("Subject:")), env.from_string(rest[1:])
@@ -194,6 +223,7 @@ def _prepare_invitation(params: dict[str, Any]) -> dict[str, Any]:
 
 def _invitation_context(params: dict[str, Any]) -> MailContext:
     from eventhub.editions.models import Edition
+    from eventhub.editions.words import in_language
     from eventhub.invitations import tokens
     from eventhub.invitations.models import InvitationStatus
 
@@ -207,19 +237,34 @@ def _invitation_context(params: dict[str, Any]) -> MailContext:
         raise MessageNoLongerValid(INVITATION_NO_LONGER_VALID)
     token = tokens.token_for(invitation.token_nonce)
     link = f"{str(config('PUBLIC_BASE_URL')).rstrip('/')}/rsvp/{token}"
+    title = in_language(edition, "title")
+    city = in_language(edition, "city") if edition.city else None
+    deadline = invitation.deadline
+    if deadline.tzinfo is None:  # stored as UTC without a zone (SQLite)
+        deadline = deadline.replace(tzinfo=dt.UTC)
     return MailContext(
         values={
-            "edition_title": edition.title,
-            "start_date": edition.start_date,
-            "end_date": edition.end_date,
-            "city": edition.city,
+            "edition_title": shown_words(title),
+            "edition_name": _with_article(title),
+            "dates": dates.day_span(edition.start_date, edition.end_date),
+            "city": shown_words(city) if city else None,
             "organization_name": invitation.organization.name,
             "focal_point_name": invitation.focal_point_name,
             "quota": invitation.quota,
-            "deadline": invitation.deadline,
+            # In the edition's zone, the zone named: the organizers set it in that zone.
+            "deadline": dates.moment(deadline, edition.time_zone),
             "response_link": link,
         },
         secrets=(link, token, invitation.token_nonce))
+
+
+def _with_article(title) -> str:
+    """English runs "take part in the Sub-Forum"; a title in another language, or a mail in
+    another language, takes the words as they are."""
+    text = shown_words(title)
+    if language() != "en" or title.language != "en" or text.lower().startswith("the "):
+        return text
+    return f"the {text}"
 
 
 register_template("invitation", _invitation_context, prepare=_prepare_invitation)
@@ -424,7 +469,7 @@ def _build_email(message: OutboxMessage, rendered: RenderedMail, now: dt.datetim
 
 def _claim_next(now: dt.datetime, ids: list[int] | None) -> int | None:
     """Take the oldest due message for this sender, in a transaction of its own."""
-    for _ in range(100):
+    for _attempt in range(100):
         statement = (select(OutboxMessage.id)
                      .where(OutboxMessage.status == OutboxStatus.PENDING,
                             OutboxMessage.next_attempt_at <= now)

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from eventhub import dates
+from eventhub.i18n import _, force_locale, language
+
 logger = logging.getLogger(__name__)
 # fontTools logs the glyph inventory of every subset it embeds (INFO): for a letter, that
 # is the set of characters of a person's name and passport number. Keep it out of the logs.
@@ -37,8 +40,6 @@ UNICODE_FONT_CANDIDATES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
 FALLBACK_FONT_CANDIDATES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf",
                             "NotoSansSC-Regular.ttf", "wqy-microhei.ttc", "wqy-zenhei.ttc",
                             "DroidSansFallbackFull.ttf", "DroidSansFallback.ttf")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 # Letters NFKD does not decompose, and typography Latin-1 lacks.
 _TRANSLITERATIONS = {
     "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ŀ": "L",
@@ -66,6 +67,8 @@ class LetterContent:
     venue: str | None
     start_date: dt.date
     end_date: dt.date
+    # The letter's language; None: the language of the request that asks for it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def installed_fonts() -> FontFiles | None:
 
 
 def format_date(value: dt.date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    """A date in full in the letter's language (CLDR)."""
+    return dates.day(value)
 
 
 def _transliterate(char: str, covered) -> str:
@@ -176,22 +180,37 @@ class _Writer:
 
 
 def _the(title: str) -> str:
-    return title if title.lower().startswith("the ") else f"the {title}"
+    """English runs "attend the Sub-Forum"; other languages take the title as it is."""
+    if language() != "en" or title.lower().startswith("the "):
+        return title
+    return f"the {title}"
 
 
 def _place(content: LetterContent) -> str:
-    return ", ".join(part for part in (content.venue, content.city, content.country) if part)
+    place = ""
+    for part in (content.venue, content.city, content.country):
+        if part:
+            place = _("%(city)s, %(country)s", city=place, country=part) if place else part
+    return place
 
 
 def render(content: LetterContent, *, fonts: FontFiles | bool | None = True) -> bytes:
-    """The letter as PDF bytes. fonts=True: what is installed; False: the core font."""
+    """The letter as PDF bytes, in `content.language` (else the request's language).
+    fonts=True: what is installed; False: the core font."""
+    if content.language:
+        with force_locale(content.language):
+            return _render(content, fonts)
+    return _render(content, fonts)
+
+
+def _render(content: LetterContent, fonts: FontFiles | bool | None) -> bytes:
     if fonts is True:
         fonts = installed_fonts()
     elif fonts is False:
         fonts = None
     writer = _Writer(fonts)
     pdf = writer.pdf
-    pdf.set_title("Visa support letter")
+    pdf.set_title(_("Visa support letter"))
     pdf.set_author(writer.clean(content.host_name))
     pdf.set_creator("EventHub")
     pdf.add_page()
@@ -203,38 +222,44 @@ def render(content: LetterContent, *, fonts: FontFiles | bool | None = True) -> 
     pdf.set_line_width(0.4)
     pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
     pdf.ln(6)
-    writer.para(f"Date: {format_date(content.issue_date)}", align="R", after=0)
-    writer.para(f"Ref.: {content.reference}", align="R", after=8)
+    writer.para(_("Date: %(date)s", date=format_date(content.issue_date)), align="R", after=0)
+    writer.para(_("Ref.: %(reference)s", reference=content.reference), align="R", after=8)
 
-    writer.para("VISA SUPPORT LETTER", size=13, bold=True, align="C", after=6)
-    writer.para("To whom it may concern,", after=4)
+    writer.para(_("VISA SUPPORT LETTER"), size=13, bold=True, align="C", after=6)
+    writer.para(_("To whom it may concern,"), after=4)
     place = _place(content)
-    where = f" in {place}" if place else ""
-    writer.para(f"{content.host_name} hereby confirms that the person named below is "
-                f"invited to attend {_the(content.edition_title)}, to be held{where} from "
-                f"{format_date(content.start_date)} to {format_date(content.end_date)}, and "
-                "is registered as a participant.")
+    values = {"host": content.host_name, "edition": _the(content.edition_title),
+              "place": place, "start": format_date(content.start_date),
+              "end": format_date(content.end_date)}
+    if place:
+        writer.para(_("%(host)s hereby confirms that the person named below is invited to "
+                      "attend %(edition)s, to be held in %(place)s from %(start)s to %(end)s, "
+                      "and is registered as a participant.", **values))
+    else:
+        writer.para(_("%(host)s hereby confirms that the person named below is invited to "
+                      "attend %(edition)s, to be held from %(start)s to %(end)s, and is "
+                      "registered as a participant.", **values))
 
-    writer.field("Full name:", content.full_name)
-    writer.field("Nationality:", content.nationality)
-    writer.field("Passport number:", content.passport_number)
-    writer.field("Date of birth:", format_date(content.date_of_birth))
+    writer.field(_("Full name:"), content.full_name)
+    writer.field(_("Nationality:"), content.nationality)
+    writer.field(_("Passport number:"), content.passport_number)
+    writer.field(_("Date of birth:"), format_date(content.date_of_birth))
     if content.organization:
-        writer.field("Organization:", content.organization)
+        writer.field(_("Organization:"), content.organization)
     if content.position:
-        writer.field("Position:", content.position)
-    writer.field("Participation:", content.participation)
+        writer.field(_("Position:"), content.position)
+    writer.field(_("Participation:"), content.participation)
     pdf.ln(4)
 
-    writer.para(f"Purpose of travel: to take part in {_the(content.edition_title)}, an "
-                "intergovernmental forum on migration management cooperation. The visit is "
-                "for the purpose of attending the meeting and its related official events "
-                "only.")
-    writer.para("We would be grateful if the competent authorities would issue the "
-                "appropriate visa to enable the above-named person to attend. This letter "
-                "confirms the invitation only; the decision on the visa application rests "
-                "with those authorities.", after=8)
-    writer.para("Yours faithfully,", after=12)
-    writer.para("On behalf of the organizers", after=0)
+    writer.para(_("Purpose of travel: to take part in %(edition)s, an intergovernmental forum "
+                  "on migration management cooperation. The visit is for the purpose of "
+                  "attending the meeting and its related official events only.",
+                  edition=_the(content.edition_title)))
+    writer.para(_("We would be grateful if the competent authorities would issue the "
+                  "appropriate visa to enable the above-named person to attend. This letter "
+                  "confirms the invitation only; the decision on the visa application rests "
+                  "with those authorities."), after=8)
+    writer.para(_("Yours faithfully,"), after=12)
+    writer.para(_("On behalf of the organizers"), after=0)
     writer.para(content.host_name, bold=True, after=0)
     return bytes(pdf.output())

@@ -10,11 +10,18 @@ so signing out or disabling the account revokes the page session as well.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import Flask, Response, request
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+from flask import Flask, Response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup, escape
 
+from eventhub import dates
 from eventhub import i18n as languages
+from eventhub.editions.words import Words, in_language
+from eventhub.i18n import _
 from eventhub.web import common
 
 csrf = CSRFProtect()
@@ -56,13 +63,18 @@ def install(app: Flask) -> None:
             blueprint.after_request(_page_headers)
             for error, handler in common.ERROR_HANDLERS:
                 blueprint.register_error_handler(error, handler)
-            blueprint.register_error_handler(CSRFError, common.csrf_error_page)
+            blueprint.register_error_handler(CSRFError, _csrf_error_page)
             blueprint._page_hooks_added = True  # type: ignore[attr-defined]
         app.register_blueprint(blueprint)
     common.install_template_helpers(app)
+    app.jinja_env.globals.update(language_switch=language_switch, words=words,
+                                 words_text=words_text, day=dates.day,
+                                 day_span=dates.day_span, moment=dates.moment,
+                                 number=number)
 
 
 LANGUAGE_COOKIE = "eventhub_lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def _on_a_page() -> bool:
@@ -94,7 +106,86 @@ def _protect_forms() -> None:
 
 def _page_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = PAGE_CSP
+    _remember_language(response)
     if request.path.startswith("/rsvp/") or common.signed_in():
         # Pages behind a secret link or a sign-in must not stay in shared caches.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _remember_language(response: Response) -> None:
+    """A language chosen with the switch (?lang= on a page) stays chosen on the next pages,
+    which carry no ?lang=."""
+    chosen = languages._known(request.args.get("lang"))
+    if chosen and chosen != request.cookies.get(LANGUAGE_COOKIE):
+        from flask import current_app
+
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_MAX_AGE,
+                            path="/", samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def language_switch() -> list[dict[str, object]]:
+    """One link per offered language to the page being shown, with ?lang=. A page shown
+    after a form was sent has no address of its own to repeat: its links lead to where the
+    form came from (a focal point's invitation, else the start page)."""
+    current = languages.language()
+    view_args = dict(request.view_args or {})
+    if request.method == "GET" and request.endpoint:
+        args = {key: value for key, value in request.args.items() if key != "lang"}
+
+        def href(code: str) -> str:
+            return url_for(request.endpoint, **view_args, **args, lang=code)
+    elif request.method == "GET":  # an address no page answers (404 page)
+        def href(code: str) -> str:
+            return f"{request.path}?lang={code}"
+    elif view_args.get("token") and (request.endpoint or "").startswith("web_rsvp."):
+        def href(code: str) -> str:
+            return url_for("web_rsvp.invitation", token=view_args["token"], lang=code)
+    else:
+        def href(code: str) -> str:
+            return url_for("web_public.home", lang=code)
+    return [{"code": code, "name": languages.language_name(code), "href": href(code),
+             "current": code == current} for code in languages.available_locales()]
+
+
+def _csrf_error_page(error: CSRFError) -> Response:
+    body = render_template(
+        "error.html", status=400, title=_("The form has expired"),
+        detail=_("Reload the page and send the form again. (The security token of the form "
+                 "was missing or out of date.)"))
+    return Response(body, status=400)
+
+
+# The edition's own words and numbers on pages -----------------------------------------
+
+def fallback_note(shown: Words) -> str:
+    """"(in English)" in the page's language, for words shown in another language than the
+    page's because no translation is stored."""
+    try:
+        name = Locale.parse(shown.language).get_display_name(languages.language())
+    except (UnknownLocaleError, ValueError):
+        name = shown.language
+    return _("(in %(language)s)", language=name)
+
+
+def words(obj: Any, field: str) -> Markup:
+    """An edition's or programme item's words in the page's language; a fallback to another
+    language is marked with its language and a note, so readers and screen readers know."""
+    shown = in_language(obj, field)
+    if not shown.is_fallback:
+        return escape(shown.text)
+    return Markup('<span lang="{}">{}</span> <small class="fallback">{}</small>').format(
+        shown.language, shown.text, fallback_note(shown))
+
+
+def words_text(obj: Any, field: str) -> str:
+    """The same as plain text (a page title, an attribute)."""
+    shown = in_language(obj, field)
+    return f"{shown.text} {fallback_note(shown)}" if shown.is_fallback else shown.text
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=languages.language())

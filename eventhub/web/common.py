@@ -47,7 +47,6 @@ from eventhub.invitations.models import InvitationStatus
 from eventhub.programme.models import ItemKind, SpeechRole
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
 from eventhub.statements.models import StatementKind, StatementStatus, SuggestionStatus
-from eventhub.web import i18n
 
 SESSION_TOKEN = "api_token"
 logger = logging.getLogger(__name__)
@@ -460,10 +459,9 @@ def staff_page_context() -> dict[str, Any]:
 
 
 def install_template_helpers(app: Flask) -> None:
-    app.jinja_env.filters.update(long_date=dates.long_date_en,
-                                 date_span=dates.date_range_en, moment=moment,
+    app.jinja_env.filters.update(moment=moment,
                                  day=dates.day, day_span=dates.day_span, number=number,
                                  listing=listing)
-    app.jinja_env.globals.update(t=i18n.translate, page_actor=page_actor, label=label,
+    app.jinja_env.globals.update(page_actor=page_actor, label=label,
                                  words=words, words_text=words_text, when=when,
                                  when_span=when_span, zone_label=zone_label)

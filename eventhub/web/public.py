@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time, get_timezone_name
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from eventhub.archive.service import (
     figures_side_by_side,
@@ -25,10 +31,14 @@ from eventhub.editions.service import (
     participants,
     recorded_counts,
 )
+from eventhub.errors import DomainError
 from eventhub.extensions import db
+from eventhub.i18n import N_, _, language, translate
+from eventhub.programme.models import ProgrammeItem
 from eventhub.programme.service import list_exhibitors, programme
 from eventhub.schemas import INTEGER_MAX
 from eventhub.statements.service import list_revisions, list_statements, statement_view
+from eventhub.web import words
 from eventhub.web.common import page_actor
 
 blp = Blueprint("web_public", __name__)
@@ -36,86 +46,146 @@ blp = Blueprint("web_public", __name__)
 # Words for the values the record stores as codes ---------------------------------------
 
 KIND_HEADINGS = {
-    OrganizationKind.HOST_BODY: "Host bodies",
-    OrganizationKind.NATIONAL_AUTHORITY: "National authorities",
-    OrganizationKind.INTERNATIONAL_ORGANIZATION: "International organizations",
-    OrganizationKind.LOCAL_GOVERNMENT: "Local government",
-    OrganizationKind.ENTERPRISE: "Enterprises",
-    OrganizationKind.ACADEMIC: "Academic institutions",
-    OrganizationKind.OTHER: "Other organizations",
+    OrganizationKind.HOST_BODY: N_("Host bodies"),
+    OrganizationKind.NATIONAL_AUTHORITY: N_("National authorities"),
+    OrganizationKind.INTERNATIONAL_ORGANIZATION: N_("International organizations"),
+    OrganizationKind.LOCAL_GOVERNMENT: N_("Local government"),
+    OrganizationKind.ENTERPRISE: N_("Enterprises"),
+    OrganizationKind.ACADEMIC: N_("Academic institutions"),
+    OrganizationKind.OTHER: N_("Other organizations"),
 }
 KIND_NAMES = {
-    OrganizationKind.HOST_BODY: "host body",
-    OrganizationKind.NATIONAL_AUTHORITY: "national authority",
-    OrganizationKind.INTERNATIONAL_ORGANIZATION: "international organization",
-    OrganizationKind.LOCAL_GOVERNMENT: "local government",
-    OrganizationKind.ENTERPRISE: "enterprise",
-    OrganizationKind.ACADEMIC: "academic institution",
-    OrganizationKind.OTHER: "other",
+    OrganizationKind.HOST_BODY: N_("Host body"),
+    OrganizationKind.NATIONAL_AUTHORITY: N_("National authority"),
+    OrganizationKind.INTERNATIONAL_ORGANIZATION: N_("International organization"),
+    OrganizationKind.LOCAL_GOVERNMENT: N_("Local government"),
+    OrganizationKind.ENTERPRISE: N_("Enterprise"),
+    OrganizationKind.ACADEMIC: N_("Academic institution"),
+    OrganizationKind.OTHER: N_("Other"),
 }
 ITEM_KINDS = {
-    "opening_ceremony": "Opening ceremony",
-    "plenary": "Plenary",
-    "breakout_session": "Breakout session",
-    "exhibition": "Exhibition",
-    "side_event": "Side event",
-    "social": "Social programme",
+    "opening_ceremony": N_("Opening ceremony"),
+    "plenary": N_("Plenary"),
+    "breakout_session": N_("Breakout session"),
+    "exhibition": N_("Exhibition"),
+    "side_event": N_("Side event"),
+    "social": N_("Social programme"),
 }
 SPEECH_ROLES = {
-    "opening_speech": "opening speech",
-    "welcome_speech": "welcome speech",
-    "keynote": "keynote",
-    "plenary_speech": "plenary speech",
-    "speech": "speech",
-    "panellist": "panellist",
+    "opening_speech": N_("opening speech"),
+    "welcome_speech": N_("welcome speech"),
+    "keynote": N_("keynote"),
+    "plenary_speech": N_("plenary speech"),
+    "speech": N_("speech"),
+    "panellist": N_("panellist"),
 }
-DELIVERY = {"video": "via video", "recorded": "recorded"}
-PARTS = {"host": "Host", "participant": "Participant", "observer": "Observer"}
-STATUSES = {"draft": "Draft", "open": "Open", "closed": "Closed", "archived": "Archived"}
+DELIVERY = {"video": N_("via video"), "recorded": N_("recorded")}
+PARTS = {"host": N_("Host"), "participant": N_("Participant"), "observer": N_("Observer")}
+STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed"),
+            "archived": N_("Archived")}
 FIGURE_LABELS = {
-    "guests": "Guests",
-    "countries_and_regions": "Countries and regions",
-    "breakout_sessions": "Breakout sessions",
-    "organizations": "Organizations",
-    "speakers": "Speakers",
+    "guests": N_("Guests"),
+    "countries_and_regions": N_("Countries and regions"),
+    "breakout_sessions": N_("Breakout sessions"),
+    "organizations": N_("Organizations"),
+    "speakers": N_("Speakers"),
 }
 RECORDED_WORDS = {
-    "organizations": "organizations named in the record",
-    "countries_and_regions": "countries and regions named in the record",
-    "speakers": "speakers named in the record",
-    "breakout_sessions": "breakout sessions in the programme",
+    "organizations": N_("organizations named in the record"),
+    "countries_and_regions": N_("countries and regions named in the record"),
+    "speakers": N_("speakers named in the record"),
+    "breakout_sessions": N_("breakout sessions in the programme"),
 }
-LANGUAGES = {"en": "English", "zh": "中文 (Chinese)", "fr": "Français (French)",
-             "es": "Español (Spanish)", "ru": "Русский (Russian)", "ar": "العربية (Arabic)",
-             "pt": "Português (Portuguese)"}
 
 
 def _label(mapping: dict, value: Any) -> str:
     key = getattr(value, "value", value)
-    return mapping.get(value) or mapping.get(key) or str(key).replace("_", " ")
+    found = mapping.get(value) or mapping.get(key)
+    return translate(found) if found else str(key).replace("_", " ")
 
 
 def _ordinal(number: int) -> str:
+    """"1st" in English; other languages write the edition's number their own way."""
+    if not language().startswith("en"):
+        return _("No. %(number)s", number=number)
     suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(
         number % 10, "th")
     return f"{number}{suffix}"
 
 
-def _place(edition) -> str:
-    country = country_name_for(edition.country_code) if edition.country_code else None
-    return ", ".join(p for p in (edition.city, edition.region, country) if p)
+def _language_label(code: str) -> str:
+    """A statement's language in the page's language ("Chinese", "中文")."""
+    try:
+        return Locale.parse(code).get_display_name(language()) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def _country(code: str | None, stored_name: str | None = None) -> str | None:
+    """A country or region in the page's language (CLDR); the stored (English) name where
+    the record gives no code or CLDR has no name."""
+    if code:
+        try:
+            found = Locale.parse(language()).territories.get(code.upper())
+        except (UnknownLocaleError, ValueError):
+            found = None
+        if found:
+            return found
+        if stored_name is None:
+            try:
+                return country_name_for(code)
+            except DomainError:
+                return code
+    return stored_name
+
+
+def _place(edition) -> Markup:
+    parts = [words(edition, "city") if edition.city else None,
+             escape(edition.region) if edition.region else None,
+             escape(_country(edition.country_code)) if edition.country_code else None]
+    return _join_place([p for p in parts if p])
+
+
+def _join_place(parts: list[Markup | None]) -> Markup:
+    if not parts:
+        return Markup("")
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = Markup(escape(_("%(city)s, %(country)s"))) % {"city": joined, "country": part}
+    return joined
+
+
+# The qualifiers a reported figure may carry (editions.schemas.QUALIFIERS), with the number.
+QUALIFIED = {
+    "about": N_("about %(number)s"), "approximately": N_("approximately %(number)s"),
+    "more than": N_("more than %(number)s"), "over": N_("over %(number)s"),
+    "nearly": N_("nearly %(number)s"), "almost": N_("almost %(number)s"),
+    "at least": N_("at least %(number)s"), "up to": N_("up to %(number)s"),
+    "less than": N_("less than %(number)s"),
+}
+
+
+def _reported_number(figure) -> str:
+    """A reported figure's number with its qualifier ("about 300"), in the page's language."""
+    number = format_decimal(figure.value, locale=language()) \
+        if isinstance(figure.value, int | float) else str(figure.value)
+    if figure.qualifier in QUALIFIED:
+        return translate(QUALIFIED[figure.qualifier], {"number": number})
+    return f"{figure.qualifier} {number}" if figure.qualifier else number
 
 
 def _figure_text(figure) -> str:
     """A reported figure as the record states it: qualifier, number, what was counted."""
-    return " ".join(str(p) for p in (figure.qualifier, figure.value, figure.unit) if p)
+    return " ".join(p for p in (_reported_number(figure), figure.unit) if p)
 
 
 def _template_words() -> dict[str, Any]:
     return {"label": _label, "kind_names": KIND_NAMES, "parts": PARTS, "statuses": STATUSES,
             "item_kinds": ITEM_KINDS, "speech_roles": SPEECH_ROLES, "delivery": DELIVERY,
-            "figure_labels": FIGURE_LABELS, "languages": LANGUAGES, "ordinal": _ordinal,
-            "place": _place, "figure_text": _figure_text}
+            "figure_labels": FIGURE_LABELS, "language_label": _language_label,
+            "ordinal": _ordinal, "place": _place, "figure_text": _figure_text,
+            "reported_number": _reported_number,
+            "country": _country}
 
 
 # Pages -------------------------------------------------------------------------------
@@ -136,11 +206,14 @@ def edition(slug: str):
     published = programme(actor, slug, {})
     return render_template(
         "public/edition.html", edition=record, figures=figures, recorded=recorded,
-        recorded_words=RECORDED_WORDS,
+        recorded_words={key: translate(text) for key, text in RECORDED_WORDS.items()},
         unreported=[key for key in recorded if key not in {f.key for f in figures}],
         organization_groups=_group_organizations(taking_part["organizations"]),
         days=_programme_days(published["items"], record.time_zone),
         programme_version=published["version"], time_zone=record.time_zone,
+        zone_name=get_timezone_name(zoneinfo.ZoneInfo(record.time_zone), "long",
+                                    locale=language()),
+        clock=lambda value: format_time(value, "short", locale=language()),
         exhibitors=list_exhibitors(actor, slug),
         statements=list_statements(actor, slug), **_template_words())
 
@@ -159,7 +232,7 @@ def _group_organizations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         members.sort(key=lambda e: (e["organization"].country_name is None,
                                     e["organization"].country_name or "",
                                     e["organization"].name))
-        ordered.append({"kind": kind, "heading": KIND_HEADINGS[kind], "entries": members,
+        ordered.append({"kind": kind, "heading": translate(KIND_HEADINGS[kind]), "entries": members,
                         "has_countries": any(e["organization"].country_name
                                              for e in members)})
     return ordered
@@ -169,11 +242,12 @@ def _programme_days(items: list[dict[str, Any]], zone_name: str) -> list[dict[st
     """Published items grouped by local day, in the published order; items whose time the
     record does not give come last, under their own heading."""
     zone = zoneinfo.ZoneInfo(zone_name)
+    records = item_records(item["id"] for item in items)
     days: dict[dt.date | None, list[dict[str, Any]]] = {}
     for item in items:
         starts = _local(item.get("starts_at"), zone)
         ends = _local(item.get("ends_at"), zone)
-        shown = {**item, "starts": starts, "ends": ends,
+        shown = {**item, "starts": starts, "ends": ends, "record": records[item["id"]],
                  "speeches": sorted(item.get("speeches") or [], key=lambda s: s["position"])}
         days.setdefault(starts.date() if starts else None, []).append(shown)
     ordered = sorted(d for d in days if d is not None)
@@ -181,6 +255,16 @@ def _programme_days(items: list[dict[str, Any]], zone_name: str) -> list[dict[st
     if None in days:
         result.append({"day": None, "items": days[None]})
     return result
+
+
+def item_records(ids: Iterable[int]) -> dict[int, ProgrammeItem]:
+    """The programme items behind the published entries, in one query, for their words in
+    the page's language."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    found = db.session.scalars(select(ProgrammeItem).where(ProgrammeItem.id.in_(wanted)))
+    return {item.id: item for item in found}
 
 
 def _local(value: str | None, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
@@ -206,7 +290,7 @@ def statement(slug: str, statement_id: int):
     published = [r.number for r in list_revisions(actor, slug, statement_id) if r.is_published]
     return render_template("public/statement.html", edition=record, statement=view,
                            status=status, first_published=min(published, default=None),
-                           page_lang=view.get("language") or "en",
+                           statement_language=view.get("language") or "en",
                            **_template_words())
 
 
@@ -243,6 +327,8 @@ def _figure_rows(per_edition: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @blp.get("/history/organizations/<int:organization_id>")
 def organization(organization_id: int):
-    record = organization_history(page_actor(), organization_id)
-    return render_template("public/organization.html", history=record,
+    actor = page_actor()
+    record = organization_history(actor, organization_id)
+    editions = {e.slug: e for e in db.session.scalars(list_editions(actor, {}))}
+    return render_template("public/organization.html", history=record, editions=editions,
                            organization=record["organization"], **_template_words())

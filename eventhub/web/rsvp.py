@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_time as format_time_of_day
+from babel.dates import get_timezone_name
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from eventhub import dates
+from eventhub import dates, i18n
 from eventhub.auth.permissions import ANONYMOUS
+from eventhub.editions.models import Edition
 from eventhub.errors import Conflict, DomainError, NotFound
+from eventhub.extensions import db
+from eventhub.i18n import N_, _, gettext, ngettext, translate
 from eventhub.invitations import service
 from eventhub.invitations.schemas import DelegationInputSchema
 from eventhub.invitations.service import LinkGone
@@ -28,8 +35,8 @@ from eventhub.programme.schemas import SignupSchema
 from eventhub.registrations import credentials, visa
 from eventhub.registrations.models import Attendance, RegistrationRole
 from eventhub.registrations.visa_api import VisaDetailsInputSchema
-from eventhub.web import common, i18n
-from eventhub.web.i18n import translate as t
+from eventhub.web import common, words_text
+from eventhub.web.public import item_records
 
 blp = Blueprint("web_rsvp", __name__)
 
@@ -41,43 +48,54 @@ VISA_FIELDS = ("passport_number", "nationality", "date_of_birth", "passport_expi
 _MEMBER_KEY = re.compile(r"members-(\d+)-([a-z_]+)")
 _ERROR_KEY = re.compile(r"members\.(\d+)\.([a-z_]+)")
 
-# The services' messages to focal points, by their English text.
-SERVICE_MESSAGES = {
-    "This invitation link is not valid. Check that the whole link was copied from the "
-    "e-mail.": "rsvp.error.link_invalid",
-    "The response deadline of this invitation has passed.": "rsvp.error.deadline_passed",
-    "This invitation has been withdrawn by the organizers.": "rsvp.error.withdrawn",
-    "Registration for this edition has closed.": "rsvp.error.edition_closed",
-    "Accept the invitation before uploading the delegation's credentials.":
-        "rsvp.error.accept_first",
-    "The file is empty.": "rsvp.error.file_empty",
-    "Upload a PDF, PNG or JPEG document.": "rsvp.error.file_type",
-    "Name exactly one head of delegation.": "rsvp.error.one_head",
-    "The delegation cannot be registered as given.": "rsvp.error.delegation_refused",
-    "The passport details are not valid; see errors.": "rsvp.error.passport_invalid",
-    "Shorter than minimum length 1.": "rsvp.error.no_members",
-    "Not a valid email address.": "rsvp.error.email",
-    "Missing data for required field.": "rsvp.error.required",
-    "Must be one of: head_of_delegation, delegate, speaker, expert, observer, press, "
-    "staff, exhibitor.": "rsvp.error.role",
-    "Not a valid date.": "rsvp.error.date",
-    "Give 5 to 20 characters, capital letters A-Z and digits 0-9 only.":
-        "rsvp.error.passport_number",
-    "Give an ISO 3166-1 alpha-2 country code (e.g. CN, FR, KE).": "rsvp.error.nationality",
+# Words for the values the record stores as codes.
+INVITATION_STATUSES = {
+    "draft": N_("Draft"), "sent": N_("Awaiting your reply"), "accepted": N_("Accepted"),
+    "declined": N_("Declined"), "expired": N_("Expired"), "revoked": N_("Withdrawn"),
 }
+MEMBER_STATUSES = {
+    "pending": N_("Pending confirmation"), "confirmed": N_("Confirmed"),
+    "waitlisted": N_("On the waiting list"), "rejected": N_("Not accepted"),
+    "cancelled": N_("Cancelled"),
+}
+ROLES = {
+    "head_of_delegation": N_("Head of delegation"), "delegate": N_("Delegate"),
+    "speaker": N_("Speaker"), "expert": N_("Expert"), "observer": N_("Observer"),
+    "press": N_("Press"), "staff": N_("Staff"), "exhibitor": N_("Exhibitor"),
+}
+ATTENDANCE = {"in_person": N_("In person"), "video": N_("By video")}
+MEMBER_LABELS = {
+    "full_name": N_("Full name"), "email": N_("E-mail"), "position": N_("Position"),
+    "role": N_("Role"), "attendance": N_("Attendance"),
+    "needs_visa_letter": N_("Needs a visa support letter"),
+    "dietary": N_("Dietary requirements"), "accessibility": N_("Accessibility needs"),
+}
+VISA_LABELS = {
+    "passport_number": N_("Passport number"), "nationality": N_("Nationality (country code)"),
+    "date_of_birth": N_("Date of birth"), "passport_expiry": N_("Passport expiry date"),
+}
+REFUSAL_TITLES = {
+    404: N_("This link is not valid"), 410: N_("This link can no longer be used"),
+    409: N_("This cannot be done now"),
+}
+
+
+def _word(mapping: dict[str, str], value: Any) -> str:
+    key = getattr(value, "value", value)
+    return translate(mapping[key]) if key in mapping else str(key)
 
 
 # Language and links ------------------------------------------------------------------
 
-def _set_language(preferred: str | None = None) -> str:
-    g.page_language = i18n.choose_language(preferred)
-    return g.page_language
+def _asked_language() -> str | None:
+    """An explicit ?lang= naming an offered language: it overrides the invitation's."""
+    return i18n._known(request.args.get("lang"))
 
 
 def _lang_arg() -> dict[str, str]:
     """Keep an explicit ?lang= on every link and form of these pages."""
-    asked = request.args.get("lang", "").lower().split("-")[0]
-    return {"lang": asked} if asked in i18n.LANGUAGES else {}
+    asked = _asked_language()
+    return {"lang": asked} if asked else {}
 
 
 def _url(endpoint: str, **values: Any) -> str:
@@ -85,59 +103,26 @@ def _url(endpoint: str, **values: Any) -> str:
 
 
 def _open(token: str):
-    """The invitation behind the link, and the page language from it. A dead or forged
-    link raises the service's 404/410 (shown by `_refusal_page` in the chosen language)."""
-    _set_language()
+    """The invitation behind the link; the rest of the request speaks its focal point's
+    language unless ?lang= asks for another. A dead or forged link raises the service's
+    404/410 (shown by `_refusal_page` in the language the link was for)."""
     invitation = service.invitation_for_token(token)
-    _set_language(invitation.focal_point_language)
+    if not _asked_language():
+        i18n.use_locale(invitation.focal_point_language)
+    g.rsvp_edition = db.session.get(Edition, invitation.edition_id)
     return invitation
-
-
-def _message(text: str) -> str:
-    key = SERVICE_MESSAGES.get(text)
-    if key:
-        return t(key)
-    quota = re.fullmatch(r"The quota is (\d+) people; (\d+) were given\.", text)
-    if quota:
-        return t("rsvp.error.over_quota", quota=quota[1], given=quota[2])
-    same = re.fullmatch(r"Same e-mail as member (\d+)\.", text)
-    if same:
-        return t("rsvp.error.same_email", member=same[1])
-    for pattern, key, name in _PATTERNS:
-        found = re.fullmatch(pattern, text)
-        if found:
-            return t(key, **{name: found[1]})
-    return text
-
-
-_PATTERNS = (
-    (r"The file is larger than (\d+) bytes\.", "rsvp.error.file_too_large", "limit"),
-    (r"Must be a date in the past \(after ([\d-]+)\)\.", "rsvp.error.birth_date", "earliest"),
-    (r"The passport must be valid beyond the last day of the edition \(([\d-]+)\)\.",
-     "rsvp.error.expiry", "end"),
-)
 
 
 def _page(template: str, token: str, status: int = 200, **context: Any):
     context.setdefault("errors", {})
-    return render_template(template, token=token, page_lang=g.page_language,
-                           url=_url, fmt_date=format_date, fmt_time=format_time,
-                           country_name=visa.country_name,
-                           lang_links=_language_links(), **context), status
-
-
-def _language_links() -> list[tuple[str, str, str]]:
-    args = {k: v for k, v in request.view_args.items()} if request.view_args else {}
-    endpoint = request.endpoint if request.method == "GET" and request.endpoint else None
-    links = []
-    for code, label in (("en", "English"), ("zh", "中文")):
-        if endpoint:
-            href = url_for(endpoint, **args, lang=code)
-        else:
-            href = url_for("web_rsvp.invitation", token=args.get("token", ""), lang=code) \
-                if args.get("token") else f"?lang={code}"
-        links.append((code, label, href))
-    return links
+    edition = g.rsvp_edition
+    return render_template(template, token=token, url=_url, edition=edition,
+                           fmt_date=format_date,
+                           fmt_time=lambda value: format_time(value, edition.time_zone),
+                           country_name=country_name, session_time=session_time,
+                           invitation_status=lambda v: _word(INVITATION_STATUSES, v),
+                           member_status=lambda v: _word(MEMBER_STATUSES, v),
+                           **context), status
 
 
 def format_date(value: dt.date | str | None) -> str:
@@ -145,36 +130,52 @@ def format_date(value: dt.date | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
-    if g.get("page_language") == "zh":
-        return dates.date_zh(value)
-    return dates.long_date_en(value)
+    return dates.day(value)
 
 
-def format_time(value: dt.datetime | None) -> str:
+def country_name(code: str) -> str:
+    """A country's name in the page's language (CLDR), the code if CLDR has none."""
+    try:
+        return Locale.parse(i18n.language()).territories.get(code.upper(), code)
+    except (UnknownLocaleError, ValueError):
+        return visa.country_name(code)
+
+
+def session_time(starts: dt.datetime, ends: dt.datetime | None) -> str:
+    """A session's day and times as the edition's programme gives them, the zone named."""
+    locale = i18n.language()
+    shown = f"{dates.day(starts.date())} {format_time_of_day(starts, 'short', locale=locale)}"
+    if ends is not None:
+        shown += f"\u2013{format_time_of_day(ends, 'short', locale=locale)}"
+    zone = starts.tzinfo
+    if isinstance(zone, zoneinfo.ZoneInfo):
+        shown += f" ({get_timezone_name(zone, 'long', locale=locale)})"
+    return shown
+
+
+def format_time(value: dt.datetime | None, zone: str) -> str:
+    """A deadline or an upload time in the edition's zone, the zone named: the focal point
+    reads the time the organizers set, wherever they are."""
     if value is None:
         return ""
-    value = value.astimezone(dt.UTC)
-    return f"{format_date(value.date())} {value.strftime('%H:%M')} UTC"
+    if value.tzinfo is None:  # stored as UTC without a zone (SQLite)
+        value = value.replace(tzinfo=dt.UTC)
+    return dates.moment(value, zone)
 
 
 # Refusals in the focal point's language ------------------------------------------------
 
 def _refusal_page(error: DomainError):
-    if error.extra.get("language"):  # a dead link still knows whom it was for
-        language = _set_language(error.extra["language"])
-    else:
-        language = g.get("page_language") or _set_language()
-    g.page_language = language
-    titles = {404: "rsvp.error.title_404", 410: "rsvp.error.title_410",
-              409: "rsvp.error.title_409"}
+    if error.extra.get("language") and not _asked_language():
+        # A dead link still knows whom it was for.
+        i18n.use_locale(error.extra["language"])
     token = (request.view_args or {}).get("token")
     usable = error.status == 409 and token is not None
     body = render_template(
-        "rsvp/problem.html", page_lang=language, status=error.status,
-        title=t(titles.get(error.status, "rsvp.error.title_409")),
-        detail=_message(error.detail), original=error.detail,
-        back=_url("web_rsvp.invitation", token=token) if usable else None,
-        lang_links=_language_links())
+        "rsvp/problem.html", status=error.status, code=error.code,
+        title=translate(REFUSAL_TITLES.get(error.status, REFUSAL_TITLES[409])),
+        detail=error.detail,
+        back=_url("web_rsvp.invitation", token=token) if usable else None)
     return body, error.status
 
 
@@ -200,7 +201,7 @@ def invitation(token: str):
 def accept(token: str):
     _open(token)
     service.respond(token, accept=True)
-    flash(t("rsvp.flash.accepted"))
+    flash(_("Thank you: the invitation is accepted. Please register your delegation."))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
 
@@ -215,7 +216,7 @@ def decline_confirm(token: str):
 def decline(token: str):
     _open(token)
     service.respond(token, accept=False)
-    flash(t("rsvp.flash.declined"))
+    flash(_("The invitation is declined. Thank you for your reply."))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
 
@@ -224,23 +225,23 @@ def credential(token: str):
     _open(token)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _invitation_page(token, 422, errors={"file": t("rsvp.error.choose_file")})
+        return _invitation_page(token, 422,
+                                errors={"file": _("Choose the file of the note verbale.")})
     try:
         credentials.upload_credential(token, upload.filename, upload.read())
     except DomainError as exc:
         if exc.status in (404, 410):
             raise
-        errors = {k or "file": _message(v) for k, v in common.field_errors(exc).items()}
+        errors = {k or "file": v for k, v in _messages_by_field(exc).items()}
         return _invitation_page(token, exc.status, errors=errors)
-    flash(t("rsvp.flash.credential"))
+    flash(_("The note verbale is uploaded; the organizers will review it."))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
 
 # The delegation ----------------------------------------------------------------------
 
 def _role_label(role: Any) -> str:
-    value = getattr(role, "value", role)
-    return t(f"rsvp.role.{value}")
+    return _word(ROLES, role)
 
 
 def _role_options() -> list[tuple[str, str]]:
@@ -248,7 +249,7 @@ def _role_options() -> list[tuple[str, str]]:
 
 
 def _attendance_options() -> list[tuple[str, str]]:
-    return [(a.value, t(f"rsvp.attendance.{a.value}")) for a in Attendance]
+    return [(a.value, _word(ATTENDANCE, a)) for a in Attendance]
 
 
 def _rows_from_members(members: list[Any]) -> list[dict[str, Any]]:
@@ -282,7 +283,7 @@ def _delegation_page(token: str, view: dict[str, Any], rows: list[dict[str, Any]
         role = RegistrationRole.DELEGATE if head else RegistrationRole.HEAD_OF_DELEGATION
         head = True
         rows.append({"role": role.value, "attendance": Attendance.IN_PERSON.value})
-    labels = {field: t(f"rsvp.field.{field}") for field in MEMBER_FIELDS}
+    labels = {field: translate(MEMBER_LABELS[field]) for field in MEMBER_FIELDS}
     return _page("rsvp/delegation.html", token, status, view=view, rows=rows,
                  errors=errors or {}, labels=labels, role_options=_role_options(),
                  attendance_options=_attendance_options())
@@ -316,11 +317,12 @@ def delegation_submit(token: str):
     except (common.FormInvalid, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (404, 410):
             raise
-        errors = _row_errors(common.field_errors(exc), row_of)
+        errors = _row_errors(_messages_by_field(exc), row_of)
         view = service.focal_point_view(token)
         status = exc.status if isinstance(exc, DomainError) else 422
         return _delegation_page(token, view, rows, status, errors)
-    flash(t("rsvp.flash.delegation", count=len(members)))
+    flash(ngettext("The delegation is saved (%(num)s member).",
+                   "The delegation is saved (%(num)s members).", len(members)))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
 
@@ -333,13 +335,29 @@ def _row_errors(errors: dict[str, str], row_of: list[int]) -> dict[str, str]:
         if found and int(found[1]) < len(row_of):
             field = found[2] if found[2] in MEMBER_FIELDS else "full_name"
             name = f"members-{row_of[int(found[1])]}-{field}"
-            by_box[name] = _message(message)
+            by_box[name] = message
         else:
-            top = _message(message)
-            by_box[""] = f"{by_box[''] } {top}" if by_box.get("") else top
+            by_box[""] = f"{by_box['']} {message}" if by_box.get("") else message
     if by_box and "" not in by_box:
-        by_box[""] = t("rsvp.error.delegation_refused")
+        by_box[""] = _("The delegation cannot be registered as given.")
     return by_box
+
+
+def _messages_by_field(error: DomainError | common.FormInvalid) -> dict[str, str]:
+    """Messages by form field, in the page's language: validation messages keep their
+    field; a service's refusal without a field goes under "" (shown above the form)."""
+    if isinstance(error, common.FormInvalid):
+        # marshmallow's messages are msgids of the catalog: those not yet translated when
+        # they were raised are looked up here (a translated one is left as it is).
+        return {field: gettext(message) for field, message in error.errors.items()}
+    found: dict[str, str] = {}
+    for entry in error.field_errors():
+        field = entry.get("field", "")
+        found[field] = f"{found[field]} {entry['message']}" if found.get(field) \
+            else entry["message"]
+    if "" not in found:
+        found[""] = error.detail
+    return found
 
 
 # Visa support letters ------------------------------------------------------------------
@@ -348,14 +366,15 @@ def _member(view: dict[str, Any], registration_id: int):
     for member in view["members"]:
         if member.id == registration_id:
             return member
-    raise NotFound(f"Your delegation has no member with registration id {registration_id}.")
+    raise NotFound(N_("Your delegation has no member with registration id %(id)s."),
+                   code="delegation.member_not_found", id=registration_id)
 
 
 def _visa_page(token: str, registration_id: int, status: int = 200,
                values: dict[str, str] | None = None, errors: dict[str, str] | None = None):
     view = service.focal_point_view(token)
     member = _member(view, registration_id)
-    labels = {field: t(f"rsvp.visa.{field}") for field in VISA_FIELDS}
+    labels = {field: translate(VISA_LABELS[field]) for field in VISA_FIELDS}
     return _page("rsvp/visa.html", token, status, view=view, member=member,
                  values=values or {}, errors=errors or {}, labels=labels)
 
@@ -376,14 +395,15 @@ def visa_submit(token: str, registration_id: int):
     except (common.FormInvalid, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (404, 410):
             raise
-        errors = {key: _message(message) for key, message in common.field_errors(exc).items()}
+        errors = _messages_by_field(exc)
         if isinstance(exc, common.FormInvalid) or (errors.keys() - {""}):
-            errors.setdefault("", t("rsvp.error.passport_invalid"))
+            # Above the form, one sentence for the whole; each box has its own message.
+            errors[""] = _("The passport details are not valid.")
         status = exc.status if isinstance(exc, DomainError) else 422
         # The passport number is never sent back, not even as typed.
         kept = {k: v for k, v in values.items() if k != "passport_number"}
         return _visa_page(token, registration_id, status, kept, errors)
-    flash(t("rsvp.flash.visa"))
+    flash(_("The passport details are received."))
     return redirect(_url("web_rsvp.invitation", token=token), code=303)
 
 
@@ -397,11 +417,14 @@ def _sessions_page(token: str, status: int = 200, errors: dict[str, str] | None 
                                      {"kind": ItemKind.BREAKOUT_SESSION.value})
     sessions = [item for item in published["items"] if not item["is_cancelled"]]
     taken = programme.places_taken_for_focal_point(token)
+    zone = zoneinfo.ZoneInfo(published["time_zone"])
+    records = item_records(item["id"] for item in sessions)
     for item in sessions:
+        item["record"] = records[item["id"]]
         if item.get("capacity") is not None:
             item["places_left"] = max(0, item["capacity"] - taken.get(item["id"], 0))
         for key in ("starts_at", "ends_at"):
-            item[key + "_local"] = (dt.datetime.fromisoformat(item[key])
+            item[key + "_local"] = (dt.datetime.fromisoformat(item[key]).astimezone(zone)
                                     if item.get(key) else None)
     confirmed = [m for m in view["members"] if m.status.value == "confirmed"]
     signed_up: dict[int, list[dict[str, Any]]] = {}
@@ -432,9 +455,9 @@ def _session_change(token: str, item_id: int, change: Callable[[int], str]):
         if isinstance(exc, DomainError) and exc.status == 410:
             raise
         if isinstance(exc, common.FormInvalid):
-            message, status = t("rsvp.sessions.choose_member"), 422
+            message, status = _("Choose a member."), 422
         else:
-            message, status = _message(exc.detail), exc.status
+            message, status = exc.detail, exc.status
         return _sessions_page(token, status, {str(item_id): message}, {str(item_id): value})
     flash(confirmation)
     return redirect(_url("web_rsvp.sessions", token=token), code=303)
@@ -444,7 +467,7 @@ def _session_change(token: str, item_id: int, change: Callable[[int], str]):
 def session_sign_up(token: str, item_id: int):
     def sign_up(registration_id: int) -> str:
         signup = programme.delegation_sign_up(token, item_id, registration_id)
-        return t("rsvp.flash.session", title=signup.item.title)
+        return _("Signed up for %(title)s.", title=words_text(signup.item, "title"))
 
     return _session_change(token, item_id, sign_up)
 
@@ -453,6 +476,6 @@ def session_sign_up(token: str, item_id: int):
 def session_leave(token: str, item_id: int):
     def leave(registration_id: int) -> str:
         programme.delegation_leave(token, item_id, registration_id)
-        return t("rsvp.flash.session_left")
+        return _("The place is given up.")
 
     return _session_change(token, item_id, leave)
