@@ -193,10 +193,10 @@ class DataRecognizer:
             rf"(?<!\w){re.escape(s)}(?!\w)" for s in ordered)) if ordered else None
 
     def strip(self, text: str) -> str:
-        text = one_line(text)
+        text = URL.sub(" ", EMAIL.sub(" ", one_line(text)))
         if self._pattern is not None:
             text = self._pattern.sub(" ", text)
-        return URL.sub(" ", EMAIL.sub(" ", text))
+        return text
 
     def english_words(self, text: str) -> list[str]:
         return [word for word in ENGLISH_WORD.findall(self.strip(text))
@@ -245,7 +245,8 @@ class Record:
     statement_id: int
     section_key: str
     seeded_statement_id: int
-    seeded_section_key: str
+    published_statement_id: int
+    published_section_key: str
     organization_id: int
     staff: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
@@ -254,7 +255,8 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
                  anonymous_client) -> Record:
     """The seeded 2024 edition (archived) plus an open edition: a sent and accepted
     invitation whose delegation has two members, a published breakout session, and a
-    Chair's Statement with two revisions and a comment. Everything through the API."""
+    Chair's Statement with two revisions and a comment, a published summary (to be
+    corrected). Everything through the API."""
     from _attendance import accepted_invitation, member, open_edition, organization
     from _statements import content, etag, put_section
     from conftest import make_user
@@ -295,14 +297,27 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
                                        json={"section_key": key, "body": "Check the term."})
     assert response.status_code == 201, response.get_data(as_text=True)
 
-    seeded_statement = admin_client.get(f"/api/v1/editions/{SEEDED_SLUG}/statements").json[0]
+    response = secretariat_client.post(f"{edition}/statements", json={
+        "kind": "summary", "content": content(title="Summary of the Sub-Forum")})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    published = response.json
+    for client, status in ((secretariat_client, "in_review"), (admin_client, "approved"),
+                           (secretariat_client, "published")):
+        response = client.post(f"{edition}/statements/{published['id']}/status",
+                               json={"status": status})
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    listed = admin_client.get(f"/api/v1/editions/{SEEDED_SLUG}/statements").json[0]
+    seeded_statement = admin_client.get(
+        f"/api/v1/editions/{SEEDED_SLUG}/statements/{listed['id']}").json
     seeded_items = admin_client.get(
         f"/api/v1/editions/{SEEDED_SLUG}/programme?version=draft").json["items"]
     staff = {role.value: make_user(app, role) for role in (Role.ORGANIZER, Role.SECRETARIAT)}
     return Record(token=token, registration_id=registration_id, item_id=item_id,
                   seeded_item_id=seeded_items[0]["id"], statement_id=statement["id"],
                   section_key=key, seeded_statement_id=seeded_statement["id"],
-                  seeded_section_key=seeded_statement["sections"][0]["key"],
+                  published_statement_id=published["id"],
+                  published_section_key=published["sections"][0]["key"],
                   organization_id=org["id"], staff=staff)
 
 
@@ -324,11 +339,12 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
     2024 one for staff and the public, the focal point's real invitation link."""
     statement = {"slug": OPEN_SLUG, "statement_id": record.statement_id}
     seeded_statement = {"slug": SEEDED_SLUG, "statement_id": record.seeded_statement_id}
+    published = {"slug": OPEN_SLUG, "statement_id": record.published_statement_id}
     values: dict[str, list[dict[str, Any]]] = {
         "web_public.home": [{}],
         "web_public.history": [{}],
         "web_public.edition": [{"slug": SEEDED_SLUG}],
-        "web_public.statement": [seeded_statement],
+        "web_public.statement": [seeded_statement, published],
         "web_public.organization": [{"organization_id": record.organization_id}],
         "web_account.login": [{}],
         "web_account.password": [{}],
@@ -357,7 +373,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_secretariat.revisions": [statement],
         "web_secretariat.revision": [{**statement, "number": 1}],
         "web_secretariat.section": [{**statement, "key": record.section_key}],
-        "web_secretariat.correction": [{**seeded_statement, "key": record.seeded_section_key}],
+        "web_secretariat.correction": [{**published, "key": record.published_section_key}],
     }
     query = {"web_secretariat.diff": "old=1&new=2"}
     adapter = app.url_map.bind("localhost")
