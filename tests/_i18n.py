@@ -8,9 +8,13 @@ How "data" is decided, explicitly:
 - every string stored in the domain tables of the database (names, titles, e-mails,
   statement texts...), except lower-case identifiers such as "pending" or "delegate": those
   are codes the interface must translate when it shows them;
-- the words a locale's own CLDR data gives Babel for dates and time zones (month and day
-  names, "tempo", ...), and each offered language's own name (the language switch);
-- e-mail addresses, URLs, and the few names in ALLOWED_WORDS.
+- the words a locale's own CLDR data gives Babel for dates, countries and time zones
+  (month and day names, "Ĉinujo", "tempo", ...), and each offered language's own name
+  (the language switch);
+- e-mail addresses, URLs, Roman section numbers (I., II., ...), and the few names in
+  ALLOWED_WORDS;
+- a line that is, word for word, a phrase of two words or more from a stored prose text
+  (a fact check quoting a statement's claims).
 What remains after removing data, digits, punctuation and whitespace must hold no word of
 3 or more ASCII letters.
 """
@@ -46,6 +50,11 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|/)[\w\-./?=&%#:~+]+")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+# The numbers of an English document's sections (I., II., ... VIII.).
+ROMAN_NUMERAL = re.compile(r"(?<![A-Za-z])(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})"
+                           r"(?:IX|IV|V?I{0,3})(?![A-Za-z])")
+# Stored texts this long are prose (a statement's paragraphs), which pages may quote.
+PROSE_LENGTH = 30
 # Tables whose strings are not shown as data of the pages: the audit trail, queued mails
 # (their bodies are whole English sentences that would mask the same sentence on a page),
 # secrets and bookkeeping.
@@ -154,8 +163,8 @@ def database_strings(app: Flask) -> set[str]:
 
 
 def locale_words(locale: str, zones: Iterable[str] = ()) -> set[str]:
-    """What Babel writes in a locale for dates and time zones: month and day names, day
-    periods, eras, and the names of the given zones."""
+    """What Babel writes in a locale for dates, places and time zones: month and day
+    names, day periods, eras, country and region names, and the names of the given zones."""
     from babel import Locale
     from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 
@@ -170,7 +179,7 @@ def locale_words(locale: str, zones: Iterable[str] = ()) -> set[str]:
                 collect(item)
 
     for table in (data.months, data.days, data.quarters, data.periods, data.day_periods,
-                  data.eras):
+                  data.eras, data.territories):
         collect(table)
     for zone in zones:
         tz = get_timezone(zone)
@@ -191,16 +200,25 @@ class DataRecognizer:
         # "Install" is not.
         self._pattern = re.compile("|".join(
             rf"(?<!\w){re.escape(s)}(?!\w)" for s in ordered)) if ordered else None
+        self._prose = "\n".join(s for s in ordered if len(s) >= PROSE_LENGTH)
 
     def strip(self, text: str) -> str:
         text = URL.sub(" ", EMAIL.sub(" ", one_line(text)))
         if self._pattern is not None:
             text = self._pattern.sub(" ", text)
-        return text
+        return ROMAN_NUMERAL.sub(" ", text)
+
+    def is_quotation(self, text: str) -> bool:
+        """A phrase of two words or more taken word for word from a stored text (a fact
+        check quotes the claims it found in the statement)."""
+        phrase = one_line(text).strip(" .,;:()“”\"'")
+        return len(phrase.split()) >= 2 and re.search(
+            rf"(?<!\w){re.escape(phrase)}(?!\w)", self._prose) is not None
 
     def english_words(self, text: str) -> list[str]:
-        return [word for word in ENGLISH_WORD.findall(self.strip(text))
-                if word not in ALLOWED_WORDS]
+        words = [word for word in ENGLISH_WORD.findall(self.strip(text))
+                 if word not in ALLOWED_WORDS]
+        return [] if words and self.is_quotation(text) else words
 
 
 def language_names(app: Flask) -> set[str]:
