@@ -6,8 +6,9 @@ and a statement under revision.
 
 How "data" is decided, explicitly:
 - every string stored in the domain tables of the database (names, titles, e-mails,
-  statement texts...), except lower-case identifiers such as "pending" or "delegate": those
-  are codes the interface must translate when it shows them;
+  statement texts...) and what a test typed into a form, except lower-case identifiers
+  such as "pending" or "delegate": those are codes the interface must translate when it
+  shows them;
 - the words a locale's own CLDR data gives Babel for dates, countries and time zones
   (month and day names, "Ĉinujo", "tempo", ...), and each offered language's own name
   (the language switch);
@@ -242,10 +243,12 @@ def edition_zones(app: Flask) -> set[str]:
     return zones | {"UTC"}
 
 
-def recognizer_for(app: Flask, locale: str, page_app: Flask | None = None) -> DataRecognizer:
-    """Data as the module docstring defines it, read now (after the test made its rows)."""
+def recognizer_for(app: Flask, locale: str, page_app: Flask | None = None,
+                   typed: Iterable[str] = ()) -> DataRecognizer:
+    """Data as the module docstring defines it, read now (after the test made its rows),
+    and what the test typed into forms."""
     return DataRecognizer(database_strings(app) | language_names(page_app or app)
-                          | locale_words(locale, edition_zones(app)))
+                          | locale_words(locale, edition_zones(app)) | set(typed))
 
 
 # The record the walks show ------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 from _i18n import (
     ALLOWED_WORDS,
+    OPEN_SLUG,
     SEEDED_SLUG,
     DataRecognizer,
     build_record,
@@ -204,6 +205,58 @@ def test_every_page_in_the_pseudo_locale_shows_only_translated_text_and_data(
     assert not report, (f"{len(report)} texts on {pages} pages are not from the catalog "
                         f"(shown with ?lang={PSEUDO_LOCALE}; data and {sorted(ALLOWED_WORDS)} "
                         "aside):\n" + "\n".join(report))
+
+
+def refused_forms(record) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(audience, page with the form, the form's action, what is typed): forms sent with
+    input each service refuses, so that validation messages and refusals are shown."""
+    rsvp = f"/rsvp/{record.token}"
+    statement = f"/secretariat/{OPEN_SLUG}/statements/{record.statement_id}"
+    section = f"{statement}/sections/{record.section_key}"
+    return [
+        ("public", "/login", "/login",
+         {"email": "nobody@example.org", "password": "wrong password"}),
+        ("organizer", "/account/password", "/account/password",
+         {"current_password": "wrong password", "new_password": "short",
+          "new_password_again": "other"}),
+        ("organizer", f"/manage/{OPEN_SLUG}/check-in", f"/manage/{OPEN_SLUG}/check-in",
+         {"badge_code": "NO-SUCH-BADGE"}),
+        ("organizer", f"/manage/{OPEN_SLUG}/invitations", f"/manage/{OPEN_SLUG}/invitations",
+         {"organization_id": "", "quota": "-1"}),
+        ("focal point", f"{rsvp}/delegation", f"{rsvp}/delegation",
+         {"members-0-full_name": "x" * 300, "members-0-email": "not-an-email"}),
+        ("focal point", f"{rsvp}/sessions", f"{rsvp}/sessions/{record.item_id}",
+         {"registration_id": str(record.registration_id)}),
+        ("secretariat", section, section, {"paragraphs": ""}),
+        ("secretariat", f"{statement}/comments", f"{statement}/comments", {"body": ""}),
+    ]
+
+
+def test_refusals_on_pages_in_the_pseudo_locale_come_from_the_catalog(
+        app, pseudo_app, seeded, organizer_client, secretariat_client, admin_client, client):
+    record = build_record(app, organizer_client, secretariat_client, admin_client, client)
+    forms = refused_forms(record)
+    data = recognizer_for(app, PSEUDO_LOCALE, pseudo_app,
+                          typed=[value for *_, typed in forms for value in typed.values()])
+    report = []
+    for audience, form_page, action, typed in forms:
+        browser = _browser_for(pseudo_app, audience, record)
+        page = browser.get(with_query(form_page, lang=PSEUDO_LOCALE))
+        selector = f'form[action="{action}"]'
+        values = page.form_values(selector) if page.soup.select_one(selector) else {}
+        try:
+            refused = browser.post(with_query(action, lang=PSEUDO_LOCALE),
+                                   {**values, **typed})
+        except Exception as exc:  # the test client re-raises a view's error: report it
+            report.append(f"POST {action} ({audience}): server error {exc!r}")
+            continue
+        where = f"POST {action} ({audience}, {refused.status})"
+        if not 400 <= refused.status < 500:
+            report.append(f"{where}: expected a refusal shown on the page")
+            continue
+        report.extend(f"{where}: {offender}" for offender in page_offenders(refused.html, data))
+    assert not report, (f"{len(report)} texts on refused forms are not from the catalog:\n"
+                        + "\n".join(report))
 
 
 def test_the_data_recognizer_takes_out_data_and_leaves_interface_words(app, seeded):
