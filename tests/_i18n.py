@@ -14,8 +14,8 @@ How "data" is decided, explicitly:
   (the language switch);
 - e-mail addresses, URLs, Roman section numbers (I., II., ...), and the few names in
   ALLOWED_WORDS;
-- a line that is, word for word, a phrase of two words or more from a stored prose text
-  (a fact check quoting a statement's claims).
+- on the pages that quote (QUOTING_PAGES: the fact check, quoting a statement's claims),
+  a line that is, word for word, a phrase of two words or more from a stored prose text.
 What remains after removing data, digits, punctuation and whitespace must hold no word of
 3 or more ASCII letters.
 """
@@ -216,10 +216,12 @@ class DataRecognizer:
         return len(phrase.split()) >= 2 and re.search(
             rf"(?<!\w){re.escape(phrase)}(?!\w)", self._prose) is not None
 
-    def english_words(self, text: str) -> list[str]:
+    def english_words(self, text: str, *, quoting: bool = False) -> list[str]:
+        """The English words left in a text once data is taken out; on a page that quotes
+        stored prose (quoting=True: the fact check), a quoted phrase is data too."""
         words = [word for word in ENGLISH_WORD.findall(self.strip(text))
                  if word not in ALLOWED_WORDS]
-        return [] if words and self.is_quotation(text) else words
+        return [] if words and quoting and self.is_quotation(text) else words
 
 
 def language_names(app: Flask) -> set[str]:
@@ -301,7 +303,8 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
         "room": "Hall B", "capacity": 5})
     assert response.status_code == 201, response.get_data(as_text=True)
     item_id = response.json["id"]
-    response = admin_client.post(f"{edition}/programme/versions", json={"note": "First"})
+    response = admin_client.post(f"{edition}/programme/versions",
+                                 json={"note": "Published for the delegations"})
     assert response.status_code == 201, response.get_data(as_text=True)
 
     response = secretariat_client.post(f"{edition}/statements", json={
@@ -350,6 +353,9 @@ class PageVisit:
     endpoint: str
     url: str
 
+
+# Pages that show phrases quoted from stored texts (see DataRecognizer.is_quotation).
+QUOTING_PAGES = frozenset({"web_secretariat.fact_check"})
 
 # Pages that are not HTML for a person to read in the browser.
 NOT_PAGES = frozenset({"web_manage.registration_csv"})

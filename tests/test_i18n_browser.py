@@ -13,6 +13,7 @@ from __future__ import annotations
 from _browser import screenshot
 from _i18n import (
     ALLOWED_WORDS,
+    QUOTING_PAGES,
     build_record,
     page_visits,
     recognizer_for,
@@ -99,7 +100,7 @@ def test_every_page_in_chinese_holds_no_english_but_data(
                 report.append(f"{where}: <html lang={lang!r}>")
             seen: dict[str, int] = {}
             for kind, line in shown_texts(browser):
-                words = data.english_words(line)
+                words = data.english_words(line, quoting=visit.endpoint in QUOTING_PAGES)
                 if words:
                     shown = "" if kind == "text" else f"[{kind}] "
                     key = f"{where}: {shown}“{line}” ({', '.join(words)})"

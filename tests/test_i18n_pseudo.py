@@ -17,6 +17,7 @@ import pytest
 from _i18n import (
     ALLOWED_WORDS,
     OPEN_SLUG,
+    QUOTING_PAGES,
     SEEDED_SLUG,
     DataRecognizer,
     build_record,
@@ -148,14 +149,14 @@ def test_the_api_answers_in_the_new_language_by_accept_language(pseudo_app):
 
 # Every page -------------------------------------------------------------------------------
 
-def page_offenders(html: str, data: DataRecognizer) -> list[str]:
+def page_offenders(html: str, data: DataRecognizer, *, quoting: bool = False) -> list[str]:
     """Text left once the ⟦…⟧ segments and the data are taken out, one entry per line of
     text (text nodes joined in document order, so a message holding a link is one)."""
     found = user_facing_text(html)
     nodes = "\n".join(" ".join(t.text.split()) for t in found if t.where == "text")
     offenders: list[str] = []
     for line in without_translations(nodes).split("\n"):
-        words = data.english_words(line)
+        words = data.english_words(line, quoting=quoting)
         if words:
             offenders.append(f"“{' '.join(line.split())}” ({', '.join(words)})")
     for text in found:
@@ -199,7 +200,8 @@ def test_every_page_in_the_pseudo_locale_shows_only_translated_text_and_data(
         if page.status >= 500:
             report.append(f"{where}: server error")
             continue
-        offenders = page_offenders(page.html, data)
+        offenders = page_offenders(page.html, data,
+                                   quoting=visit.endpoint in QUOTING_PAGES)
         report.extend(f"{where}: {offender}" for offender in offenders)
     assert pages >= 30
     assert not report, (f"{len(report)} texts on {pages} pages are not from the catalog "
