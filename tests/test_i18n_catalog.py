@@ -17,24 +17,15 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from jinja2 import Environment
 
-from eventhub.i18n_cli import catalog_paths, extract_catalog, i18n_group
+from eventhub.i18n_cli import catalog_paths, extract_catalog, i18n_group, placeholders
 
 PACKAGE = Path(__file__).resolve().parent.parent / "eventhub"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]"
-                         r"|%[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
 LETTER = re.compile(r"[^\W\d_]")
 
 
 @pytest.fixture(scope="module")
 def template():
     return extract_catalog()
-
-
-def _placeholders(text: str) -> list[str]:
-    """Named placeholders by name, positional ones by their conversion (order matters for
-    those only)."""
-    return sorted(match.group(1) or f"#{i}:{match.group()}"
-                  for i, match in enumerate(PLACEHOLDER.finditer(text)))
 
 
 def _where(message) -> str:
@@ -64,14 +55,30 @@ def test_every_marked_text_is_translated_with_the_same_placeholders(template, lo
             state = "fuzzy" if found.fuzzy else "untranslated"
             offenders.append(f"{_where(message)}: {state} {ids[0]!r}")
             continue
-        expected = {tuple(_placeholders(text)) for text in ids}
+        expected = {tuple(placeholders(text)) for text in ids}
         for string in strings:
-            if tuple(_placeholders(string)) not in expected:
+            if tuple(placeholders(string)) not in expected:
                 offenders.append(f"{_where(message)}: placeholders of {ids[0]!r} are "
-                                 f"{_placeholders(ids[-1])}, the {locale} text {string!r} "
-                                 f"has {_placeholders(string)}")
+                                 f"{placeholders(ids[-1])}, the {locale} text {string!r} "
+                                 f"has {placeholders(string)}")
     assert not offenders, (f"{len(offenders)} of {len(template)} texts lack a {locale} "
                            "translation:\n" + "\n".join(offenders))
+
+
+def test_the_check_command_refuses_a_translation_that_loses_a_placeholder(tmp_path):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from eventhub.i18n_cli import mismatched_placeholders
+
+    catalog = Catalog(locale="zh")
+    catalog.add("The quota of %(quota)s people is reached.", "名额已满。")
+    catalog.add("%(count)s left", "剩余%(count)s个")
+    path = tmp_path / "messages.po"
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    assert mismatched_placeholders(path) == [
+        "'The quota of %(quota)s people is reached.' -> '名额已满。'"]
 
 
 def test_the_translators_check_command_passes():
@@ -212,23 +219,23 @@ def python_offenders() -> list[str]:
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE.parent)
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source, str(path))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or _callee(node) in MARKERS:
                 continue
-            candidates = []
+            candidates: list[tuple[str, ast.AST]] = []
             name = _callee(node)
             if name in shown_by:
                 positional = node.args[1:2] if name == "for_field" else node.args[:1]
-                candidates.extend(positional)
-                candidates.extend(k.value for k in node.keywords
+                candidates.extend(("", arg) for arg in positional)
+                candidates.extend((f"{k.arg}=", k.value) for k in node.keywords
                                   if k.arg in ("message", "detail", "title"))
-            candidates.extend(k.value for k in node.keywords if k.arg == "error")
-            for candidate in candidates:
+            candidates.extend(("error=", k.value) for k in node.keywords if k.arg == "error")
+            for keyword, candidate in candidates:
                 if _is_unmarked_text(candidate):
-                    text = ast.get_source_segment(path.read_text(encoding="utf-8"),
-                                                  candidate) or ""
-                    offenders.append(f"{relative}:{candidate.lineno}: {name}("
+                    text = ast.get_source_segment(source, candidate) or ""
+                    offenders.append(f"{relative}:{candidate.lineno}: {name}({keyword}"
                                      f"{' '.join(text.split())[:110]})")
     return offenders
 
