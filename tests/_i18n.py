@@ -49,7 +49,7 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-URL = re.compile(r"(?:https?://|/)[\w\-./?=&%#:~+]+")
+URL = re.compile(r"(?:https?://|(?<![\w)])/)[\w\-./?=&%#:~+]+")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 # The numbers of an English document's sections (I., II., ... VIII.).
 ROMAN_NUMERAL = re.compile(r"(?<![A-Za-z])(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})"
@@ -204,10 +204,10 @@ class DataRecognizer:
         self._prose = "\n".join(s for s in ordered if len(s) >= PROSE_LENGTH)
 
     def strip(self, text: str) -> str:
-        text = URL.sub(" ", EMAIL.sub(" ", one_line(text)))
+        text = EMAIL.sub(" ", one_line(text))
         if self._pattern is not None:
             text = self._pattern.sub(" ", text)
-        return ROMAN_NUMERAL.sub(" ", text)
+        return ROMAN_NUMERAL.sub(" ", URL.sub(" ", text))
 
     def is_quotation(self, text: str) -> bool:
         """A phrase of two words or more taken word for word from a stored text (a fact

@@ -264,8 +264,8 @@ def test_refusals_on_pages_in_the_pseudo_locale_come_from_the_catalog(
 def test_the_data_recognizer_takes_out_data_and_leaves_interface_words(app, seeded):
     data = recognizer_for(app, PSEUDO_LOCALE)
     title = data_title(app)
-    assert data.english_words(f"{title} · 20 Novembro 2024, ĉina tempo · a@example.org "
-                              "/editions/2024-suzhou") == []
+    assert data.english_words(f"{title} · 20 Novembro 2024, ĉina tempo (Asia/Shanghai) · "
+                              "a@example.org /editions/2024-suzhou · Ĉinujo") == []
     assert data.english_words(f"{OPEN}Šáʋé{CLOSE} Save the delegation") == [
         "Save", "the", "delegation"]
     # Stored codes are not data: a page must translate them.
