@@ -36,6 +36,9 @@ from eventhub.extensions import db
 # Proper names and codes a translated page still writes in Latin letters.
 ALLOWED_WORDS = frozenset({
     "EventHub",  # the product's name, in the header of every page
+    # Names of file formats and interfaces, written in Latin letters in Chinese text too
+    # ("下载PDF", "API令牌").
+    "PDF", "CSV", "API",
 })
 
 # Attributes a person reads (or hears from a screen reader).
