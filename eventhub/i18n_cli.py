@@ -4,7 +4,8 @@ uses the project's configuration (config/babel.cfg) and keywords.
     eventhub i18n extract            write messages.pot from the code and templates
     eventhub i18n update             merge new and changed texts into every .po file
     eventhub i18n init fr            start a catalog for a new language
-    eventhub i18n check              list texts without a translation (exit 1 if any)
+    eventhub i18n check              list texts without a translation, or whose
+                                     placeholders differ from the msgid's (exit 1 if any)
 
 The same can be done with pybabel directly (see README, "Translations"); catalogs are
 compiled when the service starts, so there is no compile step to forget.
@@ -13,6 +14,7 @@ compiled when the service starts, so there is no compile step to forget.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -63,6 +65,35 @@ def untranslated(template: Catalog, po_path: Path) -> list[str]:
     return missing
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]"
+                          r"|%[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders of a text: named ones by name, positional ones by their place."""
+    return sorted(match.group(1) or f"#{index}:{match.group()}"
+                  for index, match in enumerate(_PLACEHOLDER.finditer(text)))
+
+
+def mismatched_placeholders(po_path: Path) -> list[str]:
+    """Translations whose placeholders differ from their msgid's: filled in, they would
+    fall back to English (eventhub.i18n.translate) or lose a value."""
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) \
+            else (message.string,)
+        expected = {tuple(placeholders(text)) for text in ids}
+        for string in strings:
+            if string and tuple(placeholders(string)) not in expected:
+                found.append(f"{ids[0]!r} -> {string!r}")
+    return found
+
+
 def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
@@ -107,7 +138,8 @@ def init_command(locale: str) -> None:
     click.echo(f"created {PACKAGE_TRANSLATIONS / locale / 'LC_MESSAGES' / (DOMAIN + '.po')}")
 
 
-@i18n_group.command("check", help="List texts that a catalog does not translate yet.")
+@i18n_group.command("check", help="List texts that a catalog does not translate yet, "
+                    "or translates with other placeholders.")
 def check_command() -> None:
     if _report_missing():
         raise SystemExit(1)
@@ -122,4 +154,8 @@ def _report_missing() -> int:
         click.echo(f"{locale}: {len(template) - len(missing)} of {len(template)} translated")
         for msgid in missing:
             click.echo(f"  missing: {msgid!r}")
+        mismatched = mismatched_placeholders(path)
+        total += len(mismatched)
+        for entry in mismatched:
+            click.echo(f"  placeholders differ: {entry}")
     return total
