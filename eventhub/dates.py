@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from babel.dates import format_date, format_datetime, format_interval, get_timezone_name
+from babel import Locale
+from babel.dates import format_date, format_interval, format_time, get_timezone_name
 
 # Babel patterns by style and language; a language without its own pattern takes the
 # CLDR format named in DEFAULTS.
@@ -93,34 +94,15 @@ def prose_span(start: dt.date, end: dt.date | None = None, locale: str | None = 
 def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
     """A point in time in a named zone, with the zone named, so a focal point abroad and an
     organizer in Beijing read the same deadline the same way."""
+    from eventhub.i18n import force_locale, gettext
+
     tz = zoneinfo.ZoneInfo(zone)
     code = _locale(locale)
-    when = format_datetime(value, "medium", tzinfo=tz, locale=code)
-    return f"{when} ({get_timezone_name(tz, 'long', locale=code)})"
-
-
-# The helpers that earlier pages and mails call; they keep their output (day, month name,
-# year in the international order; a Chinese date) but take the month names from CLDR.
-
-def long_date_en(value: dt.date) -> str:
-    return day(value, "en", "day_month_year")
-
-
-def date_range_en(start: dt.date, end: dt.date | None = None) -> str:
-    if end is None or end == start:
-        return long_date_en(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}\u2013{long_date_en(end)}"
-    if start.year == end.year:
-        return f"{format_date(start, 'd MMMM', locale='en')} \u2013 {long_date_en(end)}"
-    return f"{long_date_en(start)} \u2013 {long_date_en(end)}"
-
-
-def date_zh(value: dt.date) -> str:
-    return day(value, "zh")
-
-
-def date_range_zh(start: dt.date, end: dt.date | None = None) -> str:
-    if end is None or end == start:
-        return date_zh(start)
-    return prose_span(start, end, "zh", with_year=True)
+    local = value.astimezone(tz)
+    # The language's own way of joining a date and a time ("{1}, {0}", "{1} {0}"), with
+    # the time to the minute: seconds mean nothing in a deadline.
+    joined = str(Locale.parse(code).datetime_formats["medium"]).format(
+        format_time(local, "short", locale=code), format_date(local, "medium", locale=code))
+    with force_locale(code):
+        return gettext("%(moment)s (%(zone)s)", moment=joined,
+                       zone=get_timezone_name(tz, "long", locale=code))
