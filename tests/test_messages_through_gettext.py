@@ -52,6 +52,8 @@ class _Takes:
 
     position: int
     keyword: str
+    # The argument is a function whose result is the message (a callback).
+    returns: bool = False
 
 
 @dataclass
@@ -286,6 +288,34 @@ class _Scan:
         self.local_relays[key] = takes
         return True
 
+    @staticmethod
+    def where(module: _Module) -> str:
+        return str(module.path.relative_to(ROOT) if module.path.is_relative_to(ROOT)
+                   else module.path.name)
+
+    def returned(self, module: _Module, callback: ast.AST, at: ast.AST) -> ast.AST | None:
+        """What a callback given as an argument returns, as one expression (a conditional
+        between its return values), or None when it cannot be seen."""
+        if isinstance(callback, ast.Lambda):
+            return callback.body
+        if not isinstance(callback, ast.Name):
+            return None
+        scope = self.enclosing_function(module, at) or module.tree
+        definition = next((node for node in ast.walk(scope)
+                           if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                           and node.name == callback.id), None)
+        if definition is None:
+            return None
+        values = [node.value for node in ast.walk(definition)
+                  if isinstance(node, ast.Return) and node.value is not None
+                  and self.enclosing_function(module, node) is definition]
+        if not values:
+            return None
+        result = values[0]
+        for value in values[1:]:
+            result = ast.IfExp(test=ast.Constant(True), body=value, orelse=result)
+        return result
+
     def judge(self, module: _Module, message: ast.AST
               ) -> list[tuple[ast.AST, _Takes]] | None:
         """None if the message is not marked; otherwise the parameters of the enclosing
@@ -295,7 +325,17 @@ class _Scan:
             return []  # None: no message, the callee's own (marked) default applies
         if isinstance(message, ast.Name):
             passed = self.parameter(module, message.id, message)
-            return [passed] if passed is not None else None
+            if passed is not None:
+                return [passed]
+            # The result of a callback the function was given: its callers' callbacks
+            # are checked instead.
+            values = self.assignments(module, message.id, message) or []
+            callbacks = [self.parameter(module, value.func.id, value) for value in values
+                         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name)]
+            if values and len(callbacks) == len(values) and None not in callbacks:
+                return [(function, _Takes(takes.position, takes.keyword, returns=True))
+                        for function, takes in callbacks]
+            return None
         branches = (message.values if isinstance(message, ast.BoolOp)
                     else [message.body, message.orelse] if isinstance(message, ast.IfExp)
                     else None)
@@ -324,14 +364,19 @@ class _Scan:
                     message = self.message_of(call, takes)
                     if message is None:
                         continue
+                    if takes.returns:
+                        message = self.returned(module, message, call)
+                        if message is None:
+                            found.append(f"{self.where(module)}:{call.lineno}: {what}"
+                                         f"(a callback whose result is not a marked text)")
+                            continue
                     passed = self.judge(module, message)
                     if passed is not None:
                         for function, relayed in passed:
                             grew |= self.relay(module, function, relayed)
                         continue
-                    where = (module.path.relative_to(ROOT)
-                             if module.path.is_relative_to(ROOT) else module.path.name)
-                    found.append(f"{where}:{call.lineno}: {what}({_shape(message)})")
+                    shape = ("a callback returning " if takes.returns else "") + _shape(message)
+                    found.append(f"{self.where(module)}:{call.lineno}: {what}({shape})")
             if not grew:
                 return sorted(set(found), key=_by_place)
 
@@ -398,6 +443,26 @@ def good(item, key, error, flag):
 
 def either(detail):
     return Conflict(detail or N_("The default."))
+
+
+def confirm(change):
+    text = change(1)
+    flash(text)
+
+
+def uses_callbacks(item):
+    def done(number):
+        return _("Signed up: %(title)s", title=item.title)
+
+    def wrong(number):
+        if number:
+            return _("Fine.")
+        return f"{item.title} left."
+
+    confirm(done)
+    confirm(lambda number: _("Left."))
+    confirm(lambda number: f"{number} left.")                      # offender (callback)
+    confirm(wrong)                                                 # offender (callback)
 
 
 def relay(detail):
