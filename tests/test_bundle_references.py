@@ -411,7 +411,8 @@ def test_the_cli_refuses_with_the_references_and_places_and_changes_nothing(
 
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Error: The bundle does not hold together: 2 problems" in result.output
+    assert ("Error: The bundle does not hold together. Problems with its references or "
+            "values: 2," in result.output)
     assert "content.registrations[3].person: person-999 is not a person" in result.output
     assert "content.organizations[0].parent: organization-1 names itself" in result.output
     assert differences(before, other.state()) == []

@@ -529,13 +529,16 @@ def _version_3(bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 BAD_BUNDLES = {
-    "bad checksum": (_tampered, "checksum does not match"),
+    "bad checksum": (_tampered, "checksum does not match", "bundle.checksum_mismatch"),
     # Over HTTP a small bundle is refused at the edge; the CLI names the place.
-    "NUL character": (_with_nul, "NUL characters (U+0000)"),
-    "unknown format version": (_version_3, "Unknown bundle format version 3"),
-    "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle"),
+    # (over HTTP the edge's code, not the bundle's: None)
+    "NUL character": (_with_nul, "NUL characters (U+0000)", None),
+    "unknown format version": (_version_3, "Unknown bundle format version 3",
+                               "bundle.unknown_version"),
+    "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle",
+                     "bundle.not_a_bundle"),
     "missing content": (lambda b: {k: v for k, v in b.items() if k != "content"},
-                        "does not match its schema"),
+                        "does not match its schema", "bundle.schema_mismatch"),
 }
 
 
@@ -549,7 +552,7 @@ def other_instance(tmp_path_factory):
 @pytest.mark.parametrize("case", list(BAD_BUNDLES))
 def test_the_cli_refuses_a_bad_bundle_and_changes_nothing(bundle_2024, other_instance,
                                                           tmp_path, case):
-    spoil, message = BAD_BUNDLES[case]
+    spoil, message, _code = BAD_BUNDLES[case]
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(spoil(bundle_2024)), encoding="utf-8")
     before = database_state(other_instance)
@@ -597,7 +600,7 @@ def test_the_cli_refuses_an_edition_that_already_exists(app, cli, bundle_2024, t
     result = cli("import", str(path))
 
     assert result.exit_code != 0
-    assert f"Edition '{SLUG}' already exists here; nothing was imported." in result.output
+    assert f"Edition {SLUG} already exists here; nothing was imported." in result.output
     assert differences(before, database_state(app)) == []
 
 
@@ -622,17 +625,21 @@ def test_the_import_endpoint_refuses_with_a_problem_and_changes_nothing(
         app, admin_client, bundle_2024, case):
     if case == "already exists":
         document, status, message = bundle_2024, 409, "already exists here"
+        code = "bundle.edition_exists"
     elif case == "number taken":
         document, status = _renamed(bundle_2024), 409
-        message = "Edition number 1 of series 'migration-sub-forum' already exists here"
+        message = "Edition number 1 of series migration-sub-forum already exists here"
+        code = "bundle.ordinal_exists"
     else:
-        spoil, message = BAD_BUNDLES[case]
+        spoil, message, code = BAD_BUNDLES[case]
         document, status = spoil(bundle_2024), 422
     before = database_state(app)
 
     body = assert_problem(admin_client.post("/api/v1/archive/import", json=document), status)
 
     assert message in body["detail"]
+    if code is not None:
+        assert body["code"] == code, body
     assert differences(before, database_state(app)) == []
 
 

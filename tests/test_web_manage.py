@@ -433,7 +433,7 @@ def test_programme_add_clash_publish_and_changelog(app, organizer_client, organi
                            item_form("Press briefing", "2025-10-24T10:00",
                                      "2025-10-24T11:00", room="hall a"))
     assert clash.status == 409
-    assert "Room 'hall a' is taken by 'Opening plenary' at that time." in clash.text
+    assert "Room “hall a” is taken by “Opening plenary” at that time." in clash.text
     form = clash.form_values("form[action$='/programme/items']")
     assert form["title"] == "Press briefing"
     assert form["starts_at"] == "2025-10-24T10:00"
@@ -476,7 +476,7 @@ def test_programme_edit_cancel_and_restore(app, organizer_client, organizer):
     values.update(room="Hall B", starts_at="2025-10-24T12:30", ends_at="2025-10-24T13:30")
     clash = organizer.post(f"{PROGRAMME}/items/{item['id']}", values)
     assert clash.status == 409
-    assert "taken by 'Lunch'" in clash.text
+    assert "taken by “Lunch”" in clash.text
     assert clash.form_values(selector)["starts_at"] == (
         "2025-10-24T12:30")
 

@@ -16,6 +16,7 @@ from eventhub.auth.permissions import Permission
 from eventhub.editions.schemas import EditionSchema
 from eventhub.errors import Unprocessable
 from eventhub.http import BEARER_SECURITY, Blueprint, config, current_actor, requires
+from eventhub.i18n import N_
 
 blp = Blueprint("archive", __name__, url_prefix="/api/v1",
                 description="The record across editions: history, bundles, retention")
@@ -86,9 +87,11 @@ class Import(MethodView):
         try:
             document = request.get_json(silent=True)
         except RecursionError:
-            raise Unprocessable("The JSON body is nested too deeply to be a bundle.") from None
+            raise Unprocessable(N_("The JSON body is nested too deeply to be a bundle."),
+                                code="bundle.too_deep") from None
         if document is None:
-            raise Unprocessable("Send the bundle as a JSON body.")
+            raise Unprocessable(N_("Send the bundle as a JSON body."),
+                                code="bundle.not_json")
         return bundle.import_bundle(current_actor(), document)
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from flask_babel import LazyString
 from sqlalchemy import BigInteger, Boolean, Date, Enum, Integer, LargeBinary, String, select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
@@ -46,6 +47,7 @@ from eventhub.editions.snapshot import (
 )
 from eventhub.errors import Conflict, Unprocessable
 from eventhub.extensions import UTCDateTime, db, utcnow
+from eventhub.i18n import N_, translate
 from eventhub.invitations.models import Invitation
 from eventhub.programme.models import (
     Exhibitor,
@@ -55,7 +57,7 @@ from eventhub.programme.models import (
     Speech,
 )
 from eventhub.registrations.models import CredentialDocument, Delegation, Registration
-from eventhub.schemas import UNSTORABLE_TEXT, unstorable_text_paths
+from eventhub.schemas import unstorable_text_paths
 from eventhub.statements.models import (
     Statement,
     StatementComment,
@@ -118,7 +120,8 @@ _PERSONAL[ShownPerson] = _PERSONAL[Person]
 
 
 class BundleError(Unprocessable):
-    title = "Invalid bundle"
+    title = N_("Invalid bundle")
+    default_code = "bundle.invalid"
 
 
 # Values ------------------------------------------------------------------------------
@@ -365,7 +368,8 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
     _check_content(content)
     slug = content["edition"]["slug"]
     if db.session.scalar(select(Edition.id).where(Edition.slug == slug)) is not None:
-        raise Conflict(f"Edition {slug!r} already exists here; nothing was imported.")
+        raise Conflict(N_("Edition %(edition)s already exists here; nothing was imported."),
+                       code="bundle.edition_exists", edition=slug)
 
     series = db.session.scalar(select(Series).where(Series.slug == content["series"]["slug"]))
     if series is None:
@@ -375,8 +379,10 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
     if db.session.scalar(select(Edition.id).where(
             Edition.series_id == series.id,
             Edition.ordinal == content["edition"]["ordinal"])) is not None:
-        raise Conflict(f"Edition number {content['edition']['ordinal']} of series "
-                       f"{series.slug!r} already exists here; nothing was imported.")
+        raise Conflict(N_("Edition number %(ordinal)s of series %(series)s already exists "
+                          "here; nothing was imported."),
+                       code="bundle.ordinal_exists", ordinal=content["edition"]["ordinal"],
+                       series=series.slug)
 
     organizations = _import_organizations(content["organizations"])
     people: dict[str, Person] = {}
@@ -464,23 +470,29 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
 
 def _check(bundle: Any) -> None:
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise BundleError(f"This is not an EventHub edition bundle (format {FORMAT!r}).")
+        raise BundleError(N_("This is not an EventHub edition bundle (format %(format)s)."),
+                          code="bundle.not_a_bundle", format=FORMAT)
     if bundle.get("format_version") not in READABLE_VERSIONS:
-        raise BundleError(f"Unknown bundle format version {bundle.get('format_version')!r}; "
-                          f"this instance reads versions "
-                          f"{', '.join(map(str, READABLE_VERSIONS))}.")
+        raise BundleError(N_("Unknown bundle format version %(version)s; this instance reads "
+                             "versions %(readable)s."),
+                          code="bundle.unknown_version",
+                          version=json.dumps(bundle.get("format_version")),
+                          readable=", ".join(map(str, READABLE_VERSIONS)))
     try:
         _validate_against_schema(bundle)
     except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-        raise BundleError(f"The bundle does not match its schema at {where}: {exc.message}"
-                          ) from None
+        # jsonschema's own explanation stays in English: it quotes the schema.
+        raise BundleError(N_("The bundle does not match its schema at %(where)s: %(reason)s"),
+                          code="bundle.schema_mismatch",
+                          where="/".join(str(p) for p in exc.absolute_path) or "(top)",
+                          reason=exc.message) from None
     if unstorable := unstorable_text_paths(bundle["content"], "content"):
-        raise BundleError(f"The bundle holds {UNSTORABLE_TEXT}, which cannot be stored, "
-                          f"at {', '.join(unstorable[:5])}.")
+        raise BundleError(N_("The bundle holds NUL characters (U+0000) or unpaired surrogates "
+                             "(U+D800 to U+DFFF), which cannot be stored, at %(places)s."),
+                          code="bundle.unstorable_text", places=", ".join(unstorable[:5]))
     if checksum(bundle["content"]) != bundle["checksum"]:
-        raise BundleError("The bundle's checksum does not match its content: the file was "
-                          "changed or damaged.")
+        raise BundleError(N_("The bundle's checksum does not match its content: the file was "
+                             "changed or damaged."), code="bundle.checksum_mismatch")
 
 
 def _check_directory(bundle: dict[str, Any]) -> None:
@@ -490,9 +502,12 @@ def _check_directory(bundle: dict[str, Any]) -> None:
     archived = content["edition"]["status"] == EditionStatus.ARCHIVED.value
     expected = "snapshot" if archived else "live"
     if bundle["format_version"] >= 2 and content.get("directory") != expected:
-        raise BundleError(f"The bundle's content/directory is {content.get('directory')!r}, "
-                          f"but an edition that is {content['edition']['status']} carries "
-                          f"{expected!r} organizations and people.")
+        raise BundleError(N_("The bundle's content/directory is %(directory)s, but an "
+                             "edition that is %(status)s carries %(expected)s organizations "
+                             "and people."),
+                          code="bundle.directory_mismatch",
+                          directory=json.dumps(content.get("directory")),
+                          status=content["edition"]["status"], expected=json.dumps(expected))
 
 
 def _import_snapshot(content: dict[str, Any], edition: Edition,
@@ -612,20 +627,20 @@ _REFERS = (
 # Rows the database keeps unique (within the list they are in), with the reason.
 _UNIQUE: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("organizations[]", ("name", "country_code"),
-     "the directory holds one organization per name and country"),
-    ("figures[]", ("key",), "an edition reports each figure once"),
-    ("participations[]", ("organization",), "an organization takes part once"),
-    ("programme.items[].speeches[]", ("position",), "the speeches of an item have distinct "
-                                                    "positions"),
-    ("programme.exhibitors[]", ("organization",), "an organization exhibits once"),
-    ("programme.signups[]", ("item", "registration"), "a registration signs up for an "
-                                                      "item once"),
-    ("programme.versions[]", ("number",), "programme versions have distinct numbers"),
-    ("invitations[]", ("organization",), "an organization is invited once"),
-    ("delegations[]", ("organization",), "an organization sends one delegation"),
-    ("delegations[]", ("invitation",), "an invitation is answered by one delegation"),
-    ("registrations[]", ("person",), "a person registers once"),
-    ("registrations[]", ("badge_code",), "badge codes are unique"),
+     N_("the directory holds one organization per name and country")),
+    ("figures[]", ("key",), N_("an edition reports each figure once")),
+    ("participations[]", ("organization",), N_("an organization takes part once")),
+    ("programme.items[].speeches[]", ("position",),
+     N_("the speeches of an item have distinct positions")),
+    ("programme.exhibitors[]", ("organization",), N_("an organization exhibits once")),
+    ("programme.signups[]", ("item", "registration"),
+     N_("a registration signs up for an item once")),
+    ("programme.versions[]", ("number",), N_("programme versions have distinct numbers")),
+    ("invitations[]", ("organization",), N_("an organization is invited once")),
+    ("delegations[]", ("organization",), N_("an organization sends one delegation")),
+    ("delegations[]", ("invitation",), N_("an invitation is answered by one delegation")),
+    ("registrations[]", ("person",), N_("a person registers once")),
+    ("registrations[]", ("badge_code",), N_("badge codes are unique")),
 )
 
 # Where the rows of each model are; their columns are checked against the model.
@@ -653,17 +668,18 @@ _ROWS: tuple[tuple[str, type], ...] = (
 
 # Values the database's CHECK constraints or the application require of a column.
 _VALUES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
-    ("edition", "time_zone", lambda v: v in time_zone_names(), "is not an IANA time zone name"),
-    ("edition", "ordinal", lambda v: v >= 1, "must be at least 1"),
-    ("edition", "capacity", lambda v: v >= 0, "must not be negative"),
-    ("figures[]", "value", lambda v: v >= 0, "must not be negative"),
-    ("programme.items[]", "capacity", lambda v: v >= 0, "must not be negative"),
-    ("invitations[]", "quota", lambda v: v >= 1, "must be at least 1"),
+    ("edition", "time_zone", lambda v: v in time_zone_names(),
+     N_("is not an IANA time zone name")),
+    ("edition", "ordinal", lambda v: v >= 1, N_("must be at least 1")),
+    ("edition", "capacity", lambda v: v >= 0, N_("must not be negative")),
+    ("figures[]", "value", lambda v: v >= 0, N_("must not be negative")),
+    ("programme.items[]", "capacity", lambda v: v >= 0, N_("must not be negative")),
+    ("invitations[]", "quota", lambda v: v >= 1, N_("must be at least 1")),
 )
 # ... and of two columns of a row (given as parsed values).
 _ORDERS: tuple[tuple[str, str, str, Callable[[Any, Any], bool], str], ...] = (
-    ("edition", "start_date", "end_date", operator.le, "is before start_date"),
-    ("programme.items[]", "starts_at", "ends_at", operator.lt, "is not after starts_at"),
+    ("edition", "start_date", "end_date", operator.le, N_("is before start_date")),
+    ("programme.items[]", "starts_at", "ends_at", operator.lt, N_("is not after starts_at")),
 )
 
 _MAX_PROBLEMS = 1000
@@ -672,15 +688,70 @@ _GONE = re.compile(r"gone-([a-z]+)-(?:0|[1-9][0-9]*)")
 _REF = re.compile(r"([a-z]+)-[0-9]+")
 
 
+# How the problems name the kinds of objects, in the sentences they are put in.
+_A_KIND = {
+    "organization": N_("an organization"), "person": N_("a person"), "item": N_("an item"),
+    "speech": N_("a speech"), "invitation": N_("an invitation"),
+    "delegation": N_("a delegation"), "registration": N_("a registration"),
+    "statement": N_("a statement"), "comment": N_("a comment"), "revision": N_("a revision"),
+}
+_KIND = {
+    "organization": N_("organization"), "person": N_("person"), "item": N_("item"),
+    "speech": N_("speech"), "invitation": N_("invitation"), "delegation": N_("delegation"),
+    "registration": N_("registration"), "statement": N_("statement"),
+    "comment": N_("comment"), "revision": N_("revision"),
+}
+_WITHIN = {"this bundle": N_("this bundle"), "this statement": N_("this statement")}
+# Kinds named by a number within their scope, as a problem shows one.
+_NUMBERED = {"revision": N_("revision %(number)s")}
+# The problems of the references that must name an original (`_Refers.original`) and of
+# those that must not run in a cycle (`_Refers.acyclic`), by the field that refers.
+_NOT_ORIGINAL = {
+    "translation_of": N_("%(shown)s is itself a translation of %(original)s; name that one "
+                         "instead"),
+}
+_SELF_AND_CYCLE = {
+    "parent": (N_("%(member)s names itself as its parent"),
+               N_("parents run in a cycle: %(cycle)s")),
+}
+
+
+def _words(message: str, **params: Any) -> LazyString:
+    """A phrase put into a problem's message: translated when the message is, in the same
+    language."""
+    return LazyString(translate, message, params or None)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A problem as a client reads it: a stable code, and a message (a msgid) with its
+    parameters, translated when the refusal is answered."""
+
+    code: str
+    message: str
+    params: dict[str, Any]
+
+
+def _problem(code: str, message: str, **params: Any) -> _Problem:
+    return _Problem(code, message, params)
+
+
+_MISSING_VALUE = _problem("bundle.missing", N_("is missing"))
+_MISSING_OR_NULL = _problem("bundle.missing", N_("is missing (null for none)"))
+
+
 class _Problems:
     """What is wrong with a bundle, one problem per place (the first one found)."""
 
     def __init__(self) -> None:
-        self.found: dict[str, dict[str, str]] = {}
+        self.found: dict[str, dict[str, Any]] = {}
 
-    def add(self, place: str, message: str, ref: Any = None) -> None:
+    def add(self, place: str, problem: _Problem, ref: Any = None) -> None:
         if place not in self.found:
-            entry = {"field": place, "location": "json", "message": message}
+            entry: dict[str, Any] = {"field": place, "location": "json",
+                                     "message": problem.message, "code": problem.code}
+            if problem.params:
+                entry["params"] = problem.params
             if isinstance(ref, str | int) and not isinstance(ref, bool):
                 entry["ref"] = str(ref)
             self.found[place] = entry
@@ -721,10 +792,9 @@ class _Walk:
             place = f"{parent.place}.{name}"
             value = parent.row.get(name, _MISSING)
             if value is _MISSING:
-                self.problems.add(place, "is missing" + (" (null for none)" if nullable
-                                                         else ""))
+                self.problems.add(place, _MISSING_OR_NULL if nullable else _MISSING_VALUE)
             elif many and not isinstance(value, list):
-                self.problems.add(place, "must be a list")
+                self.problems.add(place, _problem("bundle.not_a_list", N_("must be a list")))
             elif many:
                 for n, child in enumerate(value):
                     if isinstance(child, dict):
@@ -732,19 +802,30 @@ class _Walk:
                                           {**parent.scopes, path: f"{place}[{n}]"},
                                           len(found)))
                     else:
-                        self.problems.add(f"{place}[{n}]", "must be an object")
+                        self.problems.add(f"{place}[{n}]", _problem(
+                            "bundle.not_an_object", N_("must be an object")))
             elif value is None and nullable:
                 continue
             elif isinstance(value, dict):
                 found.append(_Row(place, value, {**parent.scopes, path: place}, len(found)))
             else:
-                self.problems.add(place, "must be an object" + (" or null" if nullable
-                                                                else ""))
+                self.problems.add(place, _problem(
+                    "bundle.not_an_object",
+                    N_("must be an object or null") if nullable else N_("must be an object")))
         return found
 
 
-def _a(kind: str) -> str:
-    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+def _a(kind: str) -> LazyString:
+    return _words(_A_KIND[kind])
+
+
+def _not_a_key(kind: _Defines) -> _Problem:
+    if kind.key == "ref":
+        return _problem("bundle.not_a_reference",
+                        N_("must be %(a_kind)s reference such as %(example)s"),
+                        a_kind=_a(kind.kind), example=f"{kind.kind}-1")
+    return _problem("bundle.not_a_reference", N_("must be %(a_kind)s number (1 or more)"),
+                    a_kind=_a(kind.kind))
 
 
 def _check_content(content: dict[str, Any]) -> None:
@@ -761,11 +842,17 @@ def _check_content(content: dict[str, Any]) -> None:
     if problems.found:
         entries = list(problems.found.values())
         count = len(entries)
-        more = (f" (the first {_MAX_PROBLEMS} are listed)" if count > _MAX_PROBLEMS else "")
+        if count > _MAX_PROBLEMS:
+            raise BundleError(
+                N_("The bundle does not hold together. Problems with its references or "
+                   "values: %(count)s; the first %(listed)s are listed with their places in "
+                   "the bundle. Nothing was imported."),
+                code="bundle.inconsistent", count=count, listed=_MAX_PROBLEMS,
+                errors=entries[:_MAX_PROBLEMS])
         raise BundleError(
-            f"The bundle does not hold together: {count} problem{'s' if count > 1 else ''} "
-            f"with its references or values{more}, listed with their places in the "
-            f"bundle. Nothing was imported.", errors=entries[:_MAX_PROBLEMS])
+            N_("The bundle does not hold together. Problems with its references or values: "
+               "%(count)s, listed with their places in the bundle. Nothing was imported."),
+            code="bundle.inconsistent", count=count, errors=entries)
 
 
 def _check_numbers(content: dict[str, Any], problems: _Problems) -> None:
@@ -779,7 +866,9 @@ def _check_numbers(content: dict[str, Any], problems: _Problems) -> None:
             if isinstance(value, dict | list):
                 pending.append((_place(place, key), value))
             elif isinstance(value, float) and not math.isfinite(value):
-                problems.add(_place(place, key), f"{value} is no number a database stores")
+                problems.add(_place(place, key), _problem(
+                    "bundle.not_a_number", N_("%(value)s is no number a database stores"),
+                    value=str(value)))
 
 
 def _place(container: str, key: str | int) -> str:
@@ -800,13 +889,14 @@ def _defined_objects(walk: _Walk, problems: _Problems
                 continue
             place = f"{row.place}.{kind.key}"
             if key is _MISSING:
-                problems.add(place, "is missing")
+                problems.add(place, _MISSING_VALUE)
             elif not _is_key(kind, key):
-                problems.add(place, f"must be {_a(kind.kind)} reference such as "
-                                    f"{kind.kind}-1", key)
+                problems.add(place, _not_a_key(kind), key)
             else:
-                problems.add(place, f"{_shown(kind, key)} is already the reference of "
-                                    f"{table[key].place}", key)
+                problems.add(place, _problem(
+                    "bundle.duplicate_reference",
+                    N_("%(shown)s is already the reference of %(other)s"),
+                    shown=_shown(kind, key), other=table[key].place), key)
     return defined
 
 
@@ -817,8 +907,8 @@ def _is_key(kind: _Defines, value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
-def _shown(kind: _Defines, key: Any) -> str:
-    return str(key) if kind.key == "ref" else f"{kind.kind} {key}"
+def _shown(kind: _Defines, key: Any) -> str | LazyString:
+    return str(key) if kind.key == "ref" else _words(_NUMBERED[kind.kind], number=key)
 
 
 def _check_references(walk: _Walk, defined: dict[tuple[str, str], dict[Any, _Row]],
@@ -832,13 +922,14 @@ def _check_references(walk: _Walk, defined: dict[tuple[str, str], dict[Any, _Row
             place = f"{row.place}.{refers.field}"
             value = row.row.get(refers.field, _MISSING)
             if value is _MISSING:
-                problems.add(place, "is missing" + (" (null for none)" if refers.nullable
-                                                    else ""))
+                problems.add(place, _MISSING_OR_NULL if refers.nullable else _MISSING_VALUE)
                 continue
             if value is None:
                 if not refers.nullable:
-                    problems.add(place, f"must name {_a(kind.kind)} of {kind.within}, "
-                                        f"not null")
+                    problems.add(place, _problem(
+                        "bundle.null_reference", N_("must name %(a_kind)s of %(within)s, "
+                                                    "not null"),
+                        a_kind=_a(kind.kind), within=_words(_WITHIN[kind.within])))
                 continue
             scope = row.scopes[kind.scope] if kind.scope else ""
             table = defined.get((kind.kind, scope), {})
@@ -849,18 +940,23 @@ def _check_references(walk: _Walk, defined: dict[tuple[str, str], dict[Any, _Row
                         and (gone := _GONE.fullmatch(value)) and gone.group(1) == kind.kind):
                     problems.add(place, _unresolved(refers, kind, value, defined), value)
                 continue
+            shown_value = _shown(kind, value)
+            noun = _words(_KIND[kind.kind])
             if refers.earlier and target.number >= row.number:
-                problems.add(place, f"{_shown(kind, value)} is "
-                                    f"{'this' if target is row else 'a later'} "
-                                    f"{kind.kind}; it must name an earlier one", value)
+                problems.add(place, _problem(
+                    "bundle.not_earlier",
+                    N_("%(shown)s is this %(kind)s; it must name an earlier one")
+                    if target is row else
+                    N_("%(shown)s is a later %(kind)s; it must name an earlier one"),
+                    shown=shown_value, kind=noun), value)
             elif refers.original and target is row:
-                problems.add(place, f"{_shown(kind, value)} is this {kind.kind} itself",
-                             value)
+                problems.add(place, _problem(
+                    "bundle.self_reference", N_("%(shown)s is this %(kind)s itself"),
+                    shown=shown_value, kind=noun), value)
             elif refers.original and target.row.get(refers.field) is not None:
-                problems.add(place, f"{_shown(kind, value)} is itself a "
-                                    f"{refers.field.replace('_', ' ')} "
-                                    f"{target.row[refers.field]}; name that one instead",
-                             value)
+                problems.add(place, _problem(
+                    "bundle.not_original", _NOT_ORIGINAL[refers.field], shown=shown_value,
+                    original=str(target.row[refers.field])), value)
             elif refers.acyclic:
                 own = row.row.get(kind.key)
                 if _is_key(kind, own) and table.get(own) is row:
@@ -870,20 +966,25 @@ def _check_references(walk: _Walk, defined: dict[tuple[str, str], dict[Any, _Row
 
 
 def _unresolved(refers: _Refers, kind: _Defines, value: Any,
-                defined: dict[tuple[str, str], dict[Any, _Row]]) -> str:
+                defined: dict[tuple[str, str], dict[Any, _Row]]) -> _Problem:
     shaped = (isinstance(value, str) if kind.key == "ref"
               else isinstance(value, int) and not isinstance(value, bool))
     if not shaped:
-        example = f"such as {kind.kind}-1" if kind.key == "ref" else f"({kind.key})"
-        return f"must be {_a(kind.kind)} reference {example}"
+        return _not_a_key(kind)
     other = _REF.fullmatch(value) if isinstance(value, str) else None
     if other and other.group(1) != kind.kind and value in defined.get((other.group(1), ""),
                                                                        {}):
-        return f"{value} is {_a(other.group(1))}, not {_a(kind.kind)}"
-    message = f"{_shown(kind, value)} is not {_a(kind.kind)} of {kind.within}"
+        return _problem("bundle.wrong_kind", N_("%(value)s is %(a_other)s, not %(a_kind)s"),
+                        value=value, a_other=_a(other.group(1)), a_kind=_a(kind.kind))
+    params = {"shown": _shown(kind, value), "a_kind": _a(kind.kind),
+              "within": _words(_WITHIN[kind.within])}
     if refers.gone:
-        message += f" (one deleted since publication is named gone-{kind.kind}-<number>)"
-    return message
+        return _problem("bundle.unknown_reference",
+                        N_("%(shown)s is not %(a_kind)s of %(within)s (one deleted since "
+                           "publication is named %(gone)s)"),
+                        gone=f"gone-{kind.kind}-<number>", **params)
+    return _problem("bundle.unknown_reference", N_("%(shown)s is not %(a_kind)s of %(within)s"),
+                    **params)
 
 
 def _check_cycles(refers: _Refers, kind: _Defines, links: dict[Any, tuple[Any, str]],
@@ -897,13 +998,14 @@ def _check_cycles(refers: _Refers, kind: _Defines, links: dict[Any, tuple[Any, s
                 cycle = chain[chain.index(node):]
                 for n, member in enumerate(cycle):
                     target, place = links[member]
+                    itself, in_a_cycle = _SELF_AND_CYCLE[refers.field]
                     if target == member:
-                        problems.add(place, f"{member} names itself as its {refers.field}",
-                                     target)
+                        problems.add(place, _problem("bundle.cycle", itself,
+                                                     member=str(member)), target)
                     else:
                         around = " → ".join(map(str, [*cycle[n:], *cycle[:n], member]))
-                        problems.add(place, f"{refers.field}s run in a cycle: {around}",
-                                     target)
+                        problems.add(place, _problem("bundle.cycle", in_a_cycle,
+                                                     cycle=around), target)
                 break
             chain.append(node)
             node = links[node][0]
@@ -923,9 +1025,11 @@ def _check_unique_rows(walk: _Walk, problems: _Problems) -> None:
                    else json.dumps(values, sort_keys=True, default=str))
             if key in first:
                 shown = ", ".join("null" if v is None else str(v) for v in values)
-                problems.add(f"{row.place}.{fields[0]}",
-                             f"the same {' and '.join(fields)} ({shown}) as {first[key]}: "
-                             f"{reason}", values[0])
+                problems.add(f"{row.place}.{fields[0]}", _problem(
+                    "bundle.duplicate_row",
+                    N_("the same %(fields)s (%(values)s) as %(other)s: %(reason)s"),
+                    fields=", ".join(fields), values=shown, other=first[key],
+                    reason=_words(reason)), values[0])
             else:
                 first[key] = row.place
 
@@ -943,7 +1047,7 @@ def _check_columns(walk: _Walk, problems: _Problems) -> None:
             place = f"{row.place}.{name}"
             if row.row.get(name) is not None and place not in problems and not valid(
                     row.row[name]):
-                problems.add(place, message)
+                problems.add(place, _problem("bundle.invalid_value", message))
     models = dict(_ROWS)
     for path, before, after, ordered, message in _ORDERS:
         for row in walk(path):
@@ -953,7 +1057,7 @@ def _check_columns(walk: _Walk, problems: _Problems) -> None:
                 continue
             if not ordered(_parsed(models[path], before, row.row[before]),
                            _parsed(models[path], after, row.row[after])):
-                problems.add(places[1], message)
+                problems.add(places[1], _problem("bundle.out_of_order", message))
     # The statement's own dateline is its latest revision's.
     dateline_length = Statement.__table__.c["dateline"].type.length
     for row in walk("statements[]"):
@@ -964,9 +1068,10 @@ def _check_columns(walk: _Walk, problems: _Problems) -> None:
             latest = max(numbered, key=lambda r: r.row["number"])
             dateline = (latest.row.get("content") or {}).get("dateline")
             if isinstance(dateline, str) and len(dateline) > dateline_length:
-                problems.add(f"{latest.place}.content.dateline",
-                             f"must be at most {dateline_length} characters long (the "
-                             f"latest revision's dateline is the statement's)")
+                problems.add(f"{latest.place}.content.dateline", _problem(
+                    "bundle.too_long", N_("must be at most %(length)s characters long (the "
+                                          "latest revision's dateline is the statement's)"),
+                    length=dateline_length))
 
 
 def _check_parents_here(rows: list[dict[str, Any]], problems: _Problems) -> None:
@@ -996,24 +1101,25 @@ def _check_parents_here(rows: list[dict[str, Any]], problems: _Problems) -> None
         current = parent(start)
         while current is not None and current not in seen:
             if current == start:
-                problems.add(f"content.organizations[{n}].parent",
-                             f"{row['parent']} is among the descendants of {row['ref']} "
-                             f"({row['name']}), which exists here already: as its parent it "
-                             f"would make the directory's parents run in a cycle",
-                             row["parent"])
+                problems.add(f"content.organizations[{n}].parent", _problem(
+                    "bundle.cycle_here",
+                    N_("%(parent)s is among the descendants of %(ref)s (%(name)s), which "
+                       "exists here already: as its parent it would make the directory's "
+                       "parents run in a cycle"),
+                    parent=row["parent"], ref=row["ref"], name=row["name"]), row["parent"])
                 break
             seen.add(current)
             current = parent(current)
 
 
-def _column_problem(column: Any, value: Any) -> str | None:
+def _column_problem(column: Any, value: Any) -> _Problem | None:
     """Why the database would not take this bundle value in this column, or None."""
     if value is _MISSING:
         required = (not column.nullable and column.default is None
                     and column.server_default is None)
-        return "is missing" if required else None
+        return _MISSING_VALUE if required else None
     if value is None:
-        return None if column.nullable else "must not be null"
+        return None if column.nullable else _problem("bundle.null", N_("must not be null"))
     kind = column.type
     if isinstance(kind, UTCDateTime):
         try:
@@ -1021,34 +1127,40 @@ def _column_problem(column: Any, value: Any) -> str | None:
             aware = parsed.tzinfo is not None and parsed.astimezone(dt.UTC) is not None
         except (TypeError, ValueError, OverflowError):
             aware = False
-        return None if aware else ("must be a date and time (ISO 8601) with its UTC "
-                                   "offset, in the years 1 to 9999 in UTC")
+        return None if aware else _problem(
+            "bundle.not_a_datetime", N_("must be a date and time (ISO 8601) with its UTC "
+                                        "offset, in the years 1 to 9999 in UTC"))
     if isinstance(kind, Date):
         try:
             exact = dt.date.fromisoformat(value).isoformat() == value
         except (TypeError, ValueError):
             exact = False
-        return None if exact else "must be a date (YYYY-MM-DD)"
+        return None if exact else _problem("bundle.not_a_date",
+                                            N_("must be a date (YYYY-MM-DD)"))
     if isinstance(kind, Enum):
         return (None if isinstance(value, str) and value in kind.enums
-                else f"must be one of {', '.join(kind.enums)}")
+                else _problem("bundle.not_a_choice", N_("must be one of %(choices)s"),
+                              choices=", ".join(kind.enums)))
     if isinstance(kind, Boolean):
-        return None if isinstance(value, bool) else "must be true or false"
+        return None if isinstance(value, bool) else _problem(
+            "bundle.not_a_boolean", N_("must be true or false"))
     if isinstance(kind, Integer):
         if not isinstance(value, int) or isinstance(value, bool):
-            return "must be an integer"
+            return _problem("bundle.not_an_integer", N_("must be an integer"))
         bits = 63 if isinstance(kind, BigInteger) else 31
-        return None if -2**bits <= value < 2**bits else "is out of range"
+        return None if -2**bits <= value < 2**bits else _problem(
+            "bundle.out_of_range", N_("is out of range"))
     if isinstance(kind, String):
         if not isinstance(value, str):
-            return "must be text"
-        return (f"must be at most {kind.length} characters long"
+            return _problem("bundle.not_text", N_("must be text"))
+        return (_problem("bundle.too_long", N_("must be at most %(length)s characters long"),
+                         length=kind.length)
                 if kind.length is not None and len(value) > kind.length else None)
     if isinstance(kind, LargeBinary):
         try:
             base64.b64decode(value, validate=True)
         except (TypeError, ValueError):
-            return "must be base64"
+            return _problem("bundle.not_base64", N_("must be base64"))
     return None
 
 

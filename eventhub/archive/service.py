@@ -16,6 +16,7 @@ from eventhub.editions.models import Edition, EditionStatus, Participation
 from eventhub.editions.service import create_edition, get_edition, recorded_counts_by_edition
 from eventhub.errors import Conflict, NotFound
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
 from eventhub.programme.models import ItemKind, ProgrammeItem, Speech
 from eventhub.registrations.models import (
@@ -89,11 +90,13 @@ def participation_history(actor: Actor) -> dict[str, Any]:
 def organization_history(actor: Actor, organization_id: int) -> dict[str, Any]:
     organization = db.session.get(Organization, organization_id)
     if organization is None:
-        raise NotFound(f"No organization with id {organization_id}.")
+        raise NotFound(N_("No organization with id %(organization_id)s."),
+                       code="archive.organization_not_found", organization_id=organization_id)
     took_part = [e for e in _public_editions(actor) if organization.id in _organizations_of(e)]
     if not took_part and not actor.can(Permission.READ_INTERNAL):
         # Only organizations of the public record are public.
-        raise NotFound(f"No organization with id {organization_id}.")
+        raise NotFound(N_("No organization with id %(organization_id)s."),
+                       code="archive.organization_not_found", organization_id=organization_id)
     # Speakers of the organization as each edition shows them (archived: as they were).
     frozen = snapshot.person_snapshot()
     speakers = db.session.execute(
@@ -172,7 +175,8 @@ def anonymize(actor: Actor, slug: str) -> dict[str, int]:
     authorize(actor, Permission.MANAGE_USERS)
     edition = get_edition(actor, slug, for_update=True)
     if edition.status != EditionStatus.ARCHIVED:
-        raise Conflict("Only archived editions are anonymized.")
+        raise Conflict(N_("Only archived editions are anonymized."),
+                       code="archive.not_archived")
     speakers = set(db.session.scalars(select(Speech.person_id).join(ProgrammeItem).where(
         ProgrammeItem.edition_id == edition.id)))
     registrations = list(db.session.scalars(select(Registration).where(

@@ -9,6 +9,7 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.editions.models import Edition
 from eventhub.errors import NotFound
 from eventhub.extensions import db
+from eventhub.i18n import N_
 
 
 def list_entries(actor: Actor, filters: dict[str, Any]) -> Select:
@@ -18,7 +19,8 @@ def list_entries(actor: Actor, filters: dict[str, Any]) -> Select:
     if slug := filters.get("edition"):
         edition_id = db.session.scalar(select(Edition.id).where(Edition.slug == slug))
         if edition_id is None:
-            raise NotFound(f"No edition {slug!r}.")
+            raise NotFound(N_("No edition %(edition)s."), code="audit.edition_not_found",
+                           edition=slug)
         query = query.where(AuditEntry.edition_id == edition_id)
     if table := filters.get("table"):
         query = query.where(AuditEntry.table_name == table)

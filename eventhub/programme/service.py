@@ -20,8 +20,10 @@ from eventhub.directory.models import Organization, OrganizationKind, Person
 from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.editions.snapshot import as_shown, person_snapshot, shown
+from eventhub.editions.words import in_language
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, guard, utcnow
+from eventhub.i18n import N_
 from eventhub.programme.models import (
     Delivery,
     Exhibitor,
@@ -54,8 +56,10 @@ def to_utc(value: dt.datetime | None, edition: Edition, field: str) -> dt.dateti
         local = value.replace(tzinfo=zone)
         if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
             raise Unprocessable.for_field(
-                field, f"{value:%Y-%m-%d %H:%M} does not exist in {edition.time_zone}: the "
-                       "clocks skip that hour (summer time begins). Give a time outside it.")
+                field, N_("%(time)s does not exist in %(zone)s: the clocks skip that hour "
+                          "(summer time begins). Give a time outside it."),
+                code="programme.time_skipped", time=f"{value:%Y-%m-%d %H:%M}",
+                zone=edition.time_zone)
         value = local
     return value.astimezone(dt.UTC)
 
@@ -68,6 +72,11 @@ def _overlaps(a: ProgrammeItem, b: ProgrammeItem) -> bool:
     if None in (a.starts_at, a.ends_at, b.starts_at, b.ends_at):
         return False
     return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def _title(item: ProgrammeItem) -> str:
+    """An item's title for a refusal, in the language the refusal is answered in."""
+    return in_language(item, "title").text
 
 
 def _describe(item: ProgrammeItem) -> dict[str, Any]:
@@ -97,7 +106,8 @@ def _version(edition: Edition, number: int) -> ProgrammeVersion:
     version = db.session.scalar(select(ProgrammeVersion).where(
         ProgrammeVersion.edition_id == edition.id, ProgrammeVersion.number == number))
     if version is None:
-        raise NotFound(f"Edition {edition.slug!r} has no programme version {number}.")
+        raise NotFound(N_("Edition %(edition)s has no programme version %(number)s."),
+                       code="programme.version_not_found", edition=edition.slug, number=number)
     return version
 
 
@@ -152,25 +162,33 @@ def _item(edition: Edition, item_id: int, *, for_update: bool = False) -> Progra
         query = query.with_for_update(of=ProgrammeItem)
     item = db.session.scalar(query)
     if item is None:
-        raise NotFound(f"Edition {edition.slug!r} has no programme item {item_id}.")
+        raise NotFound(N_("Edition %(edition)s has no programme item %(item_id)s."),
+                       code="programme.item_not_found", edition=edition.slug, item_id=item_id)
     return item
 
 
 def _check_times(item: ProgrammeItem, edition: Edition) -> None:
     if (item.starts_at is None) != (item.ends_at is None):
-        raise Unprocessable.for_field("ends_at", "Give both start and end, or neither.")
+        raise Unprocessable.for_field("ends_at", N_("Give both start and end, or neither."),
+                                      code="programme.times_incomplete")
     if item.starts_at is None:
         return
     if item.ends_at <= item.starts_at:
-        raise Unprocessable.for_field("ends_at", "The end must be after the start.")
+        raise Unprocessable.for_field("ends_at", N_("The end must be after the start."),
+                                      code="programme.end_before_start")
     first, after_last = edition.local_days()
-    days = f"{edition.start_date.isoformat()} to {edition.end_date.isoformat()}"
+    days = {"first_day": edition.start_date.isoformat(),
+            "last_day": edition.end_date.isoformat(), "zone": edition.time_zone}
     if not first <= item.starts_at < after_last:
         raise Unprocessable.for_field(
-            "starts_at", f"The start is outside the edition's days ({days}, {edition.time_zone}).")
+            "starts_at", N_("The start is outside the edition's days (%(first_day)s to "
+                            "%(last_day)s, %(zone)s)."),
+            code="programme.start_outside_edition", **days)
     if item.ends_at > after_last:
         raise Unprocessable.for_field(
-            "ends_at", f"The end is after the edition's last day ({days}, {edition.time_zone}).")
+            "ends_at", N_("The end is after the edition's last day (%(first_day)s to "
+                          "%(last_day)s, %(zone)s)."),
+            code="programme.end_outside_edition", **days)
 
 
 def _check_room(item: ProgrammeItem) -> None:
@@ -183,7 +201,8 @@ def _check_room(item: ProgrammeItem) -> None:
         ProgrammeItem.starts_at < item.ends_at, ProgrammeItem.ends_at > item.starts_at))
     clash = next(iter(others), None)
     if clash is not None:
-        raise Conflict(f"Room {item.room!r} is taken by {clash.title!r} at that time.",
+        raise Conflict(N_("Room “%(room)s” is taken by “%(title)s” at that time."),
+                       code="programme.room_taken", room=item.room, title=_title(clash),
                        extra={"clashes_with": _describe(clash)})
 
 
@@ -213,7 +232,9 @@ def _check_person_free(person: Person, item: ProgrammeItem) -> None:
     _lock_person(person)
     for other in _items_of_person(person.id, item.edition):
         if other.id != item.id and _overlaps(other, item):
-            raise Conflict(f"{person.full_name} is already in {other.title!r} at that time.",
+            raise Conflict(N_("%(person)s is already in “%(title)s” at that time."),
+                           code="programme.person_busy", person=person.full_name,
+                           title=_title(other),
                            extra={"clashes_with": _describe(other),
                                   "person_id": person.id})
 
@@ -303,7 +324,8 @@ def _renumber(item: ProgrammeItem, ordered: list[Speech]) -> None:
 def _speech(item: ProgrammeItem, speech_id: int) -> Speech:
     speech = db.session.get(Speech, speech_id)
     if speech is None or speech.item_id != item.id:
-        raise NotFound(f"Programme item {item.id} has no speech {speech_id}.")
+        raise NotFound(N_("Programme item %(item_id)s has no speech %(speech_id)s."),
+                       code="programme.speech_not_found", item_id=item.id, speech_id=speech_id)
     return speech
 
 
@@ -317,7 +339,9 @@ def add_speech(actor: Actor, slug: str, item_id: int, values: dict[str, Any]) ->
         values["delivery"] = Delivery(values["delivery"])
     person = db.session.get(Person, values["person_id"])
     if person is None:
-        raise Unprocessable.for_field("person_id", f"No person with id {values['person_id']}.")
+        raise Unprocessable.for_field("person_id", N_("No person with id %(person_id)s."),
+                                      code="programme.person_not_found",
+                                      person_id=values["person_id"])
     _check_person_free(person, item)
     ordered = list(item.speeches)
     position = values.pop("position", None)
@@ -402,11 +426,15 @@ def _confirmed_registration(edition: Edition, registration_id: int):
 
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.edition_id != edition.id:
-        raise Unprocessable.for_field("registration_id",
-                                      f"No registration {registration_id} in {edition.slug}.")
+        raise Unprocessable.for_field(
+            "registration_id", N_("No registration %(registration_id)s in %(edition)s."),
+            code="programme.registration_not_found", registration_id=registration_id,
+            edition=edition.slug)
     if registration.status != RegistrationStatus.CONFIRMED:
-        raise Conflict(f"Only confirmed registrants can join sessions; this one is "
-                       f"{registration.status.value}.")
+        raise Conflict(N_("Only confirmed registrants can join sessions; this registration "
+                          "is %(status)s."),
+                       code="programme.registration_not_confirmed",
+                       status=registration.status.value)
     return registration
 
 
@@ -418,18 +446,22 @@ def sign_up(edition: Edition, item_id: int, registration_id: int, *,
     # sessions of one person.
     item = _item(edition, item_id, for_update=guard("places"))
     if item.is_cancelled:
-        raise Conflict(f"{item.title!r} is cancelled.")
+        raise Conflict(N_("“%(title)s” is cancelled."), code="programme.item_cancelled",
+                       title=_title(item))
     registration = _confirmed_registration(edition, registration_id)
     if db.session.scalar(select(SessionSignup.id).where(
             SessionSignup.item_id == item.id,
             SessionSignup.registration_id == registration.id)) is not None:
-        raise Conflict(f"{registration.person.full_name} is already in {item.title!r}.")
+        raise Conflict(N_("%(person)s is already in “%(title)s”."),
+                       code="programme.already_signed_up",
+                       person=registration.person.full_name, title=_title(item))
     if item.capacity is not None:
         taken = db.session.scalar(select(func.count()).select_from(SessionSignup).where(
             SessionSignup.item_id == item.id)) or 0
         if taken >= item.capacity:
-            raise Conflict(f"{item.title!r} is full ({item.capacity} places).",
-                           extra={"capacity": item.capacity})
+            raise Conflict(N_("“%(title)s” is full (%(capacity)s places)."),
+                           code="programme.session_full", title=_title(item),
+                           capacity=item.capacity, extra={"capacity": item.capacity})
     _check_person_free(registration.person, item)
     signup = SessionSignup(item=item, registration_id=registration.id,
                            assigned_by_organizer=by_organizer)
@@ -452,7 +484,9 @@ def leave(actor: Actor, slug: str, item_id: int, registration_id: int) -> None:
         ProgrammeItem.edition_id == edition.id, SessionSignup.item_id == item_id,
         SessionSignup.registration_id == registration_id))
     if signup is None:
-        raise NotFound(f"Registration {registration_id} is not in item {item_id}.")
+        raise NotFound(N_("Registration %(registration_id)s is not in item %(item_id)s."),
+                       code="programme.signup_not_found", registration_id=registration_id,
+                       item_id=item_id)
     db.session.delete(signup)
     db.session.flush()
 
@@ -468,7 +502,8 @@ def _delegation_registration(token: str, registration_id: int):
     registration = db.session.get(Registration, registration_id)
     if delegation is None or registration is None or (
             registration.delegation_id != delegation.id):
-        raise NotFound(f"Your delegation has no registration {registration_id}.")
+        raise NotFound(N_("Your delegation has no registration %(registration_id)s."),
+                       code="programme.not_in_delegation", registration_id=registration_id)
     return db.session.get(Edition, invitation.edition_id), registration
 
 
@@ -488,7 +523,9 @@ def delegation_leave(token: str, item_id: int, registration_id: int) -> None:
     signup = db.session.scalar(select(SessionSignup).where(
         SessionSignup.item_id == item.id, SessionSignup.registration_id == registration.id))
     if signup is None:
-        raise NotFound(f"{registration.person.full_name} is not signed up for {item.title!r}.")
+        raise NotFound(N_("%(person)s is not signed up for “%(title)s”."),
+                       code="programme.not_signed_up", person=registration.person.full_name,
+                       title=_title(item))
     db.session.delete(signup)
     db.session.flush()
 
@@ -550,7 +587,8 @@ def agenda(actor: Actor, slug: str, person_id: int) -> dict[str, Any]:
     edition = get_edition(actor, slug)
     person = shown(edition).person(person_id)
     if person is None:
-        raise NotFound(f"No person with id {person_id}.")
+        raise NotFound(N_("No person with id %(person_id)s."),
+                       code="programme.person_not_found", person_id=person_id)
     items = sorted(_items_of_person(person.id, edition),
                    key=lambda i: (i.starts_at is None, i.starts_at or utcnow(), i.position))
     return {"edition": edition.slug, "time_zone": edition.time_zone,
@@ -569,12 +607,16 @@ def add_exhibitor(actor: Actor, slug: str, values: dict[str, Any]) -> Exhibitor:
     edition = _editable(actor, slug)
     organization = db.session.get(Organization, values["organization_id"])
     if organization is None:
-        raise Unprocessable.for_field("organization_id",
-                                      f"No organization with id {values['organization_id']}.")
+        raise Unprocessable.for_field(
+            "organization_id", N_("No organization with id %(organization_id)s."),
+            code="programme.organization_not_found",
+            organization_id=values["organization_id"])
     if db.session.scalar(select(Exhibitor.id).where(
             Exhibitor.edition_id == edition.id,
             Exhibitor.organization_id == organization.id)) is not None:
-        raise Conflict(f"{organization.name} already exhibits at {slug}.")
+        raise Conflict(N_("%(organization)s already exhibits at %(edition)s."),
+                       code="programme.already_exhibiting", organization=organization.name,
+                       edition=slug)
     exhibitor = Exhibitor(edition_id=edition.id, organization=organization,
                           stand=values.get("stand"), description=values.get("description"))
     db.session.add(exhibitor)
@@ -585,7 +627,9 @@ def add_exhibitor(actor: Actor, slug: str, values: dict[str, Any]) -> Exhibitor:
 def _exhibitor(edition: Edition, exhibitor_id: int) -> Exhibitor:
     exhibitor = db.session.get(Exhibitor, exhibitor_id)
     if exhibitor is None or exhibitor.edition_id != edition.id:
-        raise NotFound(f"Edition {edition.slug!r} has no exhibitor {exhibitor_id}.")
+        raise NotFound(N_("Edition %(edition)s has no exhibitor %(exhibitor_id)s."),
+                       code="programme.exhibitor_not_found", edition=edition.slug,
+                       exhibitor_id=exhibitor_id)
     return exhibitor
 
 
@@ -612,7 +656,8 @@ def publish(actor: Actor, slug: str, note: str | None) -> ProgrammeVersion:
     last = latest_version(edition)
     items = serialize_items(_live_items(edition))
     if last is not None and last.items == items:
-        raise Conflict(f"Nothing changed since version {last.number}.")
+        raise Conflict(N_("Nothing changed since version %(number)s."),
+                       code="programme.nothing_to_publish", number=last.number)
     version = ProgrammeVersion(edition_id=edition.id, number=(last.number if last else 0) + 1,
                                note=note, items=items, published_by_id=actor.user_id)
     db.session.add(version)

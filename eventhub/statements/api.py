@@ -6,6 +6,7 @@ from flask.views import MethodView
 from eventhub.auth.permissions import Permission
 from eventhub.errors import Unprocessable
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires, requires_login
+from eventhub.i18n import N_
 from eventhub.statements import rendering, service
 from eventhub.statements.schemas import (
     ApproverSchema,
@@ -232,7 +233,8 @@ class Comments(MethodView):
     def post(self, data, slug, statement_id):
         """Comment on a section (section_key), or reply to a comment (parent_id)."""
         if not data.get("section_key") and data.get("parent_id") is None:
-            raise Unprocessable.for_field("section_key", "Give section_key or parent_id.")
+            raise Unprocessable.for_field("section_key", N_("Give section_key or parent_id."),
+                                          code="statement.comment_target_missing")
         return service.add_comment(current_actor(), slug, statement_id, data)
 
 
