@@ -5,6 +5,7 @@ import enum
 import zoneinfo
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +73,11 @@ class Edition(db.Model):
     region: Mapped[str | None] = mapped_column(String(120))
     country_code: Mapped[str | None] = mapped_column(String(2))
     venue: Mapped[str | None] = mapped_column(String(300))
+    # The edition's own words in other languages than English, beside the English columns:
+    # {"zh": {"title": ..., "city": ...}}; read through eventhub.editions.words. Always
+    # replaced as a whole (never changed in place), so the audit trail sees the change.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'"))
     time_zone: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
