@@ -14,7 +14,7 @@ import datetime as dt
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from eventhub import i18n
+from eventhub import i18n as languages
 from eventhub.web import common
 
 csrf = CSRFProtect()
@@ -41,9 +41,9 @@ def install(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
-    if not i18n.preference_sources:
+    if not languages.preference_sources:
         # Pages only: the API answers in the language of ?lang= or Accept-Language.
-        i18n.preference_sources.extend([_switch_language, _user_language])
+        languages.preference_sources.extend([_switch_language, _user_language])
 
     from eventhub.web import account, manage, public, rsvp, secretariat
 
