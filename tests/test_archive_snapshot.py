@@ -148,7 +148,7 @@ def test_the_export_is_byte_identical_apart_from_the_export_time(app, seeded, ad
 
     assert without_export_time(second) == without_export_time(first)
     document = json.loads(second)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["content"]["directory"] == "snapshot"
 
 

@@ -86,7 +86,7 @@ def test_cli_export_writes_a_bundle_that_validates_against_the_published_schema(
     document = json.loads(text)
     validate(document)
     assert document["format"] == "eventhub-edition-bundle"
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["includes_personal_data"] is False
     # An archived edition carries its snapshot (test_archive_snapshot.py).
     assert document["content"]["directory"] == "snapshot"
@@ -524,15 +524,15 @@ def _with_nul(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def _version_3(bundle: dict[str, Any]) -> dict[str, Any]:
-    return {**bundle, "format_version": 3}
+def _version_4(bundle: dict[str, Any]) -> dict[str, Any]:
+    return {**bundle, "format_version": 4}
 
 
 BAD_BUNDLES = {
     "bad checksum": (_tampered, "checksum does not match"),
     # Over HTTP a small bundle is refused at the edge; the CLI names the place.
     "NUL character": (_with_nul, "NUL characters (U+0000)"),
-    "unknown format version": (_version_3, "Unknown bundle format version 3"),
+    "unknown format version": (_version_4, "Unknown bundle format version 4"),
     "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle"),
     "missing content": (lambda b: {k: v for k, v in b.items() if k != "content"},
                         "does not match its schema"),
