@@ -28,5 +28,8 @@ CODES: dict[str, str] = {
     "words.language_not_offered": "A translation names a language this instance does not "
                                   "offer.",
     "words.unknown_field": "A translation names a word that has no translations.",
+    "words.not_one_line": "A translated word holds a line break or another control "
+                          "character.",
+    "programme.item_not_found": "The edition has no programme item with this id.",
     "words.too_long": "A translated word is longer than its field allows.",
 }

@@ -21,7 +21,7 @@ from eventhub.editions.models import (
     ReportedFigure,
     Series,
 )
-from eventhub.editions.words import EDITION_FIELDS, merged
+from eventhub.editions.words import EDITION_FIELDS, ITEM_FIELDS, merged
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.i18n import N_
@@ -217,6 +217,32 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
     db.session.flush()
     # Reload relationships (host) so the response reflects the new foreign keys.
     db.session.expire(edition)
+    return edition
+
+
+def set_words(actor: Actor, slug: str, edition_words: dict[str, Any],
+              item_words: dict[int, dict[str, Any]]) -> Edition:
+    """Set the edition's words and its programme items' titles in other languages than
+    English at once (the organizers' words page): {"zh": {"title": ..., "city": None}} as
+    for translations in the API; null or blank removes a word."""
+    from eventhub.programme.models import ProgrammeItem
+
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    edition.translations = merged(edition.translations, edition_words, EDITION_FIELDS,
+                                  field="edition")
+    items = {item.id: item for item in db.session.scalars(
+        select(ProgrammeItem).where(ProgrammeItem.edition_id == edition.id,
+                                    ProgrammeItem.id.in_(item_words))
+        .with_for_update(of=ProgrammeItem))}
+    for item_id, words in item_words.items():
+        if item_id not in items:
+            raise NotFound(N_("Edition “%(slug)s” has no programme item %(id)s."),
+                           code="programme.item_not_found", slug=slug, id=item_id)
+        items[item_id].translations = merged(items[item_id].translations, words,
+                                             ITEM_FIELDS, field=f"items.{item_id}")
+    db.session.flush()
     return edition
 
 

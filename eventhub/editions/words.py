@@ -102,6 +102,18 @@ def edition_items(edition: Any) -> list[Any]:
                   ProgrammeItem.position, ProgrammeItem.id)))
 
 
+def _is_one_line(text: str) -> bool:
+    from marshmallow import ValidationError
+
+    from eventhub.schemas import one_line
+
+    try:
+        one_line(text)
+    except ValidationError:
+        return False
+    return True
+
+
 def merged(current: Mapping[str, Any] | None, changes: Mapping[str, Any] | None,
            allowed: Mapping[str, int | None], *, field: str = "translations"
            ) -> dict[str, dict[str, str]]:
@@ -134,6 +146,11 @@ def merged(current: Mapping[str, Any] | None, changes: Mapping[str, Any] | None,
             if not text:
                 entry.pop(name, None)
                 continue
+            if not _is_one_line(text):
+                raise Unprocessable.for_field(
+                    f"{place}.{name}", N_("Must be a single line: no line breaks, tabs or "
+                                          "other control characters."),
+                    code="words.not_one_line")
             if (limit := allowed[name]) is not None and len(text) > limit:
                 raise Unprocessable.for_field(
                     f"{place}.{name}", N_("Longer than %(limit)s characters."),

@@ -46,6 +46,7 @@ def install(app: Flask) -> None:
         languages.preference_sources.extend([_switch_language, _user_language])
 
     from eventhub.web import account, manage, public, rsvp, secretariat
+    from eventhub.web import edition_words  # noqa: F401
 
     for module in (public, account, rsvp, manage, secretariat):
         blueprint = module.blp
