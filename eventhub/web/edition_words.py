@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import pgettext
 
 from eventhub.auth.permissions import Permission
 from eventhub.editions.service import get_edition, set_words
@@ -23,13 +24,18 @@ from eventhub.editions.words import (
 )
 from eventhub.errors import DomainError
 from eventhub.extensions import db
-from eventhub.i18n import N_, SOURCE_LOCALE, _, language_name, translate
+from eventhub.i18n import SOURCE_LOCALE, _, language_name
 from eventhub.web.common import page_actor, page_requires
 from eventhub.web.manage import blp
 
-# The names of the words as the page shows them.
-FIELD_LABELS = {"title": N_("Title"), "city": N_("City"), "region": N_("Region"),
-                "theme": N_("Theme"), "venue": N_("Venue")}
+
+def field_label(field: str) -> str:
+    """The name of an edition's word as the page shows it."""
+    return {"title": pgettext("edition word", "Title"),
+            "city": pgettext("edition word", "City"),
+            "region": pgettext("edition word", "Region"),
+            "theme": pgettext("edition word", "Theme"),
+            "venue": pgettext("edition word", "Venue")}[field]
 
 
 def _rows(edition: Any, items: list[Any], typed: dict[str, str] | None) -> list[dict]:
@@ -48,7 +54,7 @@ def _rows(edition: Any, items: list[Any], typed: dict[str, str] | None) -> list[
                             if getattr(obj, field)
                             and not (translations.get(code) or {}).get(field)}}
 
-    rows = [row(edition, field, "edition", translate(FIELD_LABELS[field]))
+    rows = [row(edition, field, "edition", field_label(field))
             for field in EDITION_FIELDS
             if getattr(edition, field) or any(
                 (words or {}).get(field) for words in (edition.translations or {}).values())]
