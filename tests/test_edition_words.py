@@ -27,6 +27,7 @@ from eventhub.programme.models import ProgrammeItem
 
 FORMAT_2 = Path(__file__).resolve().parent / "data" / "bundle-format-2.json"
 WORDS_PAGE = f"/manage/{SLUG}/words"
+WORDS_FORM = "form[action$=\"/words\"]"
 CJK = re.compile("[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -220,7 +221,7 @@ def test_the_words_page_marks_the_missing_ones_and_saves_the_form(organizer,
     assert english.get_text(strip=True) == "Madrid"
     assert "missing" in chinese["class"] and chinese.find("strong", class_="status")
     assert "3 words are missing" in page.soup.select_one("#missing-count").get_text()
-    form = page.form_values()
+    form = page.form_values(WORDS_FORM)
     assert set(form) == {"csrf_token", "edition.zh.title", "edition.zh.city",
                          f"items.{item['id']}.zh.title"}
 
@@ -235,10 +236,10 @@ def test_the_words_page_marks_the_missing_ones_and_saves_the_form(organizer,
         "version": "draft"}))["items"][0]["translations"] == {"zh": {"title": "开幕式"}}
     again = organizer.get(WORDS_PAGE)
     assert not again.soup.select("td.missing")
-    assert again.form_values()["edition.zh.city"] == "马德里"
+    assert again.form_values(WORDS_FORM)["edition.zh.city"] == "马德里"
 
     # An emptied box removes the word, which shows as missing again.
-    organizer.post(WORDS_PAGE, {**again.form_values(), "edition.zh.city": ""})
+    organizer.post(WORDS_PAGE, {**again.form_values(WORDS_FORM), "edition.zh.city": ""})
     assert _ok(organizer_client.get(url(SLUG)))["translations"] == {
         "zh": {"title": "马德里分论坛"}}
     assert "missing" in _row_cells(organizer.get(WORDS_PAGE), "City")[1]["class"]
@@ -246,7 +247,7 @@ def test_the_words_page_marks_the_missing_ones_and_saves_the_form(organizer,
 
 def test_the_words_page_shows_a_refused_word_by_its_box(organizer, organizer_client):
     open_edition(organizer_client)
-    form = organizer.get(WORDS_PAGE).form_values()
+    form = organizer.get(WORDS_PAGE).form_values(WORDS_FORM)
 
     refused = organizer.post(WORDS_PAGE, {**form, "edition.zh.title": "第一行\n第二行",
                                           "edition.zh.city": "马德里"})
@@ -254,7 +255,7 @@ def test_the_words_page_shows_a_refused_word_by_its_box(organizer, organizer_cli
     assert refused.status == 422
     assert refused.soup.select_one("#f-edition-zh-title-error")
     # What was typed is kept; nothing was stored.
-    assert refused.form_values()["edition.zh.city"] == "马德里"
+    assert refused.form_values(WORDS_FORM)["edition.zh.city"] == "马德里"
     assert _ok(organizer_client.get(url(SLUG)))["translations"] == {}
 
 
