@@ -313,6 +313,25 @@ def test_an_archived_editions_words_are_frozen(organizer, organizer_client):
         "version": "draft"}))["items"][0]["translations"] == {"zh": {"title": "开幕式"}}
 
 
+def test_the_next_edition_takes_the_breakout_topics_with_their_words(organizer_client):
+    open_edition(organizer_client)
+    add_item(organizer_client, "Breakout 1: Document fraud", kind="breakout_session",
+             translations={"zh": {"title": "分组讨论一：证件欺诈"}})
+    _ok(organizer_client.patch(url(SLUG), json={"translations": {"zh": {"city": "马德里"}}}))
+    for status in ("closed", "archived"):
+        _ok(organizer_client.post(url(SLUG, "/status"), json={"status": status}))
+
+    following = _ok(organizer_client.post(url(SLUG, "/next"), json={
+        "slug": "lisbon-2026", "title": "Sub-Forum Lisbon", "city": "Lisbon",
+        "start_date": "2026-10-01", "end_date": "2026-10-02"}), 201)
+
+    # A new place is a new word: the old city's Chinese name does not follow it.
+    assert following["translations"] == {}
+    items = _ok(organizer_client.get(url("lisbon-2026", "/programme"), query_string={
+        "version": "draft"}))["items"]
+    assert [i["translations"] for i in items] == [{"zh": {"title": "分组讨论一：证件欺诈"}}]
+
+
 # Bundles ---------------------------------------------------------------------------------
 
 def test_a_bundle_carries_the_words_to_another_instance(app, organizer_client, tmp_path):
