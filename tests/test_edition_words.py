@@ -61,6 +61,22 @@ def test_chinese_words_are_set_read_back_and_merged(organizer_client):
         changed["translations"]]
 
 
+def test_the_series_name_has_words_in_chinese(organizer_client):
+    open_edition(organizer_client)
+
+    changed = _ok(organizer_client.patch("/api/v1/series/gpscf", json={
+        "translations": {"zh": {"name": "全球公共安全合作论坛"}}}))
+
+    assert changed["translations"] == {"zh": {"name": "全球公共安全合作论坛"}}
+    created = _ok(organizer_client.post("/api/v1/series", json={
+        "slug": "other", "name": "Other Forum", "translations": {"zh": {"name": "其他论坛"}}}),
+        201)
+    assert created["translations"] == {"zh": {"name": "其他论坛"}}
+    body = assert_problem(organizer_client.patch("/api/v1/series/gpscf", json={
+        "translations": {"fr": {"name": "Forum"}}}), 422)
+    assert body["code"] == "words.language_not_offered"
+
+
 def test_a_new_edition_may_come_with_its_words(organizer_client):
     open_edition(organizer_client)
     created = _ok(organizer_client.post("/api/v1/editions", json={
@@ -197,7 +213,8 @@ def test_missing_words_lists_each_word_without_a_value_in_each_language(app,
         missing = missing_words(edition)
 
     # City is set in English (Madrid), title in both; theme, venue and region in neither.
-    assert missing == [("city", "zh"), (f"item:{item['id']}:title", "zh")]
+    assert missing == [("city", "zh"), ("series:name", "zh"),
+                       (f"item:{item['id']}:title", "zh")]
 
 
 # The organizers' page --------------------------------------------------------------------
@@ -220,18 +237,21 @@ def test_the_words_page_marks_the_missing_ones_and_saves_the_form(organizer,
     english, chinese = _row_cells(page, "City")
     assert english.get_text(strip=True) == "Madrid"
     assert "missing" in chinese["class"] and chinese.find("strong", class_="status")
-    assert "3 words are missing" in page.soup.select_one("#missing-count").get_text()
+    assert "4 words are missing" in page.soup.select_one("#missing-count").get_text()
     form = page.form_values(WORDS_FORM)
-    assert set(form) == {"csrf_token", "edition.zh.title", "edition.zh.city",
-                         f"items.{item['id']}.zh.title"}
+    assert set(form) == {"csrf_token", "series.zh.name", "edition.zh.title",
+                         "edition.zh.city", f"items.{item['id']}.zh.title"}
 
     saved = organizer.post(WORDS_PAGE, {**form, "edition.zh.title": "马德里分论坛",
                                         "edition.zh.city": "马德里",
+                                        "series.zh.name": "全球公共安全合作论坛",
                                         f"items.{item['id']}.zh.title": "开幕式"})
 
     assert saved.status == 303, saved.text[:400]
     edition = _ok(organizer_client.get(url(SLUG)))
     assert edition["translations"] == {"zh": {"title": "马德里分论坛", "city": "马德里"}}
+    assert _ok(organizer_client.get("/api/v1/series/gpscf"))["translations"] == {
+        "zh": {"name": "全球公共安全合作论坛"}}
     assert _ok(organizer_client.get(url(SLUG, "/programme"), query_string={
         "version": "draft"}))["items"][0]["translations"] == {"zh": {"title": "开幕式"}}
     again = organizer.get(WORDS_PAGE)
@@ -339,9 +359,13 @@ def test_a_bundle_carries_the_words_to_another_instance(app, organizer_client, t
     add_item(organizer_client, "Opening", translations={"zh": {"title": "开幕式"}})
     _ok(organizer_client.patch(url(SLUG), json={
         "translations": {"zh": {"title": "分论坛", "venue": "会议中心"}}}))
+    _ok(organizer_client.patch("/api/v1/series/gpscf", json={
+        "translations": {"zh": {"name": "全球公共安全合作论坛"}}}))
     text = export_text(app, SLUG)
     document = json.loads(text)
     assert document["format_version"] == 3
+    assert document["content"]["series"]["translations"] == {
+        "zh": {"name": "全球公共安全合作论坛"}}
     assert document["content"]["edition"]["translations"] == {
         "zh": {"title": "分论坛", "venue": "会议中心"}}
 
@@ -352,6 +376,7 @@ def test_a_bundle_carries_the_words_to_another_instance(app, organizer_client, t
             items = db.session.scalars(db.select(ProgrammeItem).where(
                 ProgrammeItem.edition_id == edition.id)).all()
             assert edition.translations == {"zh": {"title": "分论坛", "venue": "会议中心"}}
+            assert edition.series.translations == {"zh": {"name": "全球公共安全合作论坛"}}
             assert [i.translations for i in items] == [{"zh": {"title": "开幕式"}}]
         # The copy exports as the original did.
         assert json.loads(export_text(other, SLUG))["content"] == document["content"]
@@ -392,10 +417,10 @@ def test_the_2024_record_invents_no_chinese_words(app, seeded, organizer):
         edition = db.session.scalar(db.select(Edition).where(Edition.slug == "2024-suzhou"))
         items = db.session.scalars(db.select(ProgrammeItem).where(
             ProgrammeItem.edition_id == edition.id)).all()
-        assert edition.translations == {}
+        assert edition.translations == {} and edition.series.translations == {}
         assert items and all(item.translations == {} for item in items)
         missing = missing_words(edition)
-        assert ("title", "zh") in missing and ("city", "zh") in missing
+        assert {("title", "zh"), ("city", "zh"), ("series:name", "zh")} <= set(missing)
         assert {f"item:{item.id}:title" for item in items} <= {field for field, _ in missing}
         with app.test_request_context(headers={"Accept-Language": "zh"}):
             title = in_language(edition, "title")

@@ -72,7 +72,7 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "bundle.schema.json"
 
 # Which columns travel, per model; foreign keys travel as references (see _REFS).
 _COLUMNS: dict[type, tuple[str, ...]] = {
-    Series: ("slug", "name", "description"),
+    Series: ("slug", "name", "description", "translations"),
     Edition: ("slug", "ordinal", "title", "theme", "city", "region", "country_code", "venue",
               "time_zone", "start_date", "end_date", "capacity", "requires_approval", "status",
               "archived_at", "anonymized_at", "created_at", "translations"),

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSchema
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
-from eventhub.editions.words import EDITION_FIELDS
+from eventhub.editions.words import EDITION_FIELDS, SERIES_FIELDS
 from eventhub.programme.models import Delivery, SpeechRole
 from eventhub.schemas import (
     COUNTRY_CODE,
@@ -50,17 +50,20 @@ class SeriesSchema(OutputSchema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String(allow_none=True)
+    translations = translations_output(list(SERIES_FIELDS))
 
 
 class SeriesCreateSchema(InputSchema):
     slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
     name = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
     description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
+    translations = translations_input(list(SERIES_FIELDS))
 
 
 class SeriesUpdateSchema(InputSchema):
     name = fields.String(validate=[validate.Length(max=400), not_blank])
     description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
+    translations = translations_input(list(SERIES_FIELDS))
 
 
 class ReportedFigureSchema(OutputSchema):

@@ -21,7 +21,7 @@ from eventhub.editions.models import (
     ReportedFigure,
     Series,
 )
-from eventhub.editions.words import EDITION_FIELDS, ITEM_FIELDS, merged
+from eventhub.editions.words import EDITION_FIELDS, ITEM_FIELDS, SERIES_FIELDS, merged
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.i18n import N_
@@ -43,6 +43,7 @@ def create_series(actor: Actor, values: dict[str, Any]) -> Series:
     if db.session.scalar(select(Series.id).where(Series.slug == values["slug"])) is not None:
         raise Conflict(N_("Series “%(slug)s” already exists."), code="series.slug_taken",
                        slug=values["slug"])
+    values = {**values, "translations": merged({}, values.get("translations"), SERIES_FIELDS)}
     series = Series(**values)
     db.session.add(series)
     db.session.flush()
@@ -52,6 +53,9 @@ def create_series(actor: Actor, values: dict[str, Any]) -> Series:
 def update_series(actor: Actor, slug: str, changes: dict[str, Any]) -> Series:
     authorize(actor, Permission.MANAGE_EDITIONS)
     series = get_series(actor, slug)
+    if "translations" in changes:
+        changes = {**changes, "translations": merged(series.translations,
+                                                     changes["translations"], SERIES_FIELDS)}
     for key, value in changes.items():
         setattr(series, key, value)
     db.session.flush()
@@ -221,10 +225,12 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
 
 
 def set_words(actor: Actor, slug: str, edition_words: dict[str, Any],
-              item_words: dict[int, dict[str, Any]]) -> Edition:
-    """Set the edition's words and its programme items' titles in other languages than
-    English at once (the organizers' words page): {"zh": {"title": ..., "city": None}} as
-    for translations in the API; null or blank removes a word."""
+              item_words: dict[int, dict[str, Any]],
+              series_words: dict[str, Any] | None = None) -> Edition:
+    """Set the edition's words, its programme items' titles and its series' name in other
+    languages than English at once (the organizers' words page): {"zh": {"title": ...,
+    "city": None}} as for translations in the API; null or blank removes a word. The
+    series' name is shared by all its editions."""
     from eventhub.programme.models import ProgrammeItem
 
     authorize(actor, Permission.MANAGE_EDITIONS)
@@ -232,6 +238,9 @@ def set_words(actor: Actor, slug: str, edition_words: dict[str, Any],
     ensure_writable(edition)
     edition.translations = merged(edition.translations, edition_words, EDITION_FIELDS,
                                   field="edition")
+    if series_words:
+        edition.series.translations = merged(edition.series.translations, series_words,
+                                             SERIES_FIELDS, field="series")
     items = {item.id: item for item in db.session.scalars(
         select(ProgrammeItem).where(ProgrammeItem.edition_id == edition.id,
                                     ProgrammeItem.id.in_(item_words))

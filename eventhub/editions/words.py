@@ -24,6 +24,8 @@ from eventhub.i18n import N_, SOURCE_LOCALE, available_locales, language
 EDITION_FIELDS: dict[str, int | None] = {"title": 400, "city": 120, "region": 120,
                                          "theme": 2000, "venue": 300}
 ITEM_FIELDS: dict[str, int | None] = {"title": 400}
+# The series' name is shown with its editions (public pages, visa letters).
+SERIES_FIELDS: dict[str, int | None] = {"name": 400}
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,18 @@ def other_languages() -> list[str]:
 def missing_words(edition: Any, items: list[Any] | None = None
                   ) -> list[tuple[str, str]]:
     """The words with an English value that have none in one of the other languages
-    offered, as (field, language); a programme item's title is named "item:<id>:title".
-    `items`: the edition's programme items (default: loaded here)."""
+    offered, as (field, language); the series' name is named "series:name", a programme
+    item's title "item:<id>:title". `items`: the edition's programme items (default:
+    loaded here)."""
     if items is None:
         items = edition_items(edition)
+    series = _value(edition, "series")
     missing = []
     for code in other_languages():
         missing += [(field, code) for field in EDITION_FIELDS
                     if _value(edition, field) and not _translated(edition, field, code)]
+        if series is not None and not _translated(series, "name", code):
+            missing.append(("series:name", code))
         missing += [(f"item:{item.id}:title", code) for item in items
                     if not _translated(item, "title", code)]
     return missing

@@ -1,6 +1,6 @@
-"""The organizers' page for an edition's own words in every language offered: its title,
-city, region, theme and venue and its programme items' titles, each in English (the
-edition's own fields, changed on the edition's and the programme's pages) and in the
+"""The organizers' page for an edition's own words in every language offered: its series'
+name, its title, city, region, theme and venue and its programme items' titles, each in
+English (the own fields, changed on the edition's and the programme's pages) and in the
 other languages, with the missing ones marked and a form to fill them in.
 
 The routes belong to the organizer pages' blueprint (eventhub.web.manage.blp).
@@ -17,6 +17,7 @@ from eventhub.auth.permissions import Permission
 from eventhub.editions.service import get_edition, set_words
 from eventhub.editions.words import (
     EDITION_FIELDS,
+    SERIES_FIELDS,
     edition_items,
     in_language,
     missing_words,
@@ -58,6 +59,8 @@ def _rows(edition: Any, items: list[Any], typed: dict[str, str] | None) -> list[
             for field in EDITION_FIELDS
             if getattr(edition, field) or any(
                 (words or {}).get(field) for words in (edition.translations or {}).values())]
+    rows.insert(0, row(edition.series, "name", "series",
+                       _("Series name (shared by all editions of the series)")))
     rows += [row(item, "title", f"items.{item.id}",
                  _("Programme: %(title)s", title=in_language(item, "title").text))
              for item in items]
@@ -82,15 +85,22 @@ def edition_words(slug: str):
     return _words_page(slug)
 
 
-def _form_words(slug: str) -> tuple[dict[str, str], dict[str, Any], dict[int, dict[str, Any]]]:
+def _form_words(slug: str) -> tuple[dict[str, str], dict[str, Any], dict[int, dict[str, Any]],
+                                   dict[str, Any]]:
     """The boxes of the form, as typed and as the service takes them: every box of the
     page is sent, so an emptied box removes the word."""
     edition = get_edition(page_actor(), slug)
     item_ids = [item.id for item in edition_items(edition)]
     typed: dict[str, str] = {}
     edition_words: dict[str, dict[str, Any]] = {}
+    series_words: dict[str, dict[str, Any]] = {}
     item_words: dict[int, dict[str, dict[str, Any]]] = {}
     for code in other_languages():
+        for field in SERIES_FIELDS:
+            name = f"series.{code}.{field}"
+            if name in request.form:
+                typed[name] = request.form[name]
+                series_words.setdefault(code, {})[field] = request.form[name]
         for field in EDITION_FIELDS:
             name = f"edition.{code}.{field}"
             if name in request.form:
@@ -102,15 +112,15 @@ def _form_words(slug: str) -> tuple[dict[str, str], dict[str, Any], dict[int, di
                 typed[name] = request.form[name]
                 item_words.setdefault(item_id, {}).setdefault(code, {})["title"] = (
                     request.form[name])
-    return typed, edition_words, item_words
+    return typed, edition_words, item_words, series_words
 
 
 @blp.post("/<slug>/words")
 @page_requires(Permission.MANAGE_EDITIONS)
 def edition_words_save(slug: str):
-    typed, edition_words, item_words = _form_words(slug)
+    typed, edition_words, item_words, series_words = _form_words(slug)
     try:
-        set_words(page_actor(), slug, edition_words, item_words)
+        set_words(page_actor(), slug, edition_words, item_words, series_words)
     except DomainError as exc:
         db.session.rollback()
         errors = {entry.get("field", ""): entry["message"] for entry in exc.field_errors()}
