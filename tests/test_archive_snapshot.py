@@ -370,6 +370,7 @@ def test_a_format_1_bundle_still_imports_and_its_record_stays_put(app, admin_cli
     # marked and no words in other languages (format 1 had none).
     content = json.loads(export_text(app, slug, include_personal=True))["content"]
     assert content.pop("directory") == "snapshot"
+    assert content["series"].pop("translations") == {}
     assert content["edition"].pop("translations") == {}
     assert [item.pop("translations") for item in content["programme"]["items"]] == [
         {} for _ in old["content"]["programme"]["items"]]
