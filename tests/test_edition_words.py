@@ -287,6 +287,9 @@ def test_the_words_page_speaks_chinese(organizer, organizer_client):
     assert page.status == 200
     assert "缺少" in page.soup.select_one("#missing-count").get_text()
     assert page.soup.h1.get_text().startswith("各语言")
+    # The edition has no Chinese title yet: the English one, marked as English.
+    assert page.soup.select_one('h1 span[lang="en"]').get_text() == f"Sub-Forum {SLUG}"
+    assert "(English)" in page.soup.h1.get_text()
 
 
 def test_viewers_read_the_words_page_but_may_not_save(app, organizer_client):
