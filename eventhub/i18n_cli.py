@@ -70,9 +70,10 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]"
 
 
 def placeholders(text: str) -> list[str]:
-    """The placeholders of a text: named ones by name, positional ones by their place."""
-    return sorted(match.group(1) or f"#{index}:{match.group()}"
-                  for index, match in enumerate(_PLACEHOLDER.finditer(text)))
+    """The placeholders of a text: named ones by name (a translation may use one twice, as
+    Chinese often repeats a noun), positional ones by their place."""
+    return sorted({match.group(1) or f"#{index}:{match.group()}"
+                   for index, match in enumerate(_PLACEHOLDER.finditer(text))})
 
 
 def mismatched_placeholders(po_path: Path) -> list[str]:

@@ -148,7 +148,7 @@ def test_the_export_is_byte_identical_apart_from_the_export_time(app, seeded, ad
 
     assert without_export_time(second) == without_export_time(first)
     document = json.loads(second)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["content"]["directory"] == "snapshot"
 
 
@@ -366,9 +366,14 @@ def test_a_format_1_bundle_still_imports_and_its_record_stays_put(app, admin_cli
              "recorded": _ok(admin_client.get(url))["recorded"],
              "registrations": _ok(admin_client.get(f"{url}/registrations"))}
     assert after == before
-    # Exported again, it is a format-2 bundle with the same record and its snapshot marked.
+    # Exported again, it is a bundle of today's format with the same record, its snapshot
+    # marked and no words in other languages (format 1 had none).
     content = json.loads(export_text(app, slug, include_personal=True))["content"]
     assert content.pop("directory") == "snapshot"
+    assert content["series"].pop("translations") == {}
+    assert content["edition"].pop("translations") == {}
+    assert [item.pop("translations") for item in content["programme"]["items"]] == [
+        {} for _ in old["content"]["programme"]["items"]]
     assert content == old["content"]
 
 

@@ -86,7 +86,7 @@ def test_cli_export_writes_a_bundle_that_validates_against_the_published_schema(
     document = json.loads(text)
     validate(document)
     assert document["format"] == "eventhub-edition-bundle"
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["includes_personal_data"] is False
     # An archived edition carries its snapshot (test_archive_snapshot.py).
     assert document["content"]["directory"] == "snapshot"
@@ -524,8 +524,8 @@ def _with_nul(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def _version_3(bundle: dict[str, Any]) -> dict[str, Any]:
-    return {**bundle, "format_version": 3}
+def _version_4(bundle: dict[str, Any]) -> dict[str, Any]:
+    return {**bundle, "format_version": 4}
 
 
 BAD_BUNDLES = {
@@ -533,7 +533,7 @@ BAD_BUNDLES = {
     # Over HTTP a small bundle is refused at the edge; the CLI names the place.
     # (over HTTP the edge's code, not the bundle's: None)
     "NUL character": (_with_nul, "NUL characters (U+0000)", None),
-    "unknown format version": (_version_3, "Unknown bundle format version 3",
+    "unknown format version": (_version_4, "Unknown bundle format version 4",
                                "bundle.unknown_version"),
     "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle",
                      "bundle.not_a_bundle"),

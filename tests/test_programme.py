@@ -212,7 +212,8 @@ def test_new_edition_dates_may_not_strand_scheduled_items(organizer_client):
 
     body = assert_problem(organizer_client.patch(url(SLUG), json={
         "start_date": "2025-10-25"}), 409)
-    assert "'Opening'" in body["detail"]
+    assert "“Opening”" in body["detail"]
+    assert body["code"] == "edition.programme_outside_days"
     assert organizer_client.get(url(SLUG)).json["start_date"] == "2025-10-24"
 
     organizer_client.patch(item_url(opening["id"]), json={

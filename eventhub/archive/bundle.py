@@ -66,24 +66,25 @@ from eventhub.statements.models import (
 )
 
 FORMAT = "eventhub-edition-bundle"
-FORMAT_VERSION = 2
-# Older versions this instance still imports.
-READABLE_VERSIONS = (1, FORMAT_VERSION)
+# 3: the edition's and its programme items' words in other languages (translations).
+FORMAT_VERSION = 3
+# Older versions this instance still imports (they carry no translations).
+READABLE_VERSIONS = (1, 2, FORMAT_VERSION)
 SCHEMA_FILE = Path(__file__).resolve().parent / "bundle.schema.json"
 
 # Which columns travel, per model; foreign keys travel as references (see _REFS).
 _COLUMNS: dict[type, tuple[str, ...]] = {
-    Series: ("slug", "name", "description"),
+    Series: ("slug", "name", "description", "translations"),
     Edition: ("slug", "ordinal", "title", "theme", "city", "region", "country_code", "venue",
               "time_zone", "start_date", "end_date", "capacity", "requires_approval", "status",
-              "archived_at", "anonymized_at", "created_at"),
+              "archived_at", "anonymized_at", "created_at", "translations"),
     ReportedFigure: ("key", "value", "qualifier", "unit", "source_text", "source_reference",
                      "position"),
     Organization: ("name", "kind", "acronym", "country_code", "country_name", "website"),
     Person: ("full_name", "honorific", "position"),
     Participation: ("role", "position"),
     ProgrammeItem: ("kind", "title", "description", "room", "starts_at", "ends_at",
-                    "capacity", "chairs", "position", "is_cancelled"),
+                    "capacity", "chairs", "position", "is_cancelled", "translations"),
     Speech: ("role", "position", "delivery", "talk_title"),
     Exhibitor: ("stand", "description"),
     SessionSignup: ("assigned_by_organizer", "created_at"),

@@ -150,7 +150,8 @@ def next_edition(actor: Actor, slug: str, values: dict[str, Any]) -> Edition:
             .order_by(ProgrammeItem.position, ProgrammeItem.id)):
         db.session.add(ProgrammeItem(
             edition_id=edition.id, kind=item.kind, position=item.position,
-            title=item.title, description=item.description
+            title=item.title, translations=dict(item.translations or {}),
+            description=item.description
             if item.kind == ItemKind.BREAKOUT_SESSION else None, capacity=item.capacity))
     for organization_id in sorted(_organizations_of(previous) - {edition.host_organization_id}):
         last = db.session.scalar(select(Invitation).where(

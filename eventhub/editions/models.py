@@ -5,6 +5,7 @@ import enum
 import zoneinfo
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +46,10 @@ class Series(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(400))
+    # The name in other languages than English: {"zh": {"name": ...}} (see
+    # eventhub.editions.words); replaced as a whole, never changed in place.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'"))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -71,6 +77,11 @@ class Edition(db.Model):
     region: Mapped[str | None] = mapped_column(String(120))
     country_code: Mapped[str | None] = mapped_column(String(2))
     venue: Mapped[str | None] = mapped_column(String(300))
+    # The edition's own words in other languages than English, beside the English columns:
+    # {"zh": {"title": ..., "city": ...}}; read through eventhub.editions.words. Always
+    # replaced as a whole (never changed in place), so the audit trail sees the change.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'"))
     time_zone: Mapped[str] = mapped_column(String(64))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSchema
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
+from eventhub.editions.words import EDITION_FIELDS, SERIES_FIELDS
 from eventhub.programme.models import Delivery, SpeechRole
 from eventhub.schemas import (
     COUNTRY_CODE,
@@ -23,22 +24,46 @@ QUALIFIERS = ("about", "approximately", "more than", "over", "nearly", "almost",
               "up to", "less than")
 
 
+def translations_output(words: list[str]) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "The words in other languages than English, by language: "
+                                 f"{', '.join(words)} (a word without a value there is "
+                                 "shown in English)",
+                  "example": {"zh": {words[0]: "..."}}})
+
+
+def translations_input(words: list[str]) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(min=2, max=20)),
+        values=fields.Dict(keys=fields.String(validate=validate.OneOf(words)),
+                           values=fields.String(allow_none=True)),
+        metadata={"description": "Words in other languages than English, by language (one "
+                                 "of the languages offered): a value sets the word, null or "
+                                 "an empty text removes it; words and languages not named "
+                                 f"stay as they were. Words: {', '.join(words)}",
+                  "example": {"zh": {words[0]: "..."}}})
+
+
 class SeriesSchema(OutputSchema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
     description = fields.String(allow_none=True)
+    translations = translations_output(list(SERIES_FIELDS))
 
 
 class SeriesCreateSchema(InputSchema):
     slug = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
     name = fields.String(required=True, validate=[validate.Length(max=400), not_blank])
     description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
+    translations = translations_input(list(SERIES_FIELDS))
 
 
 class SeriesUpdateSchema(InputSchema):
     name = fields.String(validate=[validate.Length(max=400), not_blank])
     description = MultiLineText(allow_none=True, validate=validate.Length(max=5000))
+    translations = translations_input(list(SERIES_FIELDS))
 
 
 class ReportedFigureSchema(OutputSchema):
@@ -90,6 +115,7 @@ class EditionSummarySchema(OutputSchema):
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
     status = fields.Enum(EditionStatus, by_value=True, required=True)
+    translations = translations_output(list(EDITION_FIELDS))
 
 
 class EditionSchema(EditionSummarySchema):
@@ -129,6 +155,7 @@ class EditionCreateSchema(InputSchema):
     requires_approval = fields.Boolean(
         load_default=False,
         metadata={"description": "Registrations wait for an organizer to confirm them"})
+    translations = translations_input(list(EDITION_FIELDS))
 
 
 class EditionUpdateSchema(EditionCreateSchema):

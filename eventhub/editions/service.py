@@ -21,8 +21,10 @@ from eventhub.editions.models import (
     ReportedFigure,
     Series,
 )
+from eventhub.editions.words import EDITION_FIELDS, ITEM_FIELDS, SERIES_FIELDS, merged
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
+from eventhub.i18n import N_
 
 
 def list_series(actor: Actor) -> Select:
@@ -32,14 +34,16 @@ def list_series(actor: Actor) -> Select:
 def get_series(actor: Actor, slug: str) -> Series:
     series = db.session.scalar(select(Series).where(Series.slug == slug))
     if series is None:
-        raise NotFound(f"No series {slug!r}.")
+        raise NotFound(N_("No series “%(slug)s”."), code="series.not_found", slug=slug)
     return series
 
 
 def create_series(actor: Actor, values: dict[str, Any]) -> Series:
     authorize(actor, Permission.MANAGE_EDITIONS)
     if db.session.scalar(select(Series.id).where(Series.slug == values["slug"])) is not None:
-        raise Conflict(f"Series {values['slug']!r} already exists.")
+        raise Conflict(N_("Series “%(slug)s” already exists."), code="series.slug_taken",
+                       slug=values["slug"])
+    values = {**values, "translations": merged({}, values.get("translations"), SERIES_FIELDS)}
     series = Series(**values)
     db.session.add(series)
     db.session.flush()
@@ -49,6 +53,9 @@ def create_series(actor: Actor, values: dict[str, Any]) -> Series:
 def update_series(actor: Actor, slug: str, changes: dict[str, Any]) -> Series:
     authorize(actor, Permission.MANAGE_EDITIONS)
     series = get_series(actor, slug)
+    if "translations" in changes:
+        changes = {**changes, "translations": merged(series.translations,
+                                                     changes["translations"], SERIES_FIELDS)}
     for key, value in changes.items():
         setattr(series, key, value)
     db.session.flush()
@@ -84,14 +91,15 @@ def get_edition(actor: Actor, slug: str, *, for_update: bool = False,
         query = query.with_for_update(of=Edition)
     edition = db.session.scalar(query)
     if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
-        raise NotFound(f"No edition {slug!r}.")
+        raise NotFound(N_("No edition “%(slug)s”."), code="edition.not_found", slug=slug)
     return edition
 
 
 def ensure_writable(edition: Edition) -> None:
     """Every write under an edition calls this: the archive is read-only."""
     if edition.is_read_only:
-        raise Conflict(f"Edition {edition.slug!r} is archived and read-only.",
+        raise Conflict(N_("Edition “%(slug)s” is archived and read-only."),
+                       code="edition.read_only", slug=edition.slug,
                        extra={"edition_status": edition.status.value})
 
 
@@ -104,19 +112,23 @@ def time_zone_names() -> frozenset[str]:
 
 def _validate_time_zone(name: str) -> None:
     if name not in time_zone_names():
-        raise Unprocessable.for_field("time_zone", f"{name!r} is not an IANA time zone name.")
+        raise Unprocessable.for_field("time_zone",
+                                      N_("“%(name)s” is not an IANA time zone name."),
+                                      code="edition.unknown_time_zone", name=name)
 
 
 def _validate_dates(start: dt.date, end: dt.date) -> None:
     if end < start:
-        raise Unprocessable.for_field("end_date", "The end date is before the start date.")
+        raise Unprocessable.for_field("end_date", N_("The end date is before the start date."),
+                                      code="edition.dates_reversed")
 
 
 def _validate_host(host_organization_id: int | None) -> None:
     if host_organization_id is not None and db.session.get(
             Organization, host_organization_id) is None:
         raise Unprocessable.for_field("host_organization_id",
-                                      f"No organization with id {host_organization_id}.")
+                                      N_("No organization with id %(id)s."),
+                                      code="edition.unknown_host", id=host_organization_id)
 
 
 def _refuse_taken_slug(slug: str, exclude_id: int | None = None) -> None:
@@ -124,7 +136,8 @@ def _refuse_taken_slug(slug: str, exclude_id: int | None = None) -> None:
     if exclude_id is not None:
         query = query.where(Edition.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise Conflict(f"An edition with slug {slug!r} already exists.")
+        raise Conflict(N_("An edition with slug “%(slug)s” already exists."),
+                       code="edition.slug_taken", slug=slug)
 
 
 def _refuse_taken_ordinal(series_id: int, ordinal: int, exclude_id: int | None = None) -> None:
@@ -132,7 +145,9 @@ def _refuse_taken_ordinal(series_id: int, ordinal: int, exclude_id: int | None =
     if exclude_id is not None:
         query = query.where(Edition.id != exclude_id)
     if (other := db.session.scalar(query)) is not None:
-        raise Conflict(f"Edition number {ordinal} of this series already exists ({other}).")
+        raise Conflict(N_("Edition number %(ordinal)s of this series already exists "
+                          "(%(other)s)."), code="edition.ordinal_taken", ordinal=ordinal,
+                       other=other)
 
 
 def _refuse_programme_outside_days(edition: Edition) -> None:
@@ -146,10 +161,14 @@ def _refuse_programme_outside_days(edition: Edition) -> None:
         (ProgrammeItem.starts_at < first) | (ProgrammeItem.ends_at > after_last))
         .order_by(ProgrammeItem.starts_at).limit(4)).all()
     if outside:
-        listed = ", ".join(repr(title) for title in outside[:3])
-        more = " and more" if len(outside) > 3 else ""
-        raise Conflict(f"Programme items fall outside the new days: {listed}{more}. "
-                       "Move or unschedule them first.")
+        listed = ", ".join(f"“{title}”" for title in outside[:3])
+        if len(outside) > 3:
+            raise Conflict(N_("Programme items fall outside the new days: %(items)s and more. "
+                              "Move or unschedule them first."),
+                           code="edition.programme_outside_days", items=listed)
+        raise Conflict(N_("Programme items fall outside the new days: %(items)s. Move or "
+                          "unschedule them first."),
+                       code="edition.programme_outside_days", items=listed)
 
 
 def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
@@ -158,7 +177,8 @@ def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
     series_slug = values.pop("series")
     series = db.session.scalar(select(Series).where(Series.slug == series_slug))
     if series is None:
-        raise Unprocessable.for_field("series", f"No series {series_slug!r}.")
+        raise Unprocessable.for_field("series", N_("No series “%(slug)s”."),
+                                      code="edition.unknown_series", slug=series_slug)
     _validate_time_zone(values["time_zone"])
     _validate_dates(values["start_date"], values["end_date"])
     _validate_host(values.get("host_organization_id"))
@@ -167,6 +187,7 @@ def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
         values["country_code"] = values["country_code"].upper()
     _refuse_taken_slug(values["slug"])
     _refuse_taken_ordinal(series.id, values["ordinal"])
+    values["translations"] = merged({}, values.get("translations"), EDITION_FIELDS)
     edition = Edition(series=series, status=EditionStatus.DRAFT, **values)
     db.session.add(edition)
     db.session.flush()
@@ -190,6 +211,9 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
         _refuse_taken_slug(changes["slug"], edition.id)
     if "ordinal" in changes:
         _refuse_taken_ordinal(edition.series_id, changes["ordinal"], edition.id)
+    if "translations" in changes:
+        changes["translations"] = merged(edition.translations, changes["translations"],
+                                         EDITION_FIELDS)
     for key, value in changes.items():
         setattr(edition, key, value)
     if {"start_date", "end_date", "time_zone"} & changes.keys():
@@ -200,14 +224,46 @@ def update_edition(actor: Actor, slug: str, changes: dict[str, Any]) -> Edition:
     return edition
 
 
+def set_words(actor: Actor, slug: str, edition_words: dict[str, Any],
+              item_words: dict[int, dict[str, Any]],
+              series_words: dict[str, Any] | None = None) -> Edition:
+    """Set the edition's words, its programme items' titles and its series' name in other
+    languages than English at once (the organizers' words page): {"zh": {"title": ...,
+    "city": None}} as for translations in the API; null or blank removes a word. The
+    series' name is shared by all its editions."""
+    from eventhub.programme.models import ProgrammeItem
+
+    authorize(actor, Permission.MANAGE_EDITIONS)
+    edition = get_edition(actor, slug, for_update=True)
+    ensure_writable(edition)
+    edition.translations = merged(edition.translations, edition_words, EDITION_FIELDS,
+                                  field="edition")
+    if series_words:
+        edition.series.translations = merged(edition.series.translations, series_words,
+                                             SERIES_FIELDS, field="series")
+    items = {item.id: item for item in db.session.scalars(
+        select(ProgrammeItem).where(ProgrammeItem.edition_id == edition.id,
+                                    ProgrammeItem.id.in_(item_words))
+        .with_for_update(of=ProgrammeItem))}
+    for item_id, words in item_words.items():
+        if item_id not in items:
+            raise NotFound(N_("Edition “%(slug)s” has no programme item %(id)s."),
+                           code="programme.item_not_found", slug=slug, id=item_id)
+        items[item_id].translations = merged(items[item_id].translations, words,
+                                             ITEM_FIELDS, field=f"items.{item_id}")
+    db.session.flush()
+    return edition
+
+
 def change_status(actor: Actor, slug: str, new_status: EditionStatus) -> Edition:
     authorize(actor, Permission.MANAGE_EDITIONS)
     edition = get_edition(actor, slug, for_update=True)
     allowed = STATUS_TRANSITIONS[edition.status]
     if new_status not in allowed:
         raise Conflict(
-            f"An edition cannot go from {edition.status.value} to {new_status.value}.",
-            extra={"current_status": edition.status.value,
+            N_("An edition cannot go from %(current)s to %(wanted)s."),
+            code="edition.status_not_allowed", current=edition.status.value,
+            wanted=new_status.value, extra={"current_status": edition.status.value,
                    "allowed": sorted(s.value for s in allowed)})
     edition.status = new_status
     if new_status == EditionStatus.ARCHIVED:
@@ -224,8 +280,8 @@ def delete_edition(actor: Actor, slug: str) -> None:
     authorize(actor, Permission.MANAGE_EDITIONS)
     edition = get_edition(actor, slug, for_update=True)
     if edition.status != EditionStatus.DRAFT:
-        raise Conflict("Only draft editions can be deleted; others are part of the record.",
-                       extra={"current_status": edition.status.value})
+        raise Conflict(N_("Only draft editions can be deleted; others are part of the record."),
+                       code="edition.not_a_draft", extra={"current_status": edition.status.value})
     db.session.delete(edition)
     db.session.flush()
 
@@ -285,7 +341,8 @@ def _load_figure(edition: Edition, key: str) -> ReportedFigure:
     figure = db.session.scalar(select(ReportedFigure).where(
         ReportedFigure.edition_id == edition.id, ReportedFigure.key == key))
     if figure is None:
-        raise NotFound(f"Edition {edition.slug!r} has no reported figure {key!r}.")
+        raise NotFound(N_("Edition “%(slug)s” has no reported figure “%(key)s”."),
+                       code="figure.not_found", slug=edition.slug, key=key)
     return figure
 
 
@@ -296,7 +353,8 @@ def add_figure(actor: Actor, slug: str, values: dict[str, Any]) -> ReportedFigur
     if db.session.scalar(select(ReportedFigure.id).where(
             ReportedFigure.edition_id == edition.id,
             ReportedFigure.key == values["key"])) is not None:
-        raise Conflict(f"Edition {slug!r} already has a figure {values['key']!r}.")
+        raise Conflict(N_("Edition “%(slug)s” already has a figure “%(key)s”."),
+                       code="figure.key_taken", slug=slug, key=values["key"])
     if "position" not in values:
         values = {**values, "position": len(edition.figures)}
     figure = ReportedFigure(edition=edition, **values)
@@ -332,12 +390,15 @@ def add_participation(actor: Actor, slug: str, values: dict[str, Any]) -> Partic
     ensure_writable(edition)
     organization = db.session.get(Organization, values["organization_id"])
     if organization is None:
-        raise Unprocessable.for_field("organization_id",
-                                      f"No organization with id {values['organization_id']}.")
+        raise Unprocessable.for_field("organization_id", N_("No organization with id %(id)s."),
+                                      code="participation.unknown_organization",
+                                      id=values["organization_id"])
     if db.session.scalar(select(Participation.id).where(
             Participation.edition_id == edition.id,
             Participation.organization_id == organization.id)) is not None:
-        raise Conflict(f"{organization.name} already takes part in {slug}.")
+        raise Conflict(N_("%(organization)s already takes part in %(edition)s."),
+                       code="participation.exists", organization=organization.name,
+                       edition=slug)
     position = values.get("position")
     if position is None:
         position = (db.session.scalar(select(func.max(Participation.position)).where(
@@ -357,7 +418,8 @@ def remove_participation(actor: Actor, slug: str, organization_id: int) -> None:
         Participation.edition_id == edition.id,
         Participation.organization_id == organization_id))
     if participation is None:
-        raise NotFound(f"Organization {organization_id} does not take part in {slug}.")
+        raise NotFound(N_("Organization %(id)s does not take part in %(edition)s."),
+                       code="participation.not_found", id=organization_id, edition=slug)
     db.session.delete(participation)
     db.session.flush()
 

@@ -4,7 +4,16 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -51,6 +60,10 @@ class ProgrammeItem(db.Model):
                                             index=True)
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "programme_item_kind"))
     title: Mapped[str] = mapped_column(String(400))
+    # The title in other languages than English: {"zh": {"title": ...}} (see
+    # eventhub.editions.words); replaced as a whole, never changed in place.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'"))
     description: Mapped[str | None] = mapped_column(Text)
     room: Mapped[str | None] = mapped_column(String(200))
     # Unknown times stay NULL: a past record must not guess them.

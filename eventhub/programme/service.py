@@ -20,7 +20,7 @@ from eventhub.directory.models import Organization, OrganizationKind, Person
 from eventhub.editions.models import Edition
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.editions.snapshot import as_shown, person_snapshot, shown
-from eventhub.editions.words import in_language
+from eventhub.editions.words import ITEM_FIELDS, in_language, merged
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
@@ -257,6 +257,7 @@ def create_item(actor: Actor, slug: str, values: dict[str, Any]) -> ProgrammeIte
     values["kind"] = ItemKind(values["kind"])
     values["starts_at"] = to_utc(values.get("starts_at"), edition, "starts_at")
     values["ends_at"] = to_utc(values.get("ends_at"), edition, "ends_at")
+    values["translations"] = merged({}, values.get("translations"), ITEM_FIELDS)
     if values.get("position") is None:
         values["position"] = (db.session.scalar(
             select(func.max(ProgrammeItem.position))
@@ -276,6 +277,9 @@ def update_item(actor: Actor, slug: str, item_id: int, changes: dict[str, Any]
     for key in ("starts_at", "ends_at"):
         if key in changes:
             changes[key] = to_utc(changes[key], edition, key)
+    if "translations" in changes:
+        changes["translations"] = merged(item.translations, changes["translations"],
+                                         ITEM_FIELDS)
     for key, value in changes.items():
         setattr(item, key, value)
     _check_times(item, edition)

@@ -52,7 +52,8 @@ def install(app: Flask) -> None:
         # Pages only: the API answers in the language of ?lang= or Accept-Language.
         languages.preference_sources.extend([_switch_language, _user_language])
 
-    from eventhub.web import account, manage, public, rsvp, secretariat
+    from eventhub.web import account, manage, public, rsvp, secretariat  # noqa: I001
+    from eventhub.web import edition_words  # noqa: F401  (its routes are on manage.blp)
 
     for module in (public, account, rsvp, manage, secretariat):
         blueprint = module.blp
