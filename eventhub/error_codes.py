@@ -71,6 +71,8 @@ CODES: dict[str, str] = {
     "validation.unstorable_text": "The text holds NUL characters or unpaired surrogates.",
     "validation.country_code": "Not an ISO 3166-1 alpha-2 country code.",
     "validation.language_tag": "Not a language tag such as en, zh or zh-CN.",
+    "validation.slug": "Not a slug (lowercase letters, digits and single hyphens).",
+    "validation.key": "Not a key (lowercase letters, digits and _, starting with a letter).",
     # Accounts and sign-in (eventhub.auth).
     "auth.bad_credentials": "E-mail or password is wrong, or the account is disabled.",
     "auth.token_unknown": "The bearer token is unknown.",

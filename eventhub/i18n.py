@@ -13,8 +13,8 @@ The language of a response, first that applies:
 1. one fixed by the code that answers (a focal point's invitation, a mail's recipient:
    `use_locale`, `force_locale`);
 2. `?lang=` in the address;
-3. a preference the web layer registered (`preference_sources`: the page switch's cookie,
-   a signed-in user's setting);
+3. a preference the web layer registered (`preference_sources`: a signed-in user's
+   setting, then the page switch's cookie);
 4. the request's `Accept-Language`;
 5. English.
 """

@@ -78,7 +78,8 @@ def world(app, seeded, admin_client, client):
     for status in ("in_review", "approved", "published"):
         response = admin_client.post(
             f"/api/v1/editions/{SLUG}/statements/{published['id']}/status",
-            json={"status": status})
+            json={"status": status, **({"confirm": {"mismatches": True, "reason": "test text"}}
+                                       if status == "published" else {})})
         assert response.status_code == 200, response.json
     return {
         "published_statement_id": published["id"],

@@ -547,12 +547,12 @@ def test_the_deadline_is_shown_in_the_editions_zone_with_the_zone_named(
                                deadline="2030-10-31T15:59:00+00:00")
     english = browser.get(f"/rsvp/{token}")
     facts = " ".join(english.soup.select_one("dl.facts").get_text().split())
-    assert "Oct 31, 2030, 11:59:00 PM (China Time)" in facts
+    assert "Oct 31, 2030, 11:59 PM (China Time)" in facts
     assert "UTC" not in english.text and "3:59" not in english.text
     chinese = browser.get(f"/rsvp/{token}?lang=zh")
     facts = " ".join(chinese.soup.select_one("dl.facts").get_text().split())
-    assert "2030年10月31日 23:59:00 (中国时间)" in facts
-    assert "请于2030年10月31日 23:59:00 (中国时间)前答复。" in chinese.text
+    assert "2030年10月31日 23:59（中国时间）" in facts
+    assert "请于2030年10月31日 23:59（中国时间）前答复。" in chinese.text
 
 
 def test_a_chinese_focal_point_sees_validation_messages_in_chinese(

@@ -6,6 +6,7 @@ from eventhub.directory.schemas import OrganizationBriefSchema, PersonPublicSche
 from eventhub.editions.models import EditionStatus, ParticipationRole
 from eventhub.editions.service import recorded_counts
 from eventhub.editions.words import EDITION_FIELDS, SERIES_FIELDS
+from eventhub.i18n import N_
 from eventhub.programme.models import Delivery, SpeechRole
 from eventhub.schemas import (
     COUNTRY_CODE,
@@ -16,10 +17,14 @@ from eventhub.schemas import (
     RowId,
     not_blank,
 )
+from eventhub.validation_messages import message
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                       error="Use lowercase letters, digits and single hyphens.")
-KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lowercase letters, digits and _.")
+                       error=message(N_("Use lowercase letters, digits and single hyphens."),
+                                     code="validation.slug"))
+KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$",
+                      error=message(N_("Use lowercase letters, digits and _."),
+                                    code="validation.key"))
 QUALIFIERS = ("about", "approximately", "more than", "over", "nearly", "almost", "at least",
               "up to", "less than")
 

@@ -50,7 +50,7 @@ def install(app: Flask) -> None:
     csrf.init_app(app)
     if not languages.preference_sources:
         # Pages only: the API answers in the language of ?lang= or Accept-Language.
-        languages.preference_sources.extend([_switch_language, _user_language])
+        languages.preference_sources.extend([_user_language, _switch_language])
 
     from eventhub.web import account, manage, public, rsvp, secretariat  # noqa: I001
     from eventhub.web import edition_words  # noqa: F401  (its routes are on manage.blp)
@@ -116,9 +116,10 @@ def _page_headers(response: Response) -> Response:
 
 def _remember_language(response: Response) -> None:
     """A language chosen with the switch (?lang= on a page) stays chosen on the next pages,
-    which carry no ?lang=."""
+    which carry no ?lang=. Not for signed-in staff: their language is a setting of their
+    account (/account), which a page shown once in another language must not override."""
     chosen = languages._known(request.args.get("lang"))
-    if chosen and chosen != request.cookies.get(LANGUAGE_COOKIE):
+    if chosen and chosen != request.cookies.get(LANGUAGE_COOKIE) and not common.signed_in():
         from flask import current_app
 
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=LANGUAGE_COOKIE_MAX_AGE,
