@@ -330,8 +330,11 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
     published = response.json
     for client, status in ((secretariat_client, "in_review"), (admin_client, "approved"),
                            (secretariat_client, "published")):
-        response = client.post(f"{edition}/statements/{published['id']}/status",
-                               json={"status": status})
+        body: dict[str, Any] = {"status": status}
+        if status == "published":  # the made-up summary is not true to the record
+            body["confirm"] = {"mismatches": True, "lower_coverage": True,
+                               "reason": "test text"}
+        response = client.post(f"{edition}/statements/{published['id']}/status", json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
 
     listed = admin_client.get(f"/api/v1/editions/{SEEDED_SLUG}/statements").json[0]

@@ -39,7 +39,7 @@ from eventhub.errors import DomainError
 
 PACKAGE = Path(eventhub.__file__).resolve().parent
 ROOT = PACKAGE.parent
-_MARKERS = {i18n._, i18n.N_, i18n.gettext, i18n.ngettext, flask_babel.gettext,
+_MARKERS = {i18n._, i18n.N_, i18n.gettext, i18n.ngettext, i18n.translate, flask_babel.gettext,
             flask_babel.ngettext}
 # N_ marks a literal and nothing else; the others translate a marked msgid too.
 _LITERAL_ONLY = {i18n.N_}

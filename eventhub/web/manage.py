@@ -238,12 +238,14 @@ def invitation_create(slug: str):
     return redirect(url_for(".invitation_list", slug=slug), code=303)
 
 
-def _invitation_action(slug: str, action, message: str):
+def _invitation_action(slug: str, action, done):
+    """`done(invitation)` words the notice shown after `action` succeeded."""
     try:
         invitation = action()
     except DomainError as exc:
         return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
-    flash(translate(message, {"name": invitation.organization.name}))
+    notice = done(invitation)
+    flash(notice)
     return redirect(url_for(".invitation_list", slug=slug,
                             **_back_query(INVITATION_FILTERS)), code=303)
 
@@ -253,7 +255,7 @@ def _invitation_action(slug: str, action, message: str):
 def invitation_send(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.send_invitation(page_actor(), slug, invitation_id),
-        N_("Invitation to %(name)s sent."))
+        lambda sent: _("Invitation to %(name)s sent.", name=sent.organization.name))
 
 
 @blp.post("/<slug>/invitations/<int:invitation_id>/revoke")
@@ -261,7 +263,8 @@ def invitation_send(slug: str, invitation_id: int):
 def invitation_revoke(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.revoke_invitation(page_actor(), slug, invitation_id),
-        N_("Invitation to %(name)s revoked; its link no longer works."))
+        lambda revoked: _("Invitation to %(name)s revoked; its link no longer works.",
+                          name=revoked.organization.name))
 
 
 @blp.post("/<slug>/invitations/send-drafts")
@@ -356,21 +359,23 @@ def registration_csv(slug: str):
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
-_REGISTRATION_ACTIONS = {
-    "confirm": (registrations.confirm, N_("Confirmed: %(name)s (badge %(badge)s).")),
-    "reject": (registrations.reject, N_("Rejected: %(name)s.")),
-    "cancel": (registrations.cancel, N_("Cancelled: %(name)s.")),
+_REGISTRATION_ACTIONS = {"confirm": registrations.confirm, "reject": registrations.reject,
+                         "cancel": registrations.cancel}
+_REGISTRATION_DONE = {
+    "confirm": N_("Confirmed: %(name)s (badge %(badge)s)."),
+    "reject": N_("Rejected: %(name)s."),
+    "cancel": N_("Cancelled: %(name)s."),
 }
 
 
 def _registration_action(slug: str, registration_id: int, name: str):
-    action, message = _REGISTRATION_ACTIONS[name]
+    action = _REGISTRATION_ACTIONS[name]
     try:
         registration = action(page_actor(), slug, registration_id)
     except DomainError as exc:
         return _registrations_page(slug, errors=_refused(exc), status=exc.status)
-    flash(translate(message, {"name": registration.person.full_name,
-                              "badge": registration.badge_code}))
+    flash(translate(_REGISTRATION_DONE[name], {"name": registration.person.full_name,
+                                               "badge": registration.badge_code}))
     return redirect(url_for(".registration_list", slug=slug,
                             **_back_query(REGISTRATION_FILTERS)), code=303)
 
