@@ -216,6 +216,13 @@ class DataRecognizer:
         """A phrase of two words or more taken word for word from a stored text (a fact
         check quotes the claims it found in the statement)."""
         phrase = one_line(text).strip(" .,;:()“”\"'")
+        # An excerpt cut short ("… the principle of “Secu…"): the words around a cut may be
+        # halves, so only the whole words between the cuts must be found.
+        if phrase.endswith("…"):
+            phrase = phrase[:-1].rsplit(" ", 1)[0]
+        if phrase.startswith("…"):
+            phrase = phrase[1:].split(" ", 1)[-1]
+        phrase = phrase.strip(" .,;:()“”\"'")
         return len(phrase.split()) >= 2 and re.search(
             rf"(?<!\w){re.escape(phrase)}(?!\w)", self._prose) is not None
 
@@ -381,9 +388,11 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_public.organization": [{"organization_id": record.organization_id}],
         "web_account.login": [{}],
         "web_account.password": [{}],
+        "web_account.account": [{}],
         "web_manage.dashboard": [{}],
         "web_manage.edition": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.check_in_page": [{"slug": OPEN_SLUG}],
+        "web_manage.edition_words": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.invitation_list": [{"slug": OPEN_SLUG}],
         "web_manage.programme_page": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.item_edit": [{"slug": OPEN_SLUG, "item_id": record.item_id}],
@@ -414,7 +423,8 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
     for endpoint, value_sets in values.items():
         audience = ("focal point" if endpoint.startswith("web_rsvp") else
                     "secretariat" if endpoint.startswith("web_secretariat") else
-                    "organizer" if endpoint.startswith(("web_manage", "web_account.password"))
+                    "organizer" if endpoint.startswith(("web_manage", "web_account.password",
+                                                         "web_account.account"))
                     else "public")
         for value_set in value_sets:
             url = adapter.build(endpoint, value_set)

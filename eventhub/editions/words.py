@@ -165,3 +165,27 @@ def merged(current: Mapping[str, Any] | None, changes: Mapping[str, Any] | None,
         if not entry:
             del result[code]
     return result
+
+
+# The qualifiers a reported figure may carry (editions.schemas.QUALIFIERS), with the number.
+QUALIFIED = {
+    "about": N_("about %(number)s"), "approximately": N_("approximately %(number)s"),
+    "more than": N_("more than %(number)s"), "over": N_("over %(number)s"),
+    "nearly": N_("nearly %(number)s"), "almost": N_("almost %(number)s"),
+    "at least": N_("at least %(number)s"), "up to": N_("up to %(number)s"),
+    "less than": N_("less than %(number)s"),
+}
+
+
+def reported_number(qualifier: str | None, value: Any) -> str:
+    """A reported figure's number with its qualifier ("about 300", "约300"), in the
+    reader's language."""
+    from babel.numbers import format_decimal
+
+    from eventhub.i18n import translate
+
+    number = format_decimal(value, locale=language()) \
+        if isinstance(value, int | float) else str(value)
+    if qualifier in QUALIFIED:
+        return translate(QUALIFIED[qualifier], {"number": number})
+    return f"{qualifier} {number}" if qualifier else number

@@ -34,6 +34,8 @@ from typing import Any
 
 import pycountry
 from babel.dates import get_month_names
+from babel.lists import format_list
+from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -43,8 +45,9 @@ from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, Participation, ReportedFigure
 from eventhub.editions.service import get_edition, recorded_counts
 from eventhub.editions.snapshot import ShownOrganization, ShownPerson
-from eventhub.editions.words import in_language
+from eventhub.editions.words import in_language, reported_number
 from eventhub.extensions import db
+from eventhub.i18n import N_, _, language, ngettext, translate
 from eventhub.programme.models import ItemKind, ProgrammeItem
 from eventhub.statements import service
 
@@ -156,8 +159,28 @@ def qualifier_class(qualifier: str | None) -> str | None:
     return _QUALIFIER_CLASSES.get(qualifier.lower()) if qualifier else None
 
 
-def _phrase(qualifier: str | None, value: int, unit: str) -> str:
-    return " ".join(part for part in (qualifier, str(value), unit) if part)
+# What the records say of a reported figure, by the kind of claim, in the reader's language.
+_FIGURE_UNITS = {
+    "guests": N_("%(number)s guests"),
+    "countries_and_regions": N_("%(number)s countries and regions"),
+    "breakout_sessions": N_("%(number)s breakout sessions"),
+}
+
+
+def _records_figure(kind: str, figure: ReportedFigure) -> str:
+    counted = translate(_FIGURE_UNITS[kind],
+                        {"number": reported_number(figure.qualifier, figure.value)})
+    return _("%(figure)s (reported figure)", figure=counted)
+
+
+def _sessions_in_programme(count: int) -> str:
+    return ngettext("%(num)s breakout session in the programme",
+                    "%(num)s breakout sessions in the programme", count)
+
+
+def _topics_in_programme(count: int) -> str:
+    return ngettext("%(num)s breakout session topic in the programme",
+                    "%(num)s breakout session topics in the programme", count)
 
 
 def _fold(text: str) -> str:
@@ -289,11 +312,11 @@ class ChineseClaims:
         if figure is not None:
             same = (said_value == figure.value
                     and said_class == qualifier_class(figure.qualifier))
-            records_say = _phrase(figure.qualifier, figure.value, unit) + " (reported figure)"
+            records_say = _records_figure(kind, figure)
         elif fallback is not None:
             value, label = fallback
             same = said_value == value and said_class is None
-            records_say = f"{value} {unit} ({label})"
+            records_say = translate(label, {"number": format_decimal(value, locale=language())})
         else:
             self.note(kind, paragraph, text_says, None, UNVERIFIED, match.span())
             return
@@ -313,7 +336,8 @@ class ChineseClaims:
 
     def zh_countries(self, paragraph: Paragraph) -> None:
         count = self.records.counts.get("countries_and_regions", 0)
-        fallback = (count, "countries of the recorded organizations") if count else None
+        fallback = ((count, N_("%(number)s countries and regions (countries of the recorded "
+                                "organizations)")) if count else None)
         for match in self._ZH_COUNTRIES.finditer(paragraph.text):
             self._zh_figure("countries_and_regions", paragraph, match,
                             self.records.figures.get("countries_and_regions"),
@@ -333,13 +357,13 @@ class ChineseClaims:
             if sessions or figure is None:
                 said = parse_chinese_number(match.group("num"))
                 self.note("breakout_sessions", paragraph, match.group(0),
-                          f"{len(sessions)} breakout sessions in the programme",
+                          _sessions_in_programme(len(sessions)),
                           MATCH if said == len(sessions) else MISMATCH, match.span())
         if sessions and "分组" in paragraph.text:
             for match in self._ZH_TOPIC_COUNT.finditer(paragraph.text):
                 said = parse_chinese_number(match.group("num"))
                 self.note("breakout_sessions", paragraph, match.group(0),
-                          f"{len(sessions)} breakout session topics in the programme",
+                          _topics_in_programme(len(sessions)),
                           MATCH if said == len(sessions) else MISMATCH, match.span())
 
     _ZH_QUOTED = re.compile("[\u201c\"]([^\u201d\"]+)[\u201d\"]")
@@ -455,7 +479,7 @@ class ChineseClaims:
 
     def zh_place_and_dates(self, paragraph: Paragraph) -> None:
         edition = self.edition
-        records_say = dates.prose_span(edition.start_date, edition.end_date, "zh",
+        records_say = dates.prose_span(edition.start_date, edition.end_date, None,
                                        with_year=True)
         dated: list[tuple[int, int]] = []
         for match in self._ZH_HELD.finditer(paragraph.text):
@@ -748,11 +772,11 @@ class Checker(ChineseClaims):
         if figure is not None:
             same = (said_value == figure.value
                     and qualifier_class(said_qualifier) == qualifier_class(figure.qualifier))
-            records_say = _phrase(figure.qualifier, figure.value, unit) + " (reported figure)"
+            records_say = _records_figure(kind, figure)
         elif fallback is not None:
             value, label = fallback
             same = said_value == value and said_qualifier is None
-            records_say = f"{value} {unit} ({label})"
+            records_say = translate(label, {"number": format_decimal(value, locale=language())})
         else:
             self.note(kind, paragraph, text_says, None, UNVERIFIED)
             return
@@ -776,7 +800,8 @@ class Checker(ChineseClaims):
 
     def countries(self, paragraph: Paragraph) -> None:
         count = self.records.counts.get("countries_and_regions", 0)
-        fallback = (count, "countries of the recorded organizations") if count else None
+        fallback = ((count, N_("%(number)s countries and regions (countries of the recorded "
+                                "organizations)")) if count else None)
         for match in self._COUNTRIES.finditer(paragraph.text):
             self._compare_figure("countries_and_regions", paragraph, match,
                                  self.records.figures.get("countries_and_regions"),
@@ -796,14 +821,14 @@ class Checker(ChineseClaims):
                 self._compare_figure("breakout_sessions", paragraph, match, figure,
                                      "breakout sessions")
             if sessions or figure is None:
-                records_say = f"{len(sessions)} breakout sessions in the programme"
+                records_say = _sessions_in_programme(len(sessions))
                 self.note("breakout_sessions", paragraph, text_says, records_say,
                           MATCH if said == len(sessions) else MISMATCH, match.span())
         if sessions and "breakout" in paragraph.text.lower():
             for match in self._TOPIC_COUNT.finditer(paragraph.text):
                 said = parse_number(match.group("num"))
                 self.note("breakout_sessions", paragraph, " ".join(match.group(0).split()),
-                          f"{len(sessions)} breakout session topics in the programme",
+                          _topics_in_programme(len(sessions)),
                           MATCH if said == len(sessions) else MISMATCH, match.span())
 
     # Topics and theme ----------------------------------------------------------------
@@ -836,8 +861,9 @@ class Checker(ChineseClaims):
                     mentioned.add(closest[0])
                     records_say = titles[closest[0]]
                 else:
-                    records_say = "not a breakout session; the sessions are " + "; ".join(
-                        f'"{t}"' for t in titles.values())
+                    records_say = _("not a breakout session; the sessions are %(titles)s",
+                                    titles=format_list([f"“{t}”" for t in titles.values()],
+                                                       locale=language()))
                 self.note("breakout_topic", paragraph, topic, records_say, MISMATCH,
                           quote.span())
             for key, title in titles.items():
@@ -895,7 +921,7 @@ class Checker(ChineseClaims):
             except ValueError:
                 start = end = None
             said = " ".join(match.group(0)[match.start("m1") - match.start():].split())
-            records_say = dates.prose_span(edition.start_date, edition.end_date, "en",
+            records_say = dates.prose_span(edition.start_date, edition.end_date, None,
                                            with_year=True)
             same = start == edition.start_date and end == edition.end_date
             self.note("dates", paragraph, said, records_say, MATCH if same else MISMATCH,
@@ -926,7 +952,7 @@ class Checker(ChineseClaims):
         except ValueError:
             day = None
         said = f"{match.group('m')} {match.group('d')}, {match.group('y')}"
-        records_say = dates.prose_span(edition.start_date, edition.end_date, "en",
+        records_say = dates.prose_span(edition.start_date, edition.end_date, None,
                                        with_year=True)
         same = day is not None and edition.start_date <= day <= edition.end_date
         self.note("dateline", "dateline", said, records_say, MATCH if same else MISMATCH,
@@ -1025,7 +1051,7 @@ class Checker(ChineseClaims):
             if any(span[0] < end and start < span[1] for start, end in taken):
                 continue
             self.note("unknown_person", paragraph, f"{name}, {claimed}",
-                      "not among the speakers in the programme", MISMATCH, span)
+                      _("not among the speakers in the programme"), MISMATCH, span)
 
 
 # Helpers for people and organizations -------------------------------------------------

@@ -12,7 +12,6 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_time, get_timezone_name
-from babel.numbers import format_decimal
 from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -31,6 +30,7 @@ from eventhub.editions.service import (
     participants,
     recorded_counts,
 )
+from eventhub.editions.words import reported_number
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
@@ -155,28 +155,14 @@ def _join_place(parts: list[Markup | None]) -> Markup:
     return joined
 
 
-# The qualifiers a reported figure may carry (editions.schemas.QUALIFIERS), with the number.
-QUALIFIED = {
-    "about": N_("about %(number)s"), "approximately": N_("approximately %(number)s"),
-    "more than": N_("more than %(number)s"), "over": N_("over %(number)s"),
-    "nearly": N_("nearly %(number)s"), "almost": N_("almost %(number)s"),
-    "at least": N_("at least %(number)s"), "up to": N_("up to %(number)s"),
-    "less than": N_("less than %(number)s"),
-}
+def _figure_text(figure) -> str:
+    """A reported figure as the record states it: qualifier, number, what was counted."""
+    return " ".join(p for p in (reported_number(figure.qualifier, figure.value), figure.unit)
+                    if p)
 
 
 def _reported_number(figure) -> str:
-    """A reported figure's number with its qualifier ("about 300"), in the page's language."""
-    number = format_decimal(figure.value, locale=language()) \
-        if isinstance(figure.value, int | float) else str(figure.value)
-    if figure.qualifier in QUALIFIED:
-        return translate(QUALIFIED[figure.qualifier], {"number": number})
-    return f"{figure.qualifier} {number}" if figure.qualifier else number
-
-
-def _figure_text(figure) -> str:
-    """A reported figure as the record states it: qualifier, number, what was counted."""
-    return " ".join(p for p in (_reported_number(figure), figure.unit) if p)
+    return reported_number(figure.qualifier, figure.value)
 
 
 def _template_words() -> dict[str, Any]:
