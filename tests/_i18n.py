@@ -38,7 +38,11 @@ ALLOWED_WORDS = frozenset({
     "EventHub",  # the product's name, in the header of every page
     # Names of file formats and interfaces, written in Latin letters in Chinese text too
     # ("下载PDF", "API令牌").
-    "PDF", "CSV", "API",
+    "PDF", "CSV", "API", "PNG", "JPEG",
+    # Keys and systems named in a hint ("Ctrl+P，Mac电脑为⌘P").
+    "Ctrl", "Mac",
+    # The query parameter a hint names literally ("带有 ?lang= 参数的链接").
+    "lang",
 })
 
 # Attributes a person reads (or hears from a screen reader).
@@ -51,6 +55,8 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
                            "meta", "param", "source", "track", "wbr"})
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
+# Latin words with the spaces and punctuation between them, up to the next CJK character.
+LATIN_RUN = re.compile(r"[A-Za-z0-9(À-ɏ][A-Za-z0-9À-ɏ ,.'’&()\-]*[A-Za-z0-9À-ɏ.)]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|(?<![\w)])/)[\w\-./?=&%#:~+]+")
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
@@ -201,10 +207,13 @@ class DataRecognizer:
         ordered = sorted({one_line(s) for s in strings if s and s.strip()}, key=len,
                          reverse=True)
         # Whole values only, never a piece of a word: "Hall B" is data, the "all" in
-        # "Install" is not.
+        # "Install" is not. Chinese runs on without spaces ("管理Sub-Forum"), so only a
+        # Latin letter or digit next to a value makes it a piece of a word.
         self._pattern = re.compile("|".join(
-            rf"(?<!\w){re.escape(s)}(?!\w)" for s in ordered)) if ordered else None
+            rf"(?<![A-Za-z0-9]){re.escape(s)}(?![A-Za-z0-9])" for s in ordered)) \
+            if ordered else None
         self._prose = "\n".join(s for s in ordered if len(s) >= PROSE_LENGTH)
+        self._quotable = "\n".join(ordered)
 
     def strip(self, text: str) -> str:
         text = EMAIL.sub(" ", one_line(text))
@@ -224,14 +233,39 @@ class DataRecognizer:
             phrase = phrase[1:].split(" ", 1)[-1]
         phrase = phrase.strip(" .,;:()“”\"'")
         return len(phrase.split()) >= 2 and re.search(
-            rf"(?<!\w){re.escape(phrase)}(?!\w)", self._prose) is not None
+            rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", self._prose) is not None
 
     def english_words(self, text: str, *, quoting: bool = False) -> list[str]:
         """The English words left in a text once data is taken out; on a page that quotes
-        stored prose (quoting=True: the fact check), a quoted phrase is data too."""
-        words = [word for word in ENGLISH_WORD.findall(self.strip(text))
-                 if word not in ALLOWED_WORDS]
-        return [] if words and quoting and self.is_quotation(text) else words
+        stored prose (quoting=True: the fact check, comments), a quoted phrase is data too:
+        a whole line taken from a stored text, or a run of Latin words within a line (a
+        table row: "会期 September 9 to 10 2024年9月9日至10日") found word for word in one."""
+        if quoting and self.is_quotation(text):
+            return []
+        if quoting:
+            text = LATIN_RUN.sub(lambda run: self._unquoted(run.group()), one_line(text))
+        return [word for word in ENGLISH_WORD.findall(self.strip(text))
+                if word not in ALLOWED_WORDS]
+
+    def _quoted_run(self, run: str) -> bool:
+        phrase = run.strip(" .,;:()\"'")
+        if phrase.endswith("..."):
+            phrase = phrase[:-3].rsplit(" ", 1)[0]
+        return len(phrase.split()) >= 2 and re.search(
+            rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", self._quotable,
+            re.IGNORECASE) is not None
+
+    def _unquoted(self, run: str) -> str:
+        """What is left of a run of Latin words once its longest quoted stretches (two
+        words or more, found in a stored text) are taken out: a table row runs a quote
+        into the next cell ("September 9 to 10 2024年…")."""
+        tokens = run.split(" ")
+        for size in range(len(tokens), 1, -1):
+            for first in range(len(tokens) - size + 1):
+                if self._quoted_run(" ".join(tokens[first:first + size])):
+                    return " ".join((self._unquoted(" ".join(tokens[:first])), " ",
+                                     self._unquoted(" ".join(tokens[first + size:]))))
+        return run
 
 
 def language_names(app: Flask) -> set[str]:
@@ -368,7 +402,7 @@ class PageVisit:
 
 
 # Pages that show phrases quoted from stored texts (see DataRecognizer.is_quotation).
-QUOTING_PAGES = frozenset({"web_secretariat.fact_check"})
+QUOTING_PAGES = frozenset({"web_secretariat.fact_check", "web_secretariat.review"})
 
 # Pages that are not HTML for a person to read in the browser.
 NOT_PAGES = frozenset({"web_manage.registration_csv"})

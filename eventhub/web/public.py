@@ -141,7 +141,7 @@ def _country(code: str | None, stored_name: str | None = None) -> str | None:
 
 def _place(edition) -> Markup:
     parts = [words(edition, "city") if edition.city else None,
-             escape(edition.region) if edition.region else None,
+             words(edition, "region") if edition.region else None,
              escape(_country(edition.country_code)) if edition.country_code else None]
     return _join_place([p for p in parts if p])
 
@@ -151,8 +151,25 @@ def _join_place(parts: list[Markup | None]) -> Markup:
         return Markup("")
     joined = parts[0]
     for part in parts[1:]:
-        joined = Markup(escape(_("%(city)s, %(country)s"))) % {"city": joined, "country": part}
+        pattern = _("%(city)s, %(country)s")
+        values = {"city": joined, "country": part}
+        # A language that writes places big to small without a separator ("中国江苏省苏州")
+        # still needs a space between two names left in Latin letters.
+        first, second = (("country", "city") if pattern.find("%(country)s")
+                         < pattern.find("%(city)s") else ("city", "country"))
+        if (f"%({first})s%({second})s" in pattern
+                and _latin_edge(values[first], last=True) and _latin_edge(values[second])):
+            pattern = pattern.replace(f"%({first})s%({second})s", f"%({first})s %({second})s")
+        joined = Markup(escape(pattern)) % values
     return joined
+
+
+def _latin_edge(value: Markup, *, last: bool = False) -> bool:
+    text = Markup(value).striptags().strip()
+    if not text:
+        return False
+    edge = text[-1] if last else text[0]
+    return edge.isascii() and (edge.isalnum() or edge in ")")
 
 
 def _figure_text(figure) -> str:
