@@ -39,7 +39,7 @@ ALLOWED_WORDS = frozenset({
     # Names of file formats and interfaces, written in Latin letters in Chinese text too
     # ("下载PDF", "API令牌").
     "PDF", "CSV", "API", "PNG", "JPEG",
-    # Keys and systems named in a hint ("Ctrl+P，Mac电脑为⌘P").
+    # Keys and systems named in the printing hint (Ctrl+P, and Mac for the Command key).
     "Ctrl", "Mac",
     # The query parameter a hint names literally ("带有 ?lang= 参数的链接").
     "lang",

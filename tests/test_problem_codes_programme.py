@@ -186,6 +186,10 @@ def test_a_bundle_whose_references_do_not_hold_together(admin_client):
                                  "现逐一列出其在数据包中的位置。未导入任何内容。")
     entry = {"field": "content.registrations[0].person", "location": "json",
              "code": "bundle.unknown_reference", "ref": "person-999"}
+    # A field entry carries its message's parameters as well; the reference is the one
+    # that names the culprit.
+    assert english["errors"][0].pop("params")["shown"] == "person-999"
+    assert chinese["errors"][0].pop("params")["shown"] == "person-999"
     assert english["errors"] == [{**entry, "message": "person-999 is not a person of this "
                                                       "bundle"}]
     assert chinese["errors"] == [{**entry, "message": "person-999 不是本数据包中的人员"}]
