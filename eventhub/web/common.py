@@ -462,9 +462,10 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(moment=moment,
                                  day=dates.day, day_span=dates.day_span, number=number,
                                  listing=listing)
+    from eventhub.statements.service import numbered
     from eventhub.web.public import _country
 
     app.jinja_env.globals.update(page_actor=page_actor, label=label,
                                  words=words, words_text=words_text, when=when,
                                  when_span=when_span, zone_label=zone_label,
-                                 country=_country)
+                                 country=_country, numbered=numbered)

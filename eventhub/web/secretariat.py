@@ -333,7 +333,7 @@ def save_section(slug: str, statement_id: int, key: str):
         context = _common(slug, statement_id)
         current_content = exc.extra.get("current") or {}
         current_sections = current_content.get("sections", [])
-        current = next(({"number": service.roman(i), **s}
+        current = next(({"number": service.section_number(i, context["statement"].language), **s}
                         for i, s in enumerate(current_sections, start=1)
                         if s["key"] == key), None)
         return _render_section(
@@ -513,7 +513,9 @@ def diff(slug: str, statement_id: int):
     context = _common(slug, statement_id)
     changes = service.diff(page_actor(), slug, statement_id, old, new)
     return render_template("secretariat/diff.html", **context, changes=changes,
-                           old=old, new=new, roman=service.roman)
+                           old=old, new=new,
+                           roman=lambda place: service.section_number(
+                               place, context["statement"].language))
 
 
 # Comments and suggestions --------------------------------------------------------------
