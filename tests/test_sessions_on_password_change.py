@@ -166,7 +166,9 @@ def test_the_account_page_changes_the_password_and_keeps_only_this_browser(app):
 
     form = browser.get("/account/password")
     assert form.status == 200
-    assert form.soup.find("a", href="/account/password")  # reachable from the menu
+    # Reachable from the menu, through the account page.
+    assert form.soup.find("a", href="/account")
+    assert browser.get("/account").soup.find("a", href="/account/password")
     page = browser.post("/account/password", {"current_password": PASSWORD,
                                               "new_password": NEW_PASSWORD,
                                               "confirm_password": NEW_PASSWORD})
