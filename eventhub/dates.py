@@ -98,6 +98,8 @@ def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
 
     tz = zoneinfo.ZoneInfo(zone)
     code = _locale(locale)
+    if value.tzinfo is None:  # stored as UTC without its zone (SQLite)
+        value = value.replace(tzinfo=dt.UTC)
     local = value.astimezone(tz)
     # The language's own way of joining a date and a time ("{1}, {0}", "{1} {0}"), with
     # the time to the minute: seconds mean nothing in a deadline.

@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_interval, format_skeleton, get_timezone_name
 from babel.lists import format_list
 from flask import (
@@ -33,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 from eventhub import dates
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import ANONYMOUS, Actor, Permission
+from eventhub.directory.service import country_name_for
 from eventhub.editions.models import EditionStatus
 from eventhub.editions.words import in_language
 from eventhub.errors import (
@@ -399,6 +401,24 @@ def moment(value: dt.datetime | None, zone: str) -> str:
     return dates.moment(value, zone) if value is not None else ""
 
 
+def country(code: str | None, stored_name: str | None = None) -> str | None:
+    """A country or region in the page's language (CLDR); the stored (English) name where
+    the record gives no code or CLDR has no name."""
+    if code:
+        try:
+            found = Locale.parse(language()).territories.get(code.upper())
+        except (UnknownLocaleError, ValueError):
+            found = None
+        if found:
+            return found
+        if stored_name is None:
+            try:
+                return country_name_for(code)
+            except DomainError:
+                return code
+    return stored_name
+
+
 def zone_label(zone: str) -> str:
     """A time zone as people name it, with its identifier: "China Standard Time
     (Asia/Shanghai)"."""
@@ -463,9 +483,7 @@ def install_template_helpers(app: Flask) -> None:
                                  day=dates.day, day_span=dates.day_span, number=number,
                                  listing=listing)
     from eventhub.statements.service import numbered
-    from eventhub.web.public import _country
-
     app.jinja_env.globals.update(page_actor=page_actor, label=label,
                                  words=words, words_text=words_text, when=when,
                                  when_span=when_span, zone_label=zone_label,
-                                 country=_country, numbered=numbered)
+                                 country=country, numbered=numbered)

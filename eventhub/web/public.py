@@ -22,7 +22,6 @@ from eventhub.archive.service import (
     participation_history,
 )
 from eventhub.directory.models import OrganizationKind
-from eventhub.directory.service import country_name_for
 from eventhub.editions.service import (
     get_edition,
     list_editions,
@@ -31,7 +30,6 @@ from eventhub.editions.service import (
     recorded_counts,
 )
 from eventhub.editions.words import reported_number
-from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
 from eventhub.programme.models import ProgrammeItem
@@ -39,7 +37,7 @@ from eventhub.programme.service import list_exhibitors, programme
 from eventhub.schemas import INTEGER_MAX
 from eventhub.statements.service import list_revisions, list_statements, statement_view
 from eventhub.web import words
-from eventhub.web.common import page_actor
+from eventhub.web.common import country, page_actor
 
 blp = Blueprint("web_public", __name__)
 
@@ -121,28 +119,10 @@ def _language_label(code: str) -> str:
         return code
 
 
-def _country(code: str | None, stored_name: str | None = None) -> str | None:
-    """A country or region in the page's language (CLDR); the stored (English) name where
-    the record gives no code or CLDR has no name."""
-    if code:
-        try:
-            found = Locale.parse(language()).territories.get(code.upper())
-        except (UnknownLocaleError, ValueError):
-            found = None
-        if found:
-            return found
-        if stored_name is None:
-            try:
-                return country_name_for(code)
-            except DomainError:
-                return code
-    return stored_name
-
-
 def _place(edition) -> Markup:
     parts = [words(edition, "city") if edition.city else None,
              words(edition, "region") if edition.region else None,
-             escape(_country(edition.country_code)) if edition.country_code else None]
+             escape(country(edition.country_code)) if edition.country_code else None]
     return _join_place([p for p in parts if p])
 
 
@@ -188,7 +168,7 @@ def _template_words() -> dict[str, Any]:
             "figure_labels": FIGURE_LABELS, "language_label": _language_label,
             "ordinal": _ordinal, "place": _place, "figure_text": _figure_text,
             "reported_number": _reported_number,
-            "country": _country}
+            "country": country}
 
 
 # Pages -------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_time as format_time_of_day
 from babel.dates import get_timezone_name
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -118,8 +117,8 @@ def _page(template: str, token: str, status: int = 200, **context: Any):
     edition = g.rsvp_edition
     return render_template(template, token=token, url=_url, edition=edition,
                            fmt_date=format_date,
-                           fmt_time=lambda value: format_time(value, edition.time_zone),
-                           country_name=country_name, session_time=session_time,
+                           fmt_time=lambda value: common.moment(value, edition.time_zone),
+                           country_name=common.country, session_time=session_time,
                            invitation_status=lambda v: _word(INVITATION_STATUSES, v),
                            member_status=lambda v: _word(MEMBER_STATUSES, v),
                            **context), status
@@ -133,14 +132,6 @@ def format_date(value: dt.date | str | None) -> str:
     return dates.day(value)
 
 
-def country_name(code: str) -> str:
-    """A country's name in the page's language (CLDR), the code if CLDR has none."""
-    try:
-        return Locale.parse(i18n.language()).territories.get(code.upper(), code)
-    except (UnknownLocaleError, ValueError):
-        return visa.country_name(code)
-
-
 def session_time(starts: dt.datetime, ends: dt.datetime | None) -> str:
     """A session's day and times as the edition's programme gives them, the zone named."""
     locale = i18n.language()
@@ -151,16 +142,6 @@ def session_time(starts: dt.datetime, ends: dt.datetime | None) -> str:
     if isinstance(zone, zoneinfo.ZoneInfo):
         shown += f" ({get_timezone_name(zone, 'long', locale=locale)})"
     return shown
-
-
-def format_time(value: dt.datetime | None, zone: str) -> str:
-    """A deadline or an upload time in the edition's zone, the zone named: the focal point
-    reads the time the organizers set, wherever they are."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # stored as UTC without a zone (SQLite)
-        value = value.replace(tzinfo=dt.UTC)
-    return dates.moment(value, zone)
 
 
 # Refusals in the focal point's language ------------------------------------------------
