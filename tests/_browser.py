@@ -76,3 +76,25 @@ def screenshot(driver, name: str, *, size: tuple[int, int] | None = None) -> Pat
     driver.save_screenshot(str(path))
     driver.set_window_size(*(size or DESKTOP))
     return path
+
+
+def wait_for_next_page(driver, old_page, timeout: float = 15) -> None:
+    """Wait until the document holding `old_page` (its <html> element) is replaced.
+    While the old document is torn down, Chromium may answer a query about the element
+    with "Node with given id does not belong to the document" instead of a stale-element
+    error; both mean the page was replaced."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def replaced(_driver) -> bool:
+        try:
+            old_page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, timeout).until(replaced)

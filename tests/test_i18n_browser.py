@@ -10,7 +10,7 @@ Chinese pages are left in artifacts/screenshots/ (names ending in -zh.png)."""
 
 from __future__ import annotations
 
-from _browser import screenshot
+from _browser import screenshot, wait_for_next_page
 from _i18n import (
     ALLOWED_WORDS,
     QUOTING_PAGES,
@@ -22,8 +22,6 @@ from _i18n import (
 from conftest import PASSWORD
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 LANGUAGE = "zh"
 
@@ -63,7 +61,7 @@ def sign_in(driver: WebDriver, base: str, email: str) -> None:
     form = driver.find_element(By.CSS_SELECTOR, "form[action$='/login']")
     old_page = driver.find_element(By.TAG_NAME, "html")
     form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old_page))
+    wait_for_next_page(driver, old_page)
     assert driver.find_elements(By.CSS_SELECTOR, "form[action$='/logout']"), (
         f"{email} is not signed in: {driver.find_element(By.TAG_NAME, 'body').text[:300]}")
 

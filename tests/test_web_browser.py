@@ -13,15 +13,13 @@ redirects and the strict content security policy work together as a person meets
 from __future__ import annotations
 
 from _attendance import SLUG, open_edition, organization, sent_invitation
-from _browser import PHONE, screenshot
+from _browser import PHONE, screenshot, wait_for_next_page
 from _statements import SLUG as STATEMENT_SLUG
 from _statements import create_statement
 from _statements import open_edition as open_statement_edition
 from conftest import PASSWORD, make_user
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from eventhub.auth.models import Role
 
@@ -30,7 +28,7 @@ def click_and_wait(driver: WebDriver, element) -> None:
     """Click a submit button or link and wait until the next page has replaced this one."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old_page))
+    wait_for_next_page(driver, old_page)
 
 
 def button(driver: WebDriver, text: str):
