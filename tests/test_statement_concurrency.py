@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from _concurrency import Call, fire_together, guards_off
+from _concurrency import Call, fire_together, guards_off, slow_commits
 from _statements import (
     create_statement,
     current,
@@ -86,9 +86,12 @@ def test_concurrent_edits_of_the_same_section_let_exactly_one_win(
     address = section_url(sid, key)
     wording = [f"Editor {n}'s wording of section two." for n in range(writers)]
 
-    results = fire(live_server, [
-        ("PUT", address, {"paragraphs": [wording[n]]}, {"If-Match": base},
-         editors[n % len(editors)]) for n in range(writers)])
+    # Slow commits as in the control run below: a burst of two on a loaded machine
+    # otherwise may not overlap at all (one request done before the other starts).
+    with slow_commits(app):
+        results = fire(live_server, [
+            ("PUT", address, {"paragraphs": [wording[n]]}, {"If-Match": base},
+             editors[n % len(editors)]) for n in range(writers)])
 
     codes = [status for status, _, _ in results]
     assert Counter(codes) == {200: 1, 412: writers - 1}, results
@@ -158,7 +161,7 @@ def test_without_the_statements_lock_edits_based_on_one_revision_collide(
     sid = created.json["id"]
     section_keys = keys(created.json)
     same, different = [], []
-    with guards_off(app, "statements"):
+    with guards_off(app, "statements"), slow_commits(app):
         for attempt in range(CONTROL_ATTEMPTS):
             base = etag(current(secretariat_client, sid))
             results = fire(live_server, [
