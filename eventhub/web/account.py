@@ -20,7 +20,7 @@ from flask_babel import refresh
 
 from eventhub.auth.schemas import OwnSettingsSchema, PasswordChangeSchema
 from eventhub.errors import DomainError, NotAuthenticated
-from eventhub.i18n import _, use_locale
+from eventhub.i18n import N_, _, use_locale
 from eventhub.web.common import (
     SESSION_TOKEN,
     FormInvalid,
@@ -30,11 +30,14 @@ from eventhub.web.common import (
     load,
     page_actor,
     page_requires,
+    staff_link,
     staff_page_context,
     user_language,
 )
 
 blp = Blueprint("web_account", __name__)
+
+staff_link("web_account.account", N_("Account"), 90)
 
 # The value of the language select that follows the browser (no setting stored).
 FOLLOW_BROWSER = ""

@@ -10,6 +10,7 @@ import functools
 import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -473,6 +474,61 @@ def listing(values: Iterable[str]) -> str:
     return format_list(items, locale=language()) if items else ""
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """A link in a staff menu: `endpoint`, its label (an N_ msgid, translated when shown),
+    its place in the menu, and the permission it needs (None: any signed-in member of
+    staff). Each page module registers its own links, so no menu lists endpoints that a
+    module it does not own defines."""
+
+    endpoint: str
+    label: str
+    order: int
+    permission: Permission | None = None
+
+
+EDITION_TABS: list[NavLink] = []
+STAFF_LINKS: list[NavLink] = []
+
+
+def edition_tab(endpoint: str, label_msgid: str, order: int,
+                permission: Permission | None = None) -> None:
+    """Add a tab to every edition's menu (manage/_counts.html: edition_nav); the endpoint
+    takes `slug`."""
+    EDITION_TABS.append(NavLink(endpoint, label_msgid, order, permission))
+    EDITION_TABS.sort(key=lambda link: link.order)
+
+
+def staff_link(endpoint: str, label_msgid: str, order: int,
+               permission: Permission | None = None) -> None:
+    """Add a link to the main menu of signed-in staff (base.html); no parameters."""
+    STAFF_LINKS.append(NavLink(endpoint, label_msgid, order, permission))
+    STAFF_LINKS.sort(key=lambda link: link.order)
+
+
+def _visible(links: list[NavLink]) -> list[tuple[str, str]]:
+    actor = page_actor()
+    seen: set[str] = set()
+    shown = []
+    for link in links:
+        if link.endpoint in seen or (link.permission is not None
+                                     and not actor.can(link.permission)):
+            continue
+        seen.add(link.endpoint)
+        shown.append((link.endpoint, translate(link.label)))
+    return shown
+
+
+def edition_tabs() -> list[tuple[str, str]]:
+    """(endpoint, label) of the edition tabs the signed-in actor may use."""
+    return _visible(EDITION_TABS)
+
+
+def staff_links() -> list[tuple[str, str]]:
+    """(endpoint, label) of the main menu links the signed-in actor may use."""
+    return _visible(STAFF_LINKS)
+
+
 def staff_page_context() -> dict[str, Any]:
     """What the staff templates share: the page's language for <html lang>."""
     return {"page_lang": language()}
@@ -486,4 +542,5 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(page_actor=page_actor, label=label,
                                  words=words, words_text=words_text, when=when,
                                  when_span=when_span, zone_label=zone_label,
-                                 country=country, numbered=numbered)
+                                 country=country, numbered=numbered,
+                                 edition_tabs=edition_tabs, staff_links=staff_links)

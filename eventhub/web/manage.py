@@ -44,6 +44,7 @@ from eventhub.registrations.schemas import (
 from eventhub.web.common import (
     FormInvalid,
     choices,
+    edition_tab,
     field_errors,
     form_integer,
     form_values,
@@ -52,6 +53,7 @@ from eventhub.web.common import (
     load,
     page_actor,
     page_requires,
+    staff_link,
     staff_page_context,
     when,
     words_text,
@@ -63,6 +65,14 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000
 _INVITED = (InvitationStatus.SENT, InvitationStatus.ACCEPTED, InvitationStatus.DECLINED,
             InvitationStatus.EXPIRED)
+
+
+edition_tab("web_manage.edition", N_("Overview"), 10)
+edition_tab("web_manage.invitation_list", N_("Invitations"), 30)
+edition_tab("web_manage.registration_list", N_("Registrations"), 40)
+edition_tab("web_manage.programme_page", N_("Programme"), 60)
+edition_tab("web_manage.check_in_page", N_("Check-in"), 80)
+staff_link("web_manage.dashboard", N_("Editions"), 10)
 
 
 @blp.context_processor

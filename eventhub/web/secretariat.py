@@ -47,6 +47,7 @@ from eventhub.statements.schemas import (
 from eventhub.web.common import (
     FormInvalid,
     choices,
+    edition_tab,
     field_errors,
     form_integer,
     label,
@@ -60,6 +61,8 @@ from eventhub.web.common import (
 blp = Blueprint("web_secretariat", __name__, url_prefix="/secretariat")
 
 BASE = "/<slug>/statements/<int:statement_id>"
+
+edition_tab("web_secretariat.statements", N_("Statements"), 70, Permission.MANAGE_STATEMENTS)
 
 # Buttons offered from each status; whether the step is allowed (and for whom) is the
 # service's decision, shown as a message when it refuses.
