@@ -208,6 +208,7 @@ CODES: dict[str, str] = {
     "statement.approver_in_secretariat": "The approver cannot belong to the drafting secretariat.",
     "statement.language_exists": "The statement already has a version in that language.",
     "statement.reviewers_only": "Only the secretariat and the statement's approver review it.",
+    "statement.secretariat_only": "Only the drafting secretariat submits and publishes a statement.",
     "statement.comment_resolved": "The comment is already resolved.",
     "statement.suggestion_decided": "The suggestion was already accepted or rejected.",
     "statement.suggestion_outdated": "The paragraph changed since the suggestion was made.",

@@ -314,7 +314,11 @@ def test_accepting_a_suggestion_saves_a_revision_and_rejecting_does_not(
                     {"section_key": key, "paragraph": "7", "proposed_text": "Nowhere."})
     assert bad.status == 422
     assert "No such paragraph" in bad.text
-    assert bad.soup.find("textarea", id=f"suggest-{key}-proposed_text").get_text() == "Nowhere."
+    empty = desk.post(page_url(drafted["id"], "/suggestions"),
+                      {"section_key": key, "paragraph": "2", "proposed_text": "  "})
+    assert empty.status == 422
+    box = empty.soup.find("textarea", id=f"suggest-{key}-2-proposed_text")
+    assert box["aria-invalid"] == "true" and box.get_text() == "  "
 
     listing = secretariat_client.get(statement_url(drafted["id"], "/suggestions")).json
     assert len(listing) == 2
@@ -344,6 +348,11 @@ def _press(browser: Browser, statement_id: int, label: str):
         "name": "status"})["value"]})
 
 
+def _offered(browser: Browser, statement_id: int, label: str) -> bool:
+    page = browser.get(page_url(statement_id))
+    return page.soup.find("button", string=label) is not None
+
+
 def test_the_workflow_to_publication_follows_the_approver_rules(app, desk, drafted,
                                                                 secretariat_client):
     browser_for_role(app, Role.SECRETARIAT, "colleague@example.org")
@@ -352,7 +361,9 @@ def test_the_workflow_to_publication_follows_the_approver_rules(app, desk, draft
     assert "submitted for review" in submitted.text
     assert "In review" in submitted.text
 
-    refused = _press(desk, drafted["id"], "Approve")
+    # Approving is not offered to the drafting secretariat, and refused if sent anyway.
+    assert not _offered(desk, drafted["id"], "Approve")
+    refused = desk.post(page_url(drafted["id"], "/status"), {"status": "approved"})
     assert refused.status == 403
     assert "Only the chair's designated approver" in refused.text
     assert api_view(secretariat_client, drafted["id"])["status"] == "in_review"
@@ -376,8 +387,10 @@ def test_the_workflow_to_publication_follows_the_approver_rules(app, desk, draft
         statement_url(drafted["id"], "/comments")).json] == ["Fine by the chair."]
     approved = follow(approver, _press(approver, drafted["id"], "Approve"))
     assert "The statement was approved" in approved.text
-    # The approver reviews but does not publish.
-    assert _press(approver, drafted["id"], "Publish").status == 403
+    # The approver reviews but does not publish: not offered, and refused.
+    assert not _offered(approver, drafted["id"], "Publish")
+    assert approver.post(page_url(drafted["id"], "/status"),
+                         {"status": "published"}).status == 403
 
     published = follow(desk, _press(desk, drafted["id"], "Publish"))
     assert "The statement was published" in published.text

@@ -7,22 +7,58 @@ import difflib
 import re
 from typing import Any
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+# Scripts written without spaces between words (Chinese, Japanese kana, fullwidth forms
+# and CJK punctuation): each character is a token of its own, so a changed word in a
+# Chinese paragraph is marked as that word, not as the whole paragraph.
+_CJK = ("\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff"
+        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+        "\U00020000-\U0003134f")
+# Elsewhere a word is what stands between spaces, with its punctuation ("routes,").
+_TOKENS = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def tokens(text: str) -> list[str]:
+    """Words, spaces and punctuation of a text; each character of Chinese text."""
+    return _TOKENS.findall(text)
+
+
+def _merged(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Fold a single Chinese character left equal between two changes into the change
+    around it: 把“加强合作”改为“深化交流” reads as one replacement, not as a change
+    broken at a character the two words happen to share. Each op is (tag, old, new)."""
+    result: list[tuple[str, str, str]] = []
+    for index, (tag, old, new) in enumerate(ops):
+        between = 0 < index < len(ops) - 1 and result and result[-1][0] != "equal" \
+            and ops[index + 1][0] != "equal"
+        if tag == "equal" and between and len(old) == 1 and _IS_CJK.match(old):
+            _, last_old, last_new = result.pop()
+            result.append(("replace", last_old + old, last_new + new))
+            continue
+        if tag != "equal" and result and result[-1][0] != "equal":
+            _, last_old, last_new = result.pop()
+            result.append(("replace", last_old + old, last_new + new))
+            continue
+        result.append((tag, old, new))
+    return result
 
 
 def word_diff(old: str, new: str) -> list[dict[str, str]]:
-    """Operations that turn old into new: equal / delete / insert runs of text."""
-    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    ops: list[dict[str, str]] = []
+    """Operations that turn old into new: equal / delete / insert runs of text, word by
+    word (character by character in Chinese)."""
+    a, b = tokens(old), tokens(new)
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    runs = [(tag, "".join(a[i1:i2]), "".join(b[j1:j2]))
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    ops: list[dict[str, str]] = []
+    for tag, old_text, new_text in _merged(runs):
         if tag == "equal":
-            ops.append({"op": "equal", "text": "".join(a[i1:i2])})
+            ops.append({"op": "equal", "text": old_text})
             continue
-        if tag in ("delete", "replace"):
-            ops.append({"op": "delete", "text": "".join(a[i1:i2])})
-        if tag in ("insert", "replace"):
-            ops.append({"op": "insert", "text": "".join(b[j1:j2])})
+        if old_text:
+            ops.append({"op": "delete", "text": old_text})
+        if new_text:
+            ops.append({"op": "insert", "text": new_text})
     return ops
 
 

@@ -139,6 +139,93 @@ def revision_from_etag(statement: Statement, if_match: str | None) -> int:
                             code="statement.foreign_etag") from exc
 
 
+# Who may do what to a statement -----------------------------------------------------
+# The one place of these rules: the service's own checks use them, and the pages ask
+# allowed_actions() which buttons and forms to show.
+
+def may_approve(actor: Actor, statement: Statement) -> bool:
+    """The chair's designated approver, or an admin (also when nobody is named). The
+    approver stands outside the drafting secretariat, so no drafter approves their text."""
+    if actor.role == Role.ADMIN:
+        return True
+    return (statement.approver_id is not None and actor.user_id is not None
+            and actor.user_id == statement.approver_id and actor.role != Role.SECRETARIAT)
+
+
+def may_review(actor: Actor, statement: Statement) -> bool:
+    """Reviewers comment and suggest: the secretariat, admins and the designated
+    approver (who may hold any other role)."""
+    return actor.can(Permission.MANAGE_STATEMENTS) or may_approve(actor, statement)
+
+
+# What each action is called, for the pages (allowed_actions) and the checks below.
+SUBMIT = "submit"            # draft -> in review (the secretariat)
+WITHDRAW = "withdraw"        # in review -> draft, by the secretariat
+SEND_BACK = "send_back"      # in review -> draft, by the approver
+APPROVE = "approve"          # in review -> approved (the approver)
+PUBLISH = "publish"          # approved -> published (the secretariat)
+EDIT = "edit"                # sections, restore, suggestions decided, approver named
+CORRECT = "correct"          # a published statement's correction
+TRANSLATE = "translate"      # a version in another language
+COMMENT = "comment"          # comments and replies, resolving them
+SUGGEST = "suggest"          # a suggested paragraph
+
+
+def allowed_actions(actor: Actor, statement: Statement,
+                    edition: Any | None = None) -> frozenset[str]:
+    """What this actor may do to this statement now (nothing in an archived edition)."""
+    if edition is None:
+        from eventhub.editions.models import Edition
+
+        edition = db.session.get(Edition, statement.edition_id)
+    if not actor.is_authenticated or edition is None or edition.is_read_only:
+        return frozenset()
+    manage = actor.can(Permission.MANAGE_STATEMENTS)
+    approver = may_approve(actor, statement)
+    status = statement.status
+    actions: set[str] = set()
+    if manage:
+        actions.add(TRANSLATE)
+        if status in EDITABLE:
+            actions.add(EDIT)
+        if status == _S.PUBLISHED:
+            actions.add(CORRECT)
+        if status == _S.DRAFT:
+            actions.add(SUBMIT)
+        if status == _S.APPROVED:
+            actions.add(PUBLISH)
+    if status == _S.IN_REVIEW:
+        if approver:
+            actions.update((APPROVE, SEND_BACK))
+        elif manage:
+            actions.add(WITHDRAW)
+    if manage or approver:
+        actions.add(COMMENT)
+        if status != _S.PUBLISHED:
+            actions.add(SUGGEST)
+    return frozenset(actions)
+
+
+# Status moves: the actions that make each one (any of them allows it).
+TRANSITIONS: dict[tuple[StatementStatus, StatementStatus], frozenset[str]] = {
+    (_S.DRAFT, _S.IN_REVIEW): frozenset({SUBMIT}),
+    (_S.IN_REVIEW, _S.DRAFT): frozenset({WITHDRAW, SEND_BACK}),
+    (_S.IN_REVIEW, _S.APPROVED): frozenset({APPROVE}),
+    (_S.APPROVED, _S.PUBLISHED): frozenset({PUBLISH}),
+}
+
+
+def status_actions(actor: Actor, statement: Statement,
+                   edition: Any | None = None) -> list[tuple[str, StatementStatus]]:
+    """The status moves this actor may make now, as (action, target status)."""
+    allowed = allowed_actions(actor, statement, edition)
+    moves = []
+    for (current, target), actions in TRANSITIONS.items():
+        if current == statement.status:
+            moves.extend((action, target) for action in sorted(actions & allowed))
+    return moves
+
+
 # Reading ---------------------------------------------------------------------------
 
 def _visible(actor: Actor, query):
@@ -152,6 +239,49 @@ def list_statements(actor: Actor, slug: str) -> list[Statement]:
     edition = get_edition(actor, slug)
     query = _visible(actor, select(Statement).where(Statement.edition_id == edition.id))
     return list(db.session.scalars(query.order_by(Statement.id)))
+
+
+def statements_overview(actor: Actor) -> list[tuple[Any, list[Statement]]]:
+    """The secretariat's home: every edition the actor may see, newest first, editions
+    still being worked on (not archived) before the archive, each with its statements."""
+    from eventhub.editions.service import list_editions
+
+    editions = list(db.session.scalars(list_editions(actor, {})))
+    ids = [edition.id for edition in editions]
+    by_edition: dict[int, list[Statement]] = {edition_id: [] for edition_id in ids}
+    if ids:
+        query = _visible(actor, select(Statement).where(Statement.edition_id.in_(ids)))
+        for statement in db.session.scalars(query.order_by(Statement.id)):
+            by_edition[statement.edition_id].append(statement)
+    editions.sort(key=lambda edition: edition.is_read_only)  # stable: newest first kept
+    return [(edition, by_edition[edition.id]) for edition in editions]
+
+
+def awaiting_approval(actor: Actor) -> list[Statement]:
+    """Statements in review that this actor may approve (for an admin: all of them)."""
+    if not actor.is_authenticated:
+        return []
+    query = select(Statement).where(Statement.status == _S.IN_REVIEW)
+    if actor.role != Role.ADMIN:
+        if actor.user_id is None:
+            return []
+        query = query.where(Statement.approver_id == actor.user_id)
+    return [s for s in db.session.scalars(query.order_by(Statement.id))
+            if APPROVE in allowed_actions(actor, s)]
+
+
+def works_on_statements(actor: Actor) -> bool:
+    """Whose home is the statements rather than the organizers' editions: the drafting
+    secretariat, and anyone named approver of a statement not yet published."""
+    if not actor.is_authenticated:
+        return False
+    if actor.can(Permission.MANAGE_STATEMENTS) and not actor.can(Permission.MANAGE_EDITIONS):
+        return True
+    if actor.user_id is None or actor.role == Role.ADMIN:
+        return False
+    return db.session.scalar(select(Statement.id).where(
+        Statement.approver_id == actor.user_id,
+        Statement.status != _S.PUBLISHED).limit(1)) is not None
 
 
 def get_statement(actor: Actor, slug: str, statement_id: int, *,
@@ -412,12 +542,6 @@ def restore(actor: Actor, slug: str, statement_id: int, number: int) -> Statemen
 
 # Workflow --------------------------------------------------------------------------
 
-def _may_approve(actor: Actor, statement: Statement) -> bool:
-    if actor.role == Role.ADMIN:
-        return True
-    return statement.approver_id is not None and actor.user_id == statement.approver_id
-
-
 def _primary_language(language: str | None) -> str:
     return (language or "en").replace("-", "_").split("_")[0]
 
@@ -486,30 +610,30 @@ def change_status(actor: Actor, slug: str, statement_id: int, target: StatementS
     than the English one, needs `confirm` ({"mismatches": true, "lower_coverage": true,
     "reason": ...}), which is recorded."""
     statement = get_statement(actor, slug, statement_id, for_update=True)
-    ensure_writable(get_edition(actor, slug))
-    allowed = {
-        (_S.DRAFT, _S.IN_REVIEW): Permission.MANAGE_STATEMENTS,
-        (_S.IN_REVIEW, _S.DRAFT): Permission.MANAGE_STATEMENTS,
-        (_S.IN_REVIEW, _S.APPROVED): None,
-        (_S.APPROVED, _S.PUBLISHED): Permission.MANAGE_STATEMENTS,
-    }
+    edition = get_edition(actor, slug)
+    ensure_writable(edition)
     key = (statement.status, target)
-    if key not in allowed:
+    if key not in TRANSITIONS:
         raise Conflict(N_("A statement cannot go from %(current)s to %(target)s."),
                        code="statement.status_transition",
                        extra={"current_status": statement.status.value},
                        current=statement.status.value, target=target.value)
-    permission = allowed[key]
-    if permission is None:
-        if not actor.is_authenticated:
-            raise NotAuthenticated()
-        if not _may_approve(actor, statement):
+    if not actor.is_authenticated:
+        raise NotAuthenticated()
+    if not TRANSITIONS[key] & allowed_actions(actor, statement, edition):
+        if target == _S.APPROVED:
             raise PermissionDenied(N_("Only the chair's designated approver (or an admin) "
                                       "may approve the statement."),
                                    code="statement.approver_only")
+        if target == _S.DRAFT:
+            raise PermissionDenied(N_("Only the secretariat and the statement's approver "
+                                      "review it."), code="statement.reviewers_only")
+        authorize(actor, Permission.MANAGE_STATEMENTS)
+        # The approver holds the permission but not this step (a drafter approving).
+        raise PermissionDenied(N_("Only the secretariat submits and publishes a "
+                                  "statement."), code="statement.secretariat_only")
+    if target == _S.APPROVED:
         statement.approved_revision = latest_number(statement)
-    else:
-        authorize(actor, permission)
     if target == _S.PUBLISHED:
         rev = revision(statement, statement.approved_revision or latest_number(statement))
         if rev.number != latest_number(statement):
@@ -576,6 +700,13 @@ def approver_candidates(actor: Actor) -> list[Any]:
         User.is_active.is_(True), User.role != Role.SECRETARIAT).order_by(User.name, User.id)))
 
 
+def approver_of(statement: Statement) -> Any | None:
+    """The statement's designated approver (a user), for naming them on its page."""
+    from eventhub.auth.models import User
+
+    return db.session.get(User, statement.approver_id) if statement.approver_id else None
+
+
 def set_approver(actor: Actor, slug: str, statement_id: int, approver_id: int | None
                  ) -> Statement:
     authorize(actor, Permission.MANAGE_STATEMENTS)
@@ -625,14 +756,15 @@ def _any_statement_for_write(actor: Actor, slug: str, statement_id: int) -> Stat
 
 # Review: comments and suggestions --------------------------------------------------
 
-def _review_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
-    """Reviewers: the secretariat, admins, and the statement's designated approver."""
+def review_statement(actor: Actor, slug: str, statement_id: int) -> Statement:
+    """The statement, if the actor may review it (may_review): the secretariat, admins,
+    and the statement's designated approver; refused otherwise, before any input is
+    read."""
     if not actor.is_authenticated:
         raise NotAuthenticated()
     ensure_writable(get_edition(actor, slug))
     statement = get_statement(actor, slug, statement_id)
-    if not (actor.can(Permission.MANAGE_STATEMENTS)
-            or (actor.user_id is not None and actor.user_id == statement.approver_id)):
+    if not may_review(actor, statement):
         raise PermissionDenied(N_("Only the secretariat and the statement's approver review "
                                   "it."), code="statement.reviewers_only")
     return statement
@@ -647,7 +779,7 @@ def list_comments(actor: Actor, slug: str, statement_id: int) -> list[StatementC
 
 def add_comment(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
                 ) -> StatementComment:
-    statement = _review_statement(actor, slug, statement_id)
+    statement = review_statement(actor, slug, statement_id)
     parent = None
     if values.get("parent_id") is not None:
         parent = db.session.get(StatementComment, values["parent_id"])
@@ -671,7 +803,7 @@ def add_comment(actor: Actor, slug: str, statement_id: int, values: dict[str, An
 
 def resolve_comment(actor: Actor, slug: str, statement_id: int, comment_id: int
                     ) -> StatementComment:
-    statement = _review_statement(actor, slug, statement_id)
+    statement = review_statement(actor, slug, statement_id)
     comment = db.session.scalar(select(StatementComment).where(
         StatementComment.id == comment_id).with_for_update()
         .execution_options(populate_existing=True))
@@ -697,7 +829,7 @@ def list_suggestions(actor: Actor, slug: str, statement_id: int) -> list[Stateme
 
 def suggest(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
             ) -> StatementSuggestion:
-    statement = _review_statement(actor, slug, statement_id)
+    statement = review_statement(actor, slug, statement_id)
     if statement.status == _S.PUBLISHED:
         raise Conflict(N_("The statement is published; suggest a correction instead."),
                        code="statement.frozen")
@@ -716,6 +848,27 @@ def suggest(actor: Actor, slug: str, statement_id: int, values: dict[str, Any]
     db.session.add(suggestion)
     db.session.flush()
     return suggestion
+
+
+def suggestion_changes(statement: Statement, suggestions: list[StatementSuggestion]
+                       ) -> dict[int, dict[str, Any]]:
+    """For each suggestion: its change to the paragraph, word by word (character by
+    character in Chinese), and whether a pending one no longer matches the current
+    text (the paragraph changed since; accepting it would be refused)."""
+    from eventhub.statements.diff import word_diff
+
+    current = revision(statement, latest_number(statement)).content
+    result: dict[int, dict[str, Any]] = {}
+    for suggestion in suggestions:
+        section = _section_of(current, suggestion.section_key)
+        index = suggestion.paragraph_index
+        now = (section["paragraphs"][index]
+               if section is not None and index < len(section["paragraphs"]) else None)
+        result[suggestion.id] = {
+            "words": word_diff(suggestion.original_text, suggestion.proposed_text),
+            "outdated": suggestion.status == SuggestionStatus.PENDING
+            and now != suggestion.original_text}
+    return result
 
 
 def decide_suggestion(actor: Actor, slug: str, statement_id: int, suggestion_id: int,

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import refresh
 
+from eventhub.auth.permissions import Actor
 from eventhub.auth.schemas import OwnSettingsSchema, PasswordChangeSchema
 from eventhub.errors import DomainError, NotAuthenticated
 from eventhub.i18n import N_, _, use_locale
@@ -48,13 +49,19 @@ def _page_language() -> dict[str, object]:
     return staff_page_context()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: a crafted ?next= must not send people elsewhere."""
+def _safe_next(target: str | None, actor: Actor | None = None) -> str:
+    """Only a path on this site: a crafted ?next= must not send people elsewhere. Without
+    one, each person's home: the statements for the secretariat and for a statement's
+    approver (statements service: works_on_statements), the editions for the others."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//"):
             return target
+    from eventhub.statements.service import works_on_statements
+
+    if works_on_statements(actor or page_actor()):
+        return url_for("web_secretariat.home")
     return url_for("web_manage.dashboard")
 
 
@@ -83,7 +90,9 @@ def login_submit():
     session.clear()
     session.permanent = True
     session[SESSION_TOKEN] = token
-    return redirect(_safe_next(target), code=303)
+    from eventhub.auth.service import actor_for_token
+
+    return redirect(_safe_next(target, actor_for_token(token)), code=303)
 
 
 @blp.post("/logout")

@@ -55,6 +55,7 @@ from eventhub.web.common import (
     load,
     page_actor,
     page_requires,
+    staff_link,
     staff_page_context,
 )
 
@@ -63,15 +64,18 @@ blp = Blueprint("web_secretariat", __name__, url_prefix="/secretariat")
 BASE = "/<slug>/statements/<int:statement_id>"
 
 edition_tab("web_secretariat.statements", N_("Statements"), 70, Permission.MANAGE_STATEMENTS)
+# The statements of every edition: the secretariat's home, and the approver's. Anyone on
+# staff may be named approver, so every reader of internal data sees the link.
+staff_link("web_secretariat.home", N_("Statements"), 15, Permission.READ_INTERNAL)
 
-# Buttons offered from each status; whether the step is allowed (and for whom) is the
-# service's decision, shown as a message when it refuses.
+# The button of each status move; which ones a person sees is the service's answer
+# (service.status_actions), so nobody is offered a step they may not take.
 WORKFLOW_BUTTONS = {
-    StatementStatus.DRAFT: [(StatementStatus.IN_REVIEW, N_("Submit for review"))],
-    StatementStatus.IN_REVIEW: [(StatementStatus.APPROVED, N_("Approve")),
-                                (StatementStatus.DRAFT, N_("Back to draft"))],
-    StatementStatus.APPROVED: [(StatementStatus.PUBLISHED, N_("Publish"))],
-    StatementStatus.PUBLISHED: [],
+    service.SUBMIT: N_("Submit for review"),
+    service.WITHDRAW: N_("Back to draft"),
+    service.SEND_BACK: N_("Send back"),
+    service.APPROVE: N_("Approve"),
+    service.PUBLISH: N_("Publish"),
 }
 STATUS_DONE = {
     StatementStatus.DRAFT: N_("The statement is back in draft."),
@@ -118,36 +122,47 @@ def _common(slug: str, statement_id: int) -> dict[str, Any]:
     actor = page_actor()
     edition = get_edition(actor, slug)
     statement = service.get_statement(actor, slug, statement_id)
+    # What this person may do here is the service's answer; pages show only those
+    # buttons and forms (the service refuses the rest anyway).
+    actions = service.allowed_actions(actor, statement, edition)
     return {"edition": edition, "statement": statement, "slug": slug,
             "view": service.current_view(actor, statement),
             "writable": not edition.is_read_only,
-            "editable": not edition.is_read_only and statement.status in service.EDITABLE,
-            "can_manage": actor.can(Permission.MANAGE_STATEMENTS),
-            "is_reviewer": actor.can(Permission.MANAGE_STATEMENTS) or (
-                statement.approver_id is not None and statement.approver_id == actor.user_id),
+            "actions": actions,
             "status_label": label(statement.status),
             "kind_label": label(statement.kind)}
 
 
 def reviewers_only(view: Callable) -> Callable:
-    """Writes open to the secretariat and to the statement's designated approver (who may
-    hold any other role): everyone else is refused before the form is read. The service
-    applies its full rules afterwards."""
+    """Comments and suggestions: whoever the service does not count as a reviewer is
+    refused before the form is read (service.review_statement)."""
 
     @functools.wraps(view)
     def wrapper(slug: str, statement_id: int, **kwargs: Any) -> Any:
-        actor = page_actor()
-        if not actor.can(Permission.MANAGE_STATEMENTS):
-            try:
-                approver_id = service.get_statement(actor, slug, statement_id).approver_id
-            except NotFound:
-                approver_id = None
-            if approver_id is None or approver_id != actor.user_id:
-                raise PermissionDenied(N_("Only the secretariat and the statement's "
-                                          "designated approver may do this."))
+        service.review_statement(page_actor(), slug, statement_id)
         return view(slug, statement_id, **kwargs)
 
     return wrapper
+
+
+# The secretariat's home -------------------------------------------------------------
+
+@blp.get("/")
+@page_requires(Permission.READ_INTERNAL)
+def home():
+    """The statements of every edition, those awaiting the visitor's approval first."""
+    actor = page_actor()
+    overview = service.statements_overview(actor)
+    editions = [(edition, [{"statement": s, "latest": service.latest_number(s),
+                            "status_label": label(s.status), "kind_label": label(s.kind)}
+                           for s in statements])
+                for edition, statements in overview]
+    edition_of = {edition.id: edition for edition, _statements in overview}
+    awaiting = [(s, edition_of[s.edition_id]) for s in service.awaiting_approval(actor)
+                if s.edition_id in edition_of]
+    return render_template(
+        "secretariat/home.html", editions=editions, awaiting=awaiting,
+        may_create=actor.can(Permission.MANAGE_STATEMENTS))
 
 
 # The list and one statement ------------------------------------------------------------
@@ -221,15 +236,15 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
                       needs_confirmation: dict[str, Any] | None = None):
     context = _common(slug, statement_id)
     statement = context["statement"]
+    actor = page_actor()
     candidates = []
-    if context["can_manage"] and context["editable"]:
-        candidates = service.approver_candidates(page_actor())
-    approver = next((u for u in candidates if u.id == statement.approver_id), None)
+    if service.EDIT in context["actions"]:
+        candidates = service.approver_candidates(actor)
+    approver = service.approver_of(statement)
     return render_template(
         "secretariat/statement.html", **context, errors=errors or {},
-        buttons=[(target, translate(text)) for target, text in
-                 WORKFLOW_BUTTONS[statement.status]]
-        if context["writable"] and context["is_reviewer"] else [],
+        buttons=[(target, translate(WORKFLOW_BUTTONS[action])) for action, target in
+                 service.status_actions(actor, statement, context["edition"])],
         candidates=candidates, approver=approver,
         approver_value=statement.approver_id if approver_value is None else approver_value,
         new_section=new_section or {"paragraphs": "", "position": ""},
@@ -245,7 +260,6 @@ def statement(slug: str, statement_id: int):
 
 @blp.post(f"{BASE}/status")
 @page_requires(Permission.READ_INTERNAL)
-@reviewers_only
 def change_status(slug: str, statement_id: int):
     """Submit, approve, send back or publish; the service says who may."""
     form = {"status": request.form.get("status", "")}
@@ -545,6 +559,8 @@ def _render_review(slug: str, statement_id: int, *, errors: dict[str, str] | Non
     gone = [k for k in list(threads) + list(by_section) if k not in keys]
     return render_template("secretariat/review.html", **context, threads=threads,
                            replies=replies, suggestions=by_section,
+                           changes=service.suggestion_changes(context["statement"],
+                                                              suggestions),
                            gone=list(dict.fromkeys(gone)), errors=errors or {},
                            form=form, typed=typed or {}), status
 
@@ -612,10 +628,14 @@ def suggest(slug: str, statement_id: int):
         data = load(SuggestionCreateSchema(), values)
         made = service.suggest(page_actor(), slug, statement_id, data)
     except (FormInvalid, Unprocessable, Conflict) as exc:
-        errors = {("paragraph" if f == "paragraph_index" else f): m
+        # Each paragraph has its own form (prefilled with its text): a message about the
+        # text goes to that form's box; one about the paragraph itself (gone, or never
+        # there) to the top of the page, since no form stands for it.
+        errors = {("" if f in ("paragraph_index", "section_key") else f): m
                   for f, m in field_errors(exc).items()}
-        return _render_review(slug, statement_id, errors=errors, form=f"suggest-{key}",
-                              typed={"proposed_text": proposed, "paragraph": paragraph},
+        return _render_review(slug, statement_id, errors=errors,
+                              form=f"suggest-{key}-{paragraph}",
+                              typed={"proposed_text": proposed},
                               status=getattr(exc, "status", 422))
     flash(_("Your suggestion was added."))
     return redirect(_review_url(slug, statement_id, f"suggestion-{made.id}"), code=303)
