@@ -441,6 +441,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_rsvp.visa_form": [{"token": record.token,
                                 "registration_id": record.registration_id}],
         "web_rsvp.sessions": [{"token": record.token}],
+        "web_secretariat.home": [{}],
         "web_secretariat.statements": [{"slug": OPEN_SLUG}],
         "web_secretariat.statement": [statement, seeded_statement],
         "web_secretariat.review": [statement],
