@@ -311,7 +311,7 @@ def worker_health() -> dict[str, Any]:
     return {
         "status": status,
         "running": states.count("running"),
-        "last_seen_at": beats[0].last_seen_at.isoformat() if beats else None,
+        "last_seen_at": beats[0].last_seen_at if beats else None,
         "workers": [{"name": beat.name, "state": state,
                      "started_at": beat.started_at.isoformat(),
                      "last_seen_at": beat.last_seen_at.isoformat(),
