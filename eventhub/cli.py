@@ -218,11 +218,12 @@ def serve_command(host: str, port: int, with_worker: bool) -> None:
         click.echo(f"Worker:            process {worker.pid} delivers the outbox")
     sys.stdout.flush()
     # SIGTERM ends the server like Ctrl-C, so that the worker is stopped with it.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         # Flask's app.run() refuses to block inside a CLI command; run werkzeug directly.
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if worker is not None:
             _stop_process(worker)
 
