@@ -261,8 +261,8 @@ def test_reminders_are_queued_once_in_the_focal_points_language(
                            sent_days_ago=10, language="zh")
     make_sent(app, organizer_client, "Later Ministry", deadline_days=10, sent_days_ago=10)
     make_sent(app, organizer_client, "Recent Agency", deadline_days=2, sent_days_ago=1)
-    answered, answered_token = make_sent(app, organizer_client, "Answered Office",
-                                         deadline_days=2, sent_days_ago=10)
+    _answered, answered_token = make_sent(app, organizer_client, "Answered Office",
+                                          deadline_days=2, sent_days_ago=10)
     assert client.post(f"{RSVP_URL}/{answered_token}/accept").status_code == 200
     with app.app_context():  # the invitations' own mails are not part of the test
         db.session.execute(sa.delete(OutboxMessage))
@@ -291,7 +291,7 @@ def test_reminders_are_queued_once_in_the_focal_points_language(
 def test_a_reminder_is_not_sent_once_the_invitation_is_answered(
         app, cli, organizer_client, client, smtp_server):  # noqa: F811
     open_edition(organizer_client)
-    due, token = make_sent(app, organizer_client, "Late Answer", deadline_days=1,
+    _due, token = make_sent(app, organizer_client, "Late Answer", deadline_days=1,
                            sent_days_ago=10)
     with app.app_context():
         from eventhub.invitations.reminders import queue_due_reminders
