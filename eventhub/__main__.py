@@ -3,4 +3,5 @@ development server with the same interpreter)."""
 
 from eventhub.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
