@@ -212,7 +212,7 @@ class Worker:
         from eventhub.mail.service import deliver_pending
 
         while not self.stopping.is_set():
-            batch = deliver_pending(limit=self.batch)
+            batch = deliver_pending(limit=self.batch, stop=self.stopping.is_set)
             report.sent += batch.sent
             report.retried += batch.retried
             report.failed += batch.failed

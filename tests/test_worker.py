@@ -330,3 +330,32 @@ def test_worker_status_lists_heartbeats_and_the_outbox(app, cli, invitation_id):
     assert "No worker has run yet" in result.output
     assert "outbox: 2 due" in result.output
     assert "No worker has run" in cli("mail", "status").output
+
+
+def test_the_worker_delivers_and_stops_cleanly_on_sigterm(app, invitation_id,
+                                                          smtp_server):  # noqa: F811
+    """The loop in this process: it delivers, then SIGTERM ends it after the message it
+    sends, and its heartbeat says it stopped."""
+    import signal
+    import threading
+    import time
+
+    from eventhub.worker import Worker
+
+    stored = queue_copies(app, invitation_id, 3)
+
+    def stop_once_delivered() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(smtp_server.messages) < 3:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Thread(target=stop_once_delivered, daemon=True).start()
+    Worker(app, interval=1).run()
+
+    assert sorted(m["Message-ID"] for m in smtp_server.messages) == sorted(stored)
+    with app.app_context():
+        [beat] = db.session.scalars(sa.select(WorkerHeartbeat))
+    assert beat.stopped_at is not None and beat.total_sent == 3 and beat.pid == os.getpid()
+    assert signal.getsignal(signal.SIGTERM) == before  # the process's own handler is back

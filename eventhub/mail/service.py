@@ -543,15 +543,19 @@ def _record_failure(message: OutboxMessage, report: DeliveryReport, error: str, 
                 message.id, attempts, next_at.isoformat(timespec="seconds"), error)
 
 
-def deliver_pending(limit: int = 100, *, ids: Iterable[int] | None = None) -> DeliveryReport:
-    """Deliver up to `limit` due messages (only those in `ids` when given), oldest first.
-    Commits its own short transactions: call it with nothing else pending in the session."""
+def deliver_pending(limit: int = 100, *, ids: Iterable[int] | None = None,
+                    stop: Callable[[], bool] | None = None) -> DeliveryReport:
+    """Deliver up to `limit` due messages (only those in `ids` when given), oldest first,
+    until `stop()` says so (the worker on SIGTERM). Commits its own short transactions:
+    call it with nothing else pending in the session."""
     report = DeliveryReport()
     wanted = list(ids) if ids is not None else None
     sender = _SmtpSender.from_settings()
     smtp_secrets = (sender.password,)
     try:
         for _ in range(max(limit, 0)):
+            if stop is not None and stop():
+                break
             now = utcnow()
             message_id = _claim_next(now, wanted)
             if message_id is None:
