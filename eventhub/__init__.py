@@ -231,7 +231,6 @@ def _worker_health() -> dict[str, Any]:
     seen = worker["last_seen_at"]
     return {"status": worker["status"], "running": worker["running"],
             "last_seen_at": seen.isoformat() if seen else None,
-            "workers": worker["workers"],
             "outbox": {"due": health["due"],
                        "oldest_due_at": oldest.isoformat() if oldest else None,
                        "waiting_retry": health["waiting_retry"], "failed": health["failed"],
