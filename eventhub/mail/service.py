@@ -1,9 +1,9 @@
 """The e-mail outbox: queue mail in the caller's transaction, deliver it over SMTP later.
 
 Queueing (queue_message) only adds and flushes a row, so the mail exists exactly when the
-change that caused it is committed. Delivery (deliver_pending: `eventhub mail send`, or
-in-process after a request when MAIL_SEND_IN_PROCESS is on) takes one due message at a
-time:
+change that caused it is committed. Delivery (deliver_pending: the background worker
+`eventhub worker`, once by `eventhub mail send`, or in-process after a request when
+MAIL_SEND_IN_PROCESS is on) takes one due message at a time:
 
 1. claim it in a short transaction of its own (pending -> sending, guarded by the status in
    the UPDATE, and on PostgreSQL chosen with FOR UPDATE SKIP LOCKED), so two senders never
@@ -15,8 +15,9 @@ time:
    of attempts, marks it failed.
 
 A message left in "sending" (the process died between claim and the final commit) may
-have gone out, so it is never sent again automatically: `eventhub mail status` lists it
-and `eventhub mail retry` lets an operator decide.
+have gone out, so it is never sent again automatically: `eventhub mail status` and the
+outbox page (/manage/outbox) list it, and `eventhub mail retry` or the page's "Retry" let
+an operator decide.
 """
 
 from __future__ import annotations
