@@ -202,7 +202,10 @@ def _commit_or_roll_back(app: Flask, response: Response) -> Response:
 def _register_health_checks(app: Flask) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
-        return jsonify(status="ok")
+        # The web process is alive; beside it, whether the background worker is (its
+        # heartbeat) and whether mail goes out. A worker that is down does not make the
+        # web process unhealthy (restarting it would not help): it is reported here.
+        return jsonify(status="ok", worker=_worker_health())
 
     @app.get("/readyz")
     def readyz() -> Response | tuple[Response, int]:
@@ -213,3 +216,23 @@ def _register_health_checks(app: Flask) -> None:
             return errors.problem_response(503, errors.problem_title(503),
                                            i18n._("The database is not reachable.")), 503
         return jsonify(status="ready", database=db.engine.dialect.name)
+
+
+def _worker_health() -> dict[str, Any]:
+    from eventhub.mail.outbox import outbox_health
+
+    try:
+        health = outbox_health()
+    except Exception:  # the database is away: /readyz says so
+        db.session.rollback()
+        return {"status": "unknown"}
+    worker = health["worker"]
+    oldest = health["oldest_due_at"]
+    seen = worker["last_seen_at"]
+    return {"status": worker["status"], "running": worker["running"],
+            "last_seen_at": seen.isoformat() if seen else None,
+            "outbox": {"due": health["due"],
+                       "oldest_due_at": oldest.isoformat() if oldest else None,
+                       "waiting_retry": health["waiting_retry"], "failed": health["failed"],
+                       "stuck": len(health["stuck"]),
+                       "moving": not health["stalled"]}}

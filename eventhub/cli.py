@@ -169,37 +169,76 @@ def anonymize_command(slug: str) -> None:
 def retention_run_command() -> None:
     from flask import current_app
 
-    from eventhub.archive.service import anonymize, due_for_anonymization
+    from eventhub.worker import run_retention
 
     days = current_app.config["EVENTHUB_RETENTION_DAYS"]
     if days <= 0:
         click.echo("EVENTHUB_RETENTION_DAYS is 0: automatic anonymization is off.")
         return
-    editions = due_for_anonymization(days)
-    for edition in editions:
-        anonymize(SYSTEM, edition.slug)
-        db.session.commit()
-        click.echo(f"Anonymized {edition.slug}.")
-    if not editions:
+    slugs = run_retention(days)
+    for slug in slugs:
+        click.echo(f"Anonymized {slug}.")
+    if not slugs:
         click.echo("Nothing to do.")
 
 
 @click.command("serve", help="Run the development server (use gunicorn in production).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--worker/--no-worker", "with_worker", default=False, show_default=True,
+              help="Also run the background worker (`eventhub worker`) in a process of its "
+                   "own, stopped with the server.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
+def serve_command(host: str, port: int, with_worker: bool) -> None:
+    import os
+    import signal
+    import subprocess
+
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    click.echo(f"EventHub API docs: http://{host}:{port}/api/docs")
-    click.echo(f"OpenAPI document:  http://{host}:{port}/api/openapi.json")
-    click.echo(f"Web pages:         http://{host}:{port}/ (archive), "
-               f"http://{host}:{port}/login (staff)")
+    from eventhub.settings import listening_base_url
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["EVENTHUB_PUBLIC_BASE_URL_IS_DEFAULT"]:
+        # Development without PUBLIC_BASE_URL: links in mail lead to this server.
+        app.config["EVENTHUB_PUBLIC_BASE_URL"] = listening_base_url(host, port)
+    base = f"http://{host}:{port}"
+    click.echo(f"EventHub API docs: {base}/api/docs")
+    click.echo(f"OpenAPI document:  {base}/api/openapi.json")
+    click.echo(f"Web pages:         {base}/ (archive), {base}/login (staff)")
+    click.echo(f"Links in e-mails:  {app.config['EVENTHUB_PUBLIC_BASE_URL']}")
+    worker = None
+    if with_worker:
+        env = {**os.environ,
+               "EVENTHUB_PUBLIC_BASE_URL": app.config["EVENTHUB_PUBLIC_BASE_URL"]}
+        if not env.get("EVENTHUB_DATABASE_URL"):
+            env["EVENTHUB_DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+        worker = subprocess.Popen([sys.executable, "-m", "eventhub", "worker"], env=env)
+        click.echo(f"Worker:            process {worker.pid} delivers the outbox")
     sys.stdout.flush()
-    # Flask's app.run() refuses to block inside a CLI command; run werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False, use_debugger=False)
+    # SIGTERM ends the server like Ctrl-C, so that the worker is stopped with it.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        # Flask's app.run() refuses to block inside a CLI command; run werkzeug directly.
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if worker is not None:
+            _stop_process(worker)
+
+
+def _stop_process(process) -> None:
+    """Stop a child process started by `serve --worker` (it finishes the message it sends)."""
+    import subprocess
+
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _describe(exc: DomainError) -> str:
@@ -210,8 +249,10 @@ def _describe(exc: DomainError) -> str:
 def register_cli(app: Flask) -> None:
     from eventhub.i18n_cli import i18n_group
     from eventhub.mail.cli import mail_group
+    from eventhub.worker import worker_command
 
     app.cli.add_command(mail_group)
+    app.cli.add_command(worker_command)
     app.cli.add_command(users_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(serve_command)

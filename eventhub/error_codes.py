@@ -312,4 +312,7 @@ CODES: dict[str, str] = {
     "words.unknown_field": "A translation names a word that has no translations.",
     "words.not_one_line": "A translated word holds a line break or another control character.",
     "words.too_long": "A translated word is longer than its field allows.",
+    "outbox.not_found": "No message with this id in the mail outbox (params: id).",
+    "outbox.not_retryable": "Only failed messages, or those stuck in sending, can be queued "
+                            "again (params: id, state).",
 }

@@ -140,6 +140,7 @@ GUARDS = {
     "clashes": "the person, while their other sessions are checked for overlaps",
     "quota": "the invitation, while its delegation is set within the quota",
     "statements": "the statement, while a new revision is based on the latest one",
+    "outbox": "the outbox message, claimed (pending -> sending) before it is sent",
 }
 
 

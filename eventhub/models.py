@@ -33,6 +33,7 @@ from eventhub.statements.models import (
     StatementRevision,
     StatementSuggestion,
 )
+from eventhub.worker_models import ScheduledJob, WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -54,6 +55,7 @@ __all__ = [
     "RateLimitBucket",
     "Registration",
     "ReportedFigure",
+    "ScheduledJob",
     "Series",
     "SessionSignup",
     "Speech",
@@ -63,4 +65,5 @@ __all__ = [
     "StatementSuggestion",
     "User",
     "VisaRequest",
+    "WorkerHeartbeat",
 ]

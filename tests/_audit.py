@@ -23,7 +23,7 @@ from eventhub.extensions import db
 # Tables the trail deliberately leaves out (eventhub.audit.recorder says why), and
 # Alembic's own.
 NOT_AUDITED = {"audit_entries", "rate_limit_buckets", "idempotent_requests",
-               "outbox_messages", "alembic_version"}
+               "outbox_messages", "worker_heartbeats", "scheduled_jobs", "alembic_version"}
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?',
                     re.IGNORECASE)
 _ACTIONS = {"INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}

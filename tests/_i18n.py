@@ -424,6 +424,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_account.password": [{}],
         "web_account.account": [{}],
         "web_manage.dashboard": [{}],
+        "web_manage.outbox_page": [{}],
         "web_manage.edition": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.check_in_page": [{"slug": OPEN_SLUG}],
         "web_manage.edition_words": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],

@@ -249,6 +249,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                 "EVENTHUB_LOG_FORMAT": "json", "EVENTHUB_PROXY_COUNT": "1",
                 "EVENTHUB_SECRET_KEY": "a-test-secret-that-is-long-enough-0123456789",
                 "EVENTHUB_DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                "EVENTHUB_PUBLIC_BASE_URL": "https://eventhub.example.org",
                 # The README's set-up: two workers of four threads.
                 "WEB_CONCURRENCY": "2"})
     subprocess.run([str(bin_dir / "eventhub"), "db", "upgrade"], cwd=ROOT, env=env,

@@ -63,7 +63,7 @@ def test_run_command_migrates_seeds_and_serves_the_2024_record(fresh_database_ur
             if not line and server.poll() is not None:
                 pytest.fail("scripts/run exited early:\n" + "".join(output))
             output.append(line)
-            if "API docs:" in line:
+            if "Worker:" in line:  # the last line: the worker is started beside the server
                 break
         assert f"{base}/api/docs" in "".join(output)
         assert "Loaded edition 2024-suzhou" in "".join(output)
@@ -96,9 +96,36 @@ def test_run_command_migrates_seeds_and_serves_the_2024_record(fresh_database_ur
                      accept="text/plain")[2].decode()
         assert text.startswith("Chair's Statement at Sub-Forum")
         assert "VIII. All attendees" in text
+
+        # The worker runs beside the server: its heartbeat shows in /healthz.
+        assert f"Links in e-mails:  {base}" in "".join(output)
+        deadline = time.monotonic() + 120
+        while json.loads(fetch(f"{base}/healthz")[2])["worker"]["status"] != "running":
+            assert time.monotonic() < deadline, "the worker never reported"
+            time.sleep(0.2)
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=40)
+    # Stopping the server stopped the worker too: it marked its heartbeat stopped.
+    engine = sa.create_engine(fresh_database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT stopped_at FROM worker_heartbeats")).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 1 and rows[0][0] is not None
+
+
+def test_production_refuses_to_start_without_public_base_url(fresh_database_url):
+    env = {**os.environ, "EVENTHUB_DATABASE_URL": fresh_database_url,
+           "EVENTHUB_ENV": "production",
+           "EVENTHUB_SECRET_KEY": "a-test-secret-that-is-long-enough-0123456789",
+           "EVENTHUB_DATA_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    env.pop("EVENTHUB_PUBLIC_BASE_URL", None)
+    result = subprocess.run([str(Path(sys.executable).parent / "eventhub"), "worker", "--once"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "EVENTHUB_PUBLIC_BASE_URL" in result.stderr + result.stdout
 
 
 def test_the_production_command_serves_from_several_workers(fresh_database_url):
@@ -108,6 +135,7 @@ def test_the_production_command_serves_from_several_workers(fresh_database_url):
            "EVENTHUB_LOG_LEVEL": "WARNING", "EVENTHUB_ENV": "production",
            "EVENTHUB_SECRET_KEY": "a-test-secret-that-is-long-enough-0123456789",
            "EVENTHUB_DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "EVENTHUB_PUBLIC_BASE_URL": "https://eventhub.example.org",
            "WEB_CONCURRENCY": "2"}
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "eventhub"), "db", "upgrade"], cwd=ROOT, env=env,

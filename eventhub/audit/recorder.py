@@ -23,9 +23,10 @@ from eventhub.extensions import Base, utcnow
 
 HIDDEN = "[personal or secret: not recorded]"
 # Bookkeeping rather than records: the trail itself, rate-limit counters, remembered
-# responses for Idempotency-Key retries and the mail outbox (its sending state).
+# responses for Idempotency-Key retries, the mail outbox (its sending state) and the
+# background worker's heartbeats and job times.
 _NOT_AUDITED = {"audit_entries", "rate_limit_buckets", "idempotent_requests",
-                "outbox_messages"}
+                "outbox_messages", "worker_heartbeats", "scheduled_jobs"}
 _PRIVATE_COLUMNS = {
     "users": {"password_hash", "email"},
     "api_tokens": {"token_digest"},

@@ -67,6 +67,9 @@ class Invitation(db.Model):
     sent_at: Mapped[dt.datetime | None]
     responded_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # When the worker queued the reminder before the deadline (once per sending: a resend
+    # with a new link after it may be reminded again).
+    reminder_queued_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -29,10 +29,12 @@ def send_command(limit: int) -> None:
         sys.exit(1)
 
 
-@mail_group.command("status", help="Count messages by status; list stuck and failed ones.")
+@mail_group.command("status", help="Count messages by status; list stuck and failed ones; "
+                                   "show the workers' heartbeats.")
 @with_appcontext
 def status_command() -> None:
     from eventhub.mail.service import failed_messages, outbox_status
+    from eventhub.worker import heartbeat_state, recent_heartbeats
 
     status = outbox_status()
     stuck = status.pop("stuck_sending")
@@ -43,6 +45,13 @@ def status_command() -> None:
                    "the mail may have gone out, so it is not resent automatically; check, "
                    "then `eventhub mail retry ID` if it did not): "
                    + ", ".join(str(i) for i in stuck))
+    beats = recent_heartbeats()
+    if not beats:
+        click.echo("No worker has run: nothing delivers the outbox until `eventhub worker` "
+                   "(or `eventhub mail send`) runs.")
+    for beat in beats:
+        click.echo(f"worker {beat.name}: {heartbeat_state(beat)}, last seen "
+                   f"{beat.last_seen_at:%Y-%m-%d %H:%M:%S} UTC")
     if status["failed"]:
         click.echo("Most recent failed messages:")
         for message in failed_messages():

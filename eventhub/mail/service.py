@@ -1,9 +1,9 @@
 """The e-mail outbox: queue mail in the caller's transaction, deliver it over SMTP later.
 
 Queueing (queue_message) only adds and flushes a row, so the mail exists exactly when the
-change that caused it is committed. Delivery (deliver_pending: `eventhub mail send`, or
-in-process after a request when MAIL_SEND_IN_PROCESS is on) takes one due message at a
-time:
+change that caused it is committed. Delivery (deliver_pending: the background worker
+`eventhub worker`, once by `eventhub mail send`, or in-process after a request when
+MAIL_SEND_IN_PROCESS is on) takes one due message at a time:
 
 1. claim it in a short transaction of its own (pending -> sending, guarded by the status in
    the UPDATE, and on PostgreSQL chosen with FOR UPDATE SKIP LOCKED), so two senders never
@@ -15,8 +15,9 @@ time:
    of attempts, marks it failed.
 
 A message left in "sending" (the process died between claim and the final commit) may
-have gone out, so it is never sent again automatically: `eventhub mail status` lists it
-and `eventhub mail retry` lets an operator decide.
+have gone out, so it is never sent again automatically: `eventhub mail status` and the
+outbox page (/manage/outbox) list it, and `eventhub mail retry` or the page's "Retry" let
+an operator decide.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 from babel import Locale, UnknownLocaleError
@@ -43,7 +45,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from sqlalchemy import func, select, update
 
 from eventhub import dates
-from eventhub.extensions import db, utcnow
+from eventhub.extensions import db, guard, utcnow
 from eventhub.http import config
 from eventhub.i18n import (
     PACKAGE_TRANSLATIONS,
@@ -268,6 +270,9 @@ def _with_article(title) -> str:
 
 
 register_template("invitation", _invitation_context, prepare=_prepare_invitation)
+# Queued by the worker a few days before the deadline to a focal point who has not answered:
+# the same values (and the same live link), another text.
+register_template("invitation_reminder", _invitation_context, prepare=_prepare_invitation)
 
 
 # ---------------------------------------------------------------------------------------
@@ -291,12 +296,18 @@ def queue_message(recipient: str, template: str, language: str,
     message = OutboxMessage(
         recipient=recipient, template=template,
         language=(language or DEFAULT_LANGUAGE).strip()[:16] or DEFAULT_LANGUAGE,
-        params=params, message_id=f"<{uuid4().hex}@eventhub>", status=OutboxStatus.PENDING,
+        params=params, message_id=new_message_id(), status=OutboxStatus.PENDING,
         attempts=0, next_attempt_at=utcnow())
     db.session.add(message)
     db.session.flush()
     _deliver_after_response(message.id)
     return message
+
+
+def new_message_id() -> str:
+    """A Message-ID in the domain of the address people reach the service at."""
+    host = urlsplit(str(config("PUBLIC_BASE_URL"))).hostname or "localhost"
+    return f"<{uuid4().hex}@{f'[{host}]' if ':' in host else host}>"
 
 
 def _deliver_after_response(message_id: int) -> None:
@@ -467,8 +478,15 @@ def _build_email(message: OutboxMessage, rendered: RenderedMail, now: dt.datetim
     return mail
 
 
+def claim_guard_on() -> bool:
+    """Whether senders claim a message before sending it (always, except in the control
+    run of the several-workers test, which must then see double sends)."""
+    return bool(config("OUTBOX_CLAIM_GUARD")) and guard("outbox")
+
+
 def _claim_next(now: dt.datetime, ids: list[int] | None) -> int | None:
     """Take the oldest due message for this sender, in a transaction of its own."""
+    guarded = claim_guard_on()
     for _attempt in range(100):
         statement = (select(OutboxMessage.id)
                      .where(OutboxMessage.status == OutboxStatus.PENDING,
@@ -476,13 +494,18 @@ def _claim_next(now: dt.datetime, ids: list[int] | None) -> int | None:
                      .order_by(OutboxMessage.id).limit(1))
         if ids is not None:
             statement = statement.where(OutboxMessage.id.in_(ids))
-        if db.engine.dialect.name == "postgresql":
+        if guarded and db.engine.dialect.name == "postgresql":
             # Another sender's claimed row is skipped, not waited for.
             statement = statement.with_for_update(skip_locked=True)
         message_id = db.session.scalar(statement)
         if message_id is None:
             db.session.rollback()
             return None
+        if not guarded:
+            # Control runs only: the message stays pending while it is sent, so another
+            # sender may take it too.
+            db.session.rollback()
+            return message_id
         # The status condition makes the claim safe without row locks too (SQLite): of two
         # senders that picked the same row, only one UPDATE matches.
         claimed = db.session.execute(
@@ -521,15 +544,19 @@ def _record_failure(message: OutboxMessage, report: DeliveryReport, error: str, 
                 message.id, attempts, next_at.isoformat(timespec="seconds"), error)
 
 
-def deliver_pending(limit: int = 100, *, ids: Iterable[int] | None = None) -> DeliveryReport:
-    """Deliver up to `limit` due messages (only those in `ids` when given), oldest first.
-    Commits its own short transactions: call it with nothing else pending in the session."""
+def deliver_pending(limit: int = 100, *, ids: Iterable[int] | None = None,
+                    stop: Callable[[], bool] | None = None) -> DeliveryReport:
+    """Deliver up to `limit` due messages (only those in `ids` when given), oldest first,
+    until `stop()` says so (the worker on SIGTERM). Commits its own short transactions:
+    call it with nothing else pending in the session."""
     report = DeliveryReport()
     wanted = list(ids) if ids is not None else None
     sender = _SmtpSender.from_settings()
     smtp_secrets = (sender.password,)
     try:
         for _ in range(max(limit, 0)):
+            if stop is not None and stop():
+                break
             now = utcnow()
             message_id = _claim_next(now, wanted)
             if message_id is None:
