@@ -198,8 +198,13 @@ def delegation_saved(invitation, delegation, before: dict[int, tuple]) -> None:
     if not (added or removed or changed):
         return
     single = added + removed + changed
+    # Each member's role, attendance and status as the save left them (the mail may go
+    # out after a later change); names are read when it is sent, never stored here.
+    states = {str(i): {"role": after[i][2].value, "attendance": after[i][3].value,
+                       "status": after[i][-1].value} for i in added + changed}
     _to_focal_point(invitation, "delegation_changed",
-                    {"added": added, "removed": removed, "changed": changed},
+                    {"added": added, "removed": removed, "changed": changed,
+                     "states": states},
                     registration_id=single[0] if len(single) == 1 else None)
 
 
@@ -346,8 +351,10 @@ def _focal_point_context(params: dict[str, Any]) -> tuple[Any, Any, dict[str, An
     return invitation, edition, values, secrets
 
 
-def _members(ids: Iterable[int]) -> list[dict[str, str]]:
-    """Registrations as a mail lists them: name, role, status (deleted ones left out)."""
+def _members(ids: Iterable[int], states: dict[str, dict[str, str]] | None = None
+             ) -> list[dict[str, Any]]:
+    """Registrations as a mail lists them: name, role, attendance, status (as `states`
+    gives them for it, else as they are now; deleted registrations are left out)."""
     from eventhub.registrations.models import Registration
     from eventhub.web.common import label
 
@@ -361,13 +368,17 @@ def _members(ids: Iterable[int]) -> list[dict[str, str]]:
         registration = found.get(registration_id)
         if registration is None:
             continue
+        state = {"role": registration.role.value,
+                 "attendance": registration.attendance.value,
+                 "status": registration.status.value,
+                 **(states or {}).get(str(registration_id), {})}
+        status = state["status"]
         rows.append({"name": registration.person_as_shown.full_name,
-                     "role": label(registration.role),
-                     "attendance": label(registration.attendance),
-                     "status": label(registration.status),
-                     "confirmed": registration.status.value == "confirmed",
-                     "pending": registration.status.value == "pending",
-                     "waitlisted": registration.status.value == "waitlisted"})
+                     "role": label(state["role"], "registration_role"),
+                     "attendance": label(state["attendance"], "attendance"),
+                     "status": label(status, "registration_status"),
+                     "confirmed": status == "confirmed", "pending": status == "pending",
+                     "waitlisted": status == "waitlisted"})
     return rows
 
 
@@ -388,9 +399,10 @@ def _delegation_context(params: dict[str, Any]) -> MailContext:
 
     delegation = delegation_for_invitation(invitation)
     current = [r.id for r in delegation_members(delegation)] if delegation else []
-    values.update(added=_members(params.get("added", [])),
+    states = params.get("states") or {}
+    values.update(added=_members(params.get("added", []), states),
                   removed=_members(params.get("removed", [])),
-                  changed=_members(params.get("changed", [])),
+                  changed=_members(params.get("changed", []), states),
                   current=_members(current))
     return MailContext(values=values, secrets=secrets)
 
