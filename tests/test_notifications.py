@@ -410,3 +410,33 @@ def test_every_notification_template_names_itself_in_chinese(app):
         for template, msgid in TEMPLATE_NAMES.items():
             assert template_name(template) != msgid
             assert not re.search(r"[A-Za-z]{3}", template_name(template))
+
+
+def test_confirming_several_members_in_one_transaction_sends_one_mail(
+        app, organizer_client, pending_delegation, smtp_server):  # noqa: F811
+    """A bulk confirmation (several confirms, one commit) tells the focal point once."""
+    from eventhub.auth.permissions import SYSTEM
+    from eventhub.registrations import service
+
+    delegation_id = pending_delegation["delegation"]["id"]
+    assert organizer_client.post(
+        f"{EDITION_URL}/delegations/{delegation_id}/credential/review").status_code == 200
+    ids = pending_delegation["ids"]
+    with app.app_context():
+        for name in ("Ms. Head", "Mr. Deputy"):
+            service.confirm(SYSTEM, SLUG, ids[name])
+        db.session.commit()
+        # A new transaction starts a new mail.
+        service.confirm(SYSTEM, SLUG, ids["Dr. Expert"])
+        db.session.commit()
+
+    sent = notifications(app)[pending_delegation["before"]:]
+    assert [(m["template"], m["params"]["registration_ids"], m["registration_id"])
+            for m in sent] == [
+        ("registration_confirmed", [ids["Ms. Head"], ids["Mr. Deputy"]], None),
+        ("registration_confirmed", [ids["Dr. Expert"]], ids["Dr. Expert"])]
+    deliver(app)
+    confirmations = [body(m) for m in smtp_server.messages if "确认" in m["Subject"]]
+    assert len(confirmations) == 2
+    assert "Ms. Head" in confirmations[0] and "Mr. Deputy" in confirmations[0]
+    assert "Dr. Expert" in confirmations[1] and "Ms. Head" not in confirmations[1]
