@@ -255,6 +255,9 @@ def _forget_mail_and_replays(edition: Edition) -> None:
             OutboxMessage.template == "invitation")):
         if str(message.params.get("invitation_id")) in invitation_ids:
             db.session.delete(message)
+    # Every other message about the edition (notifications name their recipients).
+    db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.edition_id == edition.id).execution_options(synchronize_session=False))
     # Remembered responses may quote personal data and only serve retries: forget this
     # edition's, those of invitation links (which cannot be told apart without the
     # token), and any older than a day.

@@ -23,6 +23,7 @@ from eventhub.extensions import db, utcnow
 from eventhub.i18n import N_
 from eventhub.invitations import tokens
 from eventhub.invitations.models import Invitation, InvitationStatus
+from eventhub.mail import notifications
 
 _S = InvitationStatus
 TRANSITIONS: dict[InvitationStatus, frozenset[InvitationStatus]] = {
@@ -236,7 +237,8 @@ def _send(invitation: Invitation) -> None:
     invitation.sent_at = utcnow()
     queue_message(invitation.focal_point_email, "invitation", invitation.focal_point_language,
                   {"invitation_id": invitation.id,
-                   "token_nonce_hash": hashlib.sha256(nonce.encode()).hexdigest()[:16]})
+                   "token_nonce_hash": hashlib.sha256(nonce.encode()).hexdigest()[:16]},
+                  edition_id=invitation.edition_id, invitation_id=invitation.id)
 
 
 def _require_open(edition: Edition) -> None:
@@ -321,6 +323,7 @@ def respond(token: str, accept: bool) -> dict[str, Any]:
         from eventhub.registrations.service import delegation_for_invitation
 
         delegation_for_invitation(invitation, create=True)
+        notifications.invitation_accepted(invitation)
     db.session.flush()
     return focal_point_view(token)
 

@@ -281,8 +281,11 @@ register_template("invitation_reminder", _invitation_context, prepare=_prepare_i
 
 
 def queue_message(recipient: str, template: str, language: str,
-                  params: dict[str, Any]) -> OutboxMessage:
-    """Add a pending message to the caller's transaction (flushed, never committed)."""
+                  params: dict[str, Any], *, edition_id: int | None = None,
+                  invitation_id: int | None = None, registration_id: int | None = None,
+                  statement_id: int | None = None) -> OutboxMessage:
+    """Add a pending message to the caller's transaction (flushed, never committed).
+    The keyword ids say what the message is about (see mail.notifications.messages_about)."""
     spec = TEMPLATES.get(template)
     if spec is None:
         raise ValueError(f"unknown mail template {template!r}")
@@ -297,7 +300,9 @@ def queue_message(recipient: str, template: str, language: str,
         recipient=recipient, template=template,
         language=(language or DEFAULT_LANGUAGE).strip()[:16] or DEFAULT_LANGUAGE,
         params=params, message_id=new_message_id(), status=OutboxStatus.PENDING,
-        attempts=0, next_attempt_at=utcnow())
+        attempts=0, next_attempt_at=utcnow(), edition_id=edition_id,
+        invitation_id=invitation_id, registration_id=registration_id,
+        statement_id=statement_id)
     db.session.add(message)
     db.session.flush()
     _deliver_after_response(message.id)

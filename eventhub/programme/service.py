@@ -24,6 +24,7 @@ from eventhub.editions.words import ITEM_FIELDS, in_language, merged
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
+from eventhub.mail import notifications
 from eventhub.programme.models import (
     Delivery,
     Exhibitor,
@@ -666,6 +667,7 @@ def publish(actor: Actor, slug: str, note: str | None) -> ProgrammeVersion:
                                note=note, items=items, published_by_id=actor.user_id)
     db.session.add(version)
     db.session.flush()
+    notifications.programme_published(edition, version)
     return version
 
 

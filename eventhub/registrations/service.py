@@ -30,6 +30,7 @@ from eventhub.errors import Conflict, NotFound, Term, Unprocessable
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
+from eventhub.mail import notifications
 from eventhub.registrations.models import (
     Attendance,
     Delegation,
@@ -172,6 +173,7 @@ def promote_waitlist(edition: Edition) -> list[Registration]:
         _admit(first, edition)
         db.session.flush()
         promoted.append(first)
+    notifications.registrations_promoted(promoted)
     return promoted
 
 
@@ -448,6 +450,7 @@ def confirm(actor: Actor, slug: str, registration_id: int) -> Registration:
     registration.confirmed_at = utcnow()
     registration.badge_code = registration.badge_code or _new_badge_code()
     db.session.flush()
+    notifications.registrations_confirmed([registration])
     return registration
 
 
@@ -463,12 +466,14 @@ def reject(actor: Actor, slug: str, registration_id: int) -> Registration:
     edition, registration = _transition(actor, slug, registration_id,
                                         (_R.PENDING, _R.WAITLISTED), _R.REJECTED)
     _release(edition, registration, _R.REJECTED)
+    notifications.registrations_released([registration])
     return registration
 
 
 def cancel(actor: Actor, slug: str, registration_id: int) -> Registration:
     edition, registration = _transition(actor, slug, registration_id, ACTIVE, _R.CANCELLED)
     _release(edition, registration, _R.CANCELLED)
+    notifications.registrations_released([registration])
     return registration
 
 
@@ -581,6 +586,7 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
                            .execution_options(populate_existing=True))
     _validate_members(members, invitation.quota)
     delegation = delegation_for_invitation(invitation, create=True)
+    before = notifications.delegation_state(delegation)
     current = {r.person.email.lower(): r for r in delegation_members(delegation)
                if r.person.email}
     wanted = {m["email"].strip().lower(): m for m in members}
@@ -611,6 +617,7 @@ def register_delegation(token: str, members: list[dict[str, Any]]) -> Delegation
         db.session.add(registration)
     db.session.flush()
     promote_waitlist(edition)
+    notifications.delegation_saved(invitation, delegation, before)
     db.session.expire(delegation)
     return delegation
 

@@ -28,6 +28,7 @@ from eventhub.errors import (
 )
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
+from eventhub.mail import notifications
 from eventhub.statements.models import (
     Statement,
     StatementComment,
@@ -645,6 +646,7 @@ def change_status(actor: Actor, slug: str, statement_id: int, target: StatementS
         statement.published_at = utcnow()
     statement.status = target
     db.session.flush()
+    notifications.statement_moved(statement)
     return statement
 
 

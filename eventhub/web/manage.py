@@ -25,6 +25,7 @@ from eventhub.i18n import N_, _, ngettext, translate
 from eventhub.invitations import service as invitations
 from eventhub.invitations.models import InvitationStatus
 from eventhub.invitations.schemas import InvitationCreateSchema, InvitationFilterSchema
+from eventhub.mail.notifications import messages_about
 from eventhub.programme import service as programme
 from eventhub.programme.models import ItemKind
 from eventhub.programme.schemas import (
@@ -217,6 +218,8 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         organizations=organizations, languages=language_choices(),
         values=values or {"focal_point_language": "en"}, errors=errors or {},
         action_errors=action_errors or {},
+        mail_messages=messages_about(edition_id=found.id, limit=20)
+        if actor.can(Permission.READ_PRIVATE_CONTACTS) else [],
     ), status
 
 

@@ -27,6 +27,7 @@ from eventhub.errors import (
     Unprocessable,
 )
 from eventhub.i18n import N_, _, translate
+from eventhub.mail.notifications import messages_about
 from eventhub.schemas import INTEGER_MAX
 from eventhub.statements import service
 from eventhub.statements.drafting import draft_from_record
@@ -249,6 +250,7 @@ def _render_statement(slug: str, statement_id: int, errors: dict[str, str] | Non
         approver_value=statement.approver_id if approver_value is None else approver_value,
         new_section=new_section or {"paragraphs": "", "position": ""},
         new_language=new_language, needs_confirmation=needs_confirmation,
+        mail_messages=messages_about(statement_id=statement.id, limit=10),
     ), status
 
 
