@@ -145,6 +145,9 @@ def delete_organization(actor: Actor, organization_id: int) -> None:
 def organization_references(organization_id: int) -> dict[str, int]:
     """What still points at an organization; deleting it would lose that history."""
     from eventhub.editions.models import Edition, OrganizationSnapshot, Participation
+    from eventhub.invitations.models import Invitation
+    from eventhub.programme.models import Exhibitor
+    from eventhub.registrations.models import Delegation
 
     checks = {
         "people": select(func.count()).where(Person.organization_id == organization_id),
@@ -154,10 +157,29 @@ def organization_references(organization_id: int) -> dict[str, int]:
             Edition.host_organization_id == organization_id),
         "edition participations": select(func.count()).where(
             Participation.organization_id == organization_id),
+        "invitations": select(func.count()).where(Invitation.organization_id
+                                                  == organization_id),
+        "delegations": select(func.count()).where(Delegation.organization_id
+                                                  == organization_id),
+        "exhibitor stands": select(func.count()).where(Exhibitor.organization_id
+                                                       == organization_id),
         # An archived edition's record names it (itself, or as the parent it showed).
         "archived edition records": select(func.count()).select_from(OrganizationSnapshot)
         .where(or_(OrganizationSnapshot.organization_id == organization_id,
                    OrganizationSnapshot.parent_id == organization_id)),
+    }
+    counts = {what: db.session.scalar(query) or 0 for what, query in checks.items()}
+    return {what: count for what, count in counts.items() if count}
+
+
+def person_references(person_id: int) -> dict[str, int]:
+    """What points at a person: their registrations and speeches (what a merge moves)."""
+    from eventhub.programme.models import Speech
+    from eventhub.registrations.models import Registration
+
+    checks = {
+        "registrations": select(func.count()).where(Registration.person_id == person_id),
+        "speeches": select(func.count()).where(Speech.person_id == person_id),
     }
     counts = {what: db.session.scalar(query) or 0 for what, query in checks.items()}
     return {what: count for what, count in counts.items() if count}
@@ -174,6 +196,13 @@ def _reference_words(what: str, count: int) -> str:
             "%(num)s edition participation", "%(num)s edition participations", count),
         "archived edition records": lambda: ngettext(
             "%(num)s archived edition record", "%(num)s archived edition records", count),
+        "registrations": lambda: ngettext("%(num)s registration", "%(num)s registrations",
+                                          count),
+        "speeches": lambda: ngettext("%(num)s speech", "%(num)s speeches", count),
+        "invitations": lambda: ngettext("%(num)s invitation", "%(num)s invitations", count),
+        "delegations": lambda: ngettext("%(num)s delegation", "%(num)s delegations", count),
+        "exhibitor stands": lambda: ngettext("%(num)s exhibitor stand",
+                                             "%(num)s exhibitor stands", count),
     }
     return words[what]() if what in words else f"{count} {what}"
 
@@ -454,20 +483,6 @@ def merge_people(actor: Actor, keep_id: int, duplicate_id: int) -> dict[str, Any
     return {"kept": keep, "moved": moved}
 
 
-def _merge_words(what: str, count: int) -> str:
-    """What a merge moved (or what stands in its way), counted, in the reader's language."""
-    words = {
-        "registrations": lambda: ngettext("%(num)s registration", "%(num)s registrations",
-                                          count),
-        "speeches": lambda: ngettext("%(num)s speech", "%(num)s speeches", count),
-        "invitations": lambda: ngettext("%(num)s invitation", "%(num)s invitations", count),
-        "delegations": lambda: ngettext("%(num)s delegation", "%(num)s delegations", count),
-        "exhibitor stands": lambda: ngettext("%(num)s exhibitor stand",
-                                             "%(num)s exhibitor stands", count),
-    }
-    return words[what]() if what in words else _reference_words(what, count)
-
-
 def merge_summary(moved: dict[str, int]) -> Counts:
     """What a merge moved, as a parameter of a message ("3 people and 1 invitation")."""
-    return Counts(moved, _merge_words)
+    return Counts(moved, _reference_words)
