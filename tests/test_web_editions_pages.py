@@ -240,7 +240,7 @@ def test_an_archived_editions_figures_are_read_only(seeded, organizer):
     assert page.status == 200
     assert page.soup.select_one("#figures") is not None
     assert page.soup.select_one("#figure-form") is None
-    key = page.soup.select_one("#figures tbody th a").get_text(strip=True)
+    key = page.soup.select_one("#figures tbody th a")["href"].rsplit("/", 1)[1]
     figure = organizer.get(f"/manage/2024-suzhou/figures/{key}")
     assert figure.status == 200
     assert figure.soup.select_one("form.narrow") is None

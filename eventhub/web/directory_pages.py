@@ -216,17 +216,14 @@ def organization_merge(organization_id: int):
     except (FormInvalid, DomainError) as exc:
         kept = directory.get_organization(page_actor(), organization_id)
         return _merge_page("organization", kept, errors=_refused(exc), status=_status(exc))
-    flash(_merged_notice(merged))
+    _merged_notice(merged["kept"].name, merged["moved"])
     return redirect(url_for(".organization_edit", organization_id=organization_id), code=303)
 
 
-def _merged_notice(merged: dict[str, Any]) -> str:
-    kept = merged["kept"]
-    name = getattr(kept, "name", None) or kept.full_name
-    if merged["moved"]:
-        return _("The duplicate is merged into %(name)s, which now has %(moved)s more.",
-                 name=name, moved=str(directory.merge_summary(merged["moved"])))
-    return _("The duplicate is merged into %(name)s.", name=name)
+def _merged_notice(name: str, moved: dict[str, int]) -> None:
+    flash(_("The duplicate is merged into %(name)s, which now has %(moved)s more.",
+            name=name, moved=str(directory.merge_summary(moved))) if moved
+          else _("The duplicate is merged into %(name)s.", name=name))
 
 
 # People --------------------------------------------------------------------------------
@@ -329,5 +326,5 @@ def person_merge(person_id: int):
     except (FormInvalid, DomainError) as exc:
         kept = directory.get_person(page_actor(), person_id)
         return _merge_page("person", kept, errors=_refused(exc), status=_status(exc))
-    flash(_merged_notice(merged))
+    _merged_notice(merged["kept"].full_name, merged["moved"])
     return redirect(url_for(".person_edit", person_id=person_id), code=303)
