@@ -469,7 +469,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_manage.edition_settings": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.edition_archive_confirm": [{"slug": OPEN_SLUG}],
         "web_manage.figures_page": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
-        "web_manage.figure_edit": [{"slug": SEEDED_SLUG, "key": figure_key}],
+        "web_manage.figure_edit": [{"slug": SEEDED_SLUG, "figure_key": figure_key}],
         "web_manage.organization_list": [{}],
         "web_manage.organization_new": [{}],
         "web_manage.organization_edit": [organization],

@@ -390,15 +390,16 @@ def _figure_form(slug: str, key: str, *, values: dict[str, Any] | None = None,
         writable=actor.can(Permission.MANAGE_EDITIONS) and not found.is_read_only), status
 
 
-@blp.get("/<slug>/figures/<key>")
+@blp.get("/<slug>/figures/<figure_key>")
 @page_requires(Permission.READ_INTERNAL)
-def figure_edit(slug: str, key: str):
-    return _figure_form(slug, key)
+def figure_edit(slug: str, figure_key: str):
+    return _figure_form(slug, figure_key)
 
 
-@blp.post("/<slug>/figures/<key>")
+@blp.post("/<slug>/figures/<figure_key>")
 @page_requires(Permission.MANAGE_EDITIONS)
-def figure_update(slug: str, key: str):
+def figure_update(slug: str, figure_key: str):
+    key = figure_key
     typed, data = _figure_data(editing=True)
     try:
         editions.update_figure(page_actor(), slug, key,
@@ -410,9 +411,10 @@ def figure_update(slug: str, key: str):
     return redirect(url_for(".figures_page", slug=slug), code=303)
 
 
-@blp.post("/<slug>/figures/<key>/delete")
+@blp.post("/<slug>/figures/<figure_key>/delete")
 @page_requires(Permission.MANAGE_EDITIONS)
-def figure_delete(slug: str, key: str):
+def figure_delete(slug: str, figure_key: str):
+    key = figure_key
     try:
         editions.delete_figure(page_actor(), slug, key)
     except DomainError as exc:
