@@ -253,3 +253,42 @@ def test_anonymous_visitors_are_sent_to_sign_in(app):
         page = Browser(app.test_client()).get(path)
         assert page.status == 302
         assert page.response.headers["Location"].startswith("/login?next=")
+
+
+def test_in_a_browser_an_organizer_creates_and_opens_an_edition(
+        app, browser, live_server, organizer_client):
+    """The one browser journey of these pages: dashboard button, the form (a date box, the
+    zone list), the draft's settings and the open button, with screenshots."""
+    from _browser import screenshot, wait_for_next_page
+    from conftest import PASSWORD, make_user
+    from selenium.webdriver.common.by import By
+
+    def click(element) -> None:
+        old = browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        wait_for_next_page(browser, old)
+
+    create_series = organizer_client.post("/api/v1/series",
+                                          json={"slug": "sfmmc", "name": "Sub-Forum"})
+    assert create_series.status_code == 201
+    email = make_user(app, Role.ORGANIZER, "browser-org@example.org")
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.ID, "f-email").send_keys(email)
+    browser.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    click(browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
+    browser.get(f"{live_server}/manage/")
+    click(browser.find_element(By.LINK_TEXT, "New edition"))
+    for field, value in (("ordinal", "3"), ("slug", "sfmmc-2031"),
+                         ("title", "Third Sub-Forum"), ("city", "Suzhou")):
+        browser.find_element(By.ID, f"f-{field}").send_keys(value)
+    # Date boxes take the date as the browser's locale types it; set them as values.
+    for field, value in (("start_date", "2031-05-06"), ("end_date", "2031-05-07")):
+        browser.execute_script("arguments[0].value = arguments[1]",
+                               browser.find_element(By.ID, f"f-{field}"), value)
+    screenshot(browser, "organizer-new-edition")
+    click(browser.find_element(By.CSS_SELECTOR, "#edition-form button[type=submit]"))
+    assert browser.current_url.endswith("/manage/sfmmc-2031/settings"), browser.current_url
+    click(browser.find_element(By.XPATH, "//button[normalize-space()='Open the edition']"))
+    assert "The edition is now open." in browser.find_element(By.TAG_NAME, "body").text
+    screenshot(browser, "organizer-edition-settings")
+    assert edition(organizer_client, "sfmmc-2031")["status"] == "open"
