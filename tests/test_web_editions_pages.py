@@ -46,12 +46,16 @@ def test_an_edition_from_creation_to_the_archive(organizer, organizer_client):
     form = organizer.get("/manage/editions/new")
     assert form.status == 200
     assert form.soup.select_one("#f-time_zone")["list"] == "zones"
-    created = organizer.post("/manage/editions/new", {**NEW, "requires_approval": "on"})
+    assert form.soup.select_one("#f-translations-zh-title") is not None
+    created = organizer.post("/manage/editions/new", {
+        **NEW, "requires_approval": "on", "translations.zh.title": "全球公共安全合作论坛",
+        "translations.zh.city": ""})
     assert created.status == 303, errors_on(created)
     assert created.response.headers["Location"] == "/manage/gpscf-2027/settings"
     stored = edition(organizer_client, "gpscf-2027")
     assert (stored["series"], stored["status"], stored["capacity"], stored["region"],
             stored["requires_approval"]) == ("gpscf", "draft", 300, "Jiangsu", True)
+    assert stored["translations"] == {"zh": {"title": "全球公共安全合作论坛"}}
 
     settings = organizer.get("/manage/gpscf-2027/settings")
     assert settings.status == 200

@@ -32,9 +32,10 @@ from eventhub.editions.schemas import (
     ReportedFigureUpdateSchema,
     SeriesCreateSchema,
 )
+from eventhub.editions.words import other_languages
 from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
-from eventhub.i18n import N_, _, language, translate
+from eventhub.i18n import N_, _, language, language_name, translate
 from eventhub.web.common import (
     FormInvalid,
     edition_tab,
@@ -111,7 +112,29 @@ def _organization_choices() -> list[tuple[str, str]]:
 
 def _form_context(**extra: Any) -> dict[str, Any]:
     return {"countries": country_choices(), "organizations": _organization_choices(),
-            "zones": sorted(editions.time_zone_names()), **extra}
+            "zones": sorted(editions.time_zone_names()),
+            "other_languages": [(code, language_name(code)) for code in other_languages()],
+            **extra}
+
+
+# The words a new edition may be given in the other languages at once (the words page
+# holds them all afterwards).
+TRANSLATED_ON_CREATION = ("title", "city")
+
+
+def _typed_translations() -> dict[str, str]:
+    return {f"translations.{code}.{field}": request.form.get(
+        f"translations.{code}.{field}", "").strip()
+        for code in other_languages() for field in TRANSLATED_ON_CREATION}
+
+
+def _translations(typed: dict[str, str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for name, value in typed.items():
+        if value:
+            _prefix, code, field = name.split(".")
+            found.setdefault(code, {})[field] = value
+    return found
 
 
 def _typed(fields: tuple[str, ...]) -> dict[str, Any]:
@@ -185,9 +208,11 @@ def _series_values(typed: dict[str, Any]) -> dict[str, Any] | None:
 @blp.post("/editions/new")
 @page_requires(Permission.MANAGE_EDITIONS)
 def edition_create():
-    typed = _typed(EDITION_FIELDS)
+    typed = {**_typed(EDITION_FIELDS), **_typed_translations()}
     data = _data(typed, EDITION_FIELDS, clear=False)
     data["requires_approval"] = typed["requires_approval"]
+    if translations := _translations(_typed_translations()):
+        data["translations"] = translations
     try:
         new_series = _series_values(typed)
         data["series"] = typed["series"] or new_series["slug"]  # type: ignore[index]
