@@ -94,6 +94,15 @@ CODES: dict[str, str] = {
                                  "country_code).",
     "person.not_found": "No person with this id (params: id).",
     "person.speaks": "The person speaks in programme items (params: name, speeches).",
+    "directory.merge_same": "An organization or person cannot be merged into itself.",
+    "directory.merge_archived": "The duplicate is named by archived editions, whose record "
+                                "cannot change; merge the other way round (params: name, "
+                                "editions; extra: editions).",
+    "directory.merge_same_edition": "Both entries have a row that may exist once per edition "
+                                    "in the same edition (params: what, editions; extra: "
+                                    "editions, what).",
+    "directory.merge_ancestor": "The duplicate organization is above the one kept in its "
+                                "hierarchy (params: name).",
     # Invitations and their response links (eventhub.invitations).
     "invitation.not_found": "The edition has no such invitation (params: slug, id).",
     "invitation.duplicate": "The organization is already invited (params: organization, "

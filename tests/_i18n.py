@@ -453,7 +453,37 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_secretariat.section": [{**statement, "key": record.section_key}],
         "web_secretariat.correction": [{**published, "key": record.published_section_key}],
     }
-    query = {"web_secretariat.diff": "old=1&new=2"}
+    # Directory and edition pages (issue 15): real rows of the record.
+    from eventhub.directory.models import Organization, Person
+    from eventhub.editions.models import ReportedFigure
+
+    with app.app_context():
+        person_id = db.session.scalar(sa.select(sa.func.min(Person.id)))
+        other_person = db.session.scalar(sa.select(sa.func.max(Person.id)))
+        other_organization = db.session.scalar(sa.select(sa.func.max(Organization.id)))
+        figure_key = db.session.scalar(sa.select(ReportedFigure.key).order_by(
+            ReportedFigure.id).limit(1))
+        db.session.remove()
+    organization = {"organization_id": record.organization_id}
+    values.update({
+        "web_manage.edition_new": [{}],
+        "web_manage.edition_next": [{"slug": SEEDED_SLUG}],
+        "web_manage.edition_settings": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
+        "web_manage.edition_archive_confirm": [{"slug": OPEN_SLUG}],
+        "web_manage.figures_page": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
+        "web_manage.figure_edit": [{"slug": SEEDED_SLUG, "figure_key": figure_key}],
+        "web_manage.organization_list": [{}],
+        "web_manage.organization_new": [{}],
+        "web_manage.organization_edit": [organization],
+        "web_manage.organization_merge_confirm": [organization],
+        "web_manage.person_list": [{}],
+        "web_manage.person_new": [{}],
+        "web_manage.person_edit": [{"person_id": person_id}],
+        "web_manage.person_merge_confirm": [{"person_id": person_id}],
+    })
+    query = {"web_secretariat.diff": "old=1&new=2",
+             "web_manage.organization_merge_confirm": f"duplicate_id={other_organization}",
+             "web_manage.person_merge_confirm": f"duplicate_id={other_person}"}
     adapter = app.url_map.bind("localhost")
     visits = []
     for endpoint, value_sets in values.items():

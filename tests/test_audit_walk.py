@@ -395,6 +395,11 @@ CASES: dict[tuple[str, str], Case] = {
         f"/api/v1/people/{w.person()}", json={"position": "Director"}),
     ("directory.PersonDetail", "DELETE"): lambda w: w.admin.delete(
         f"/api/v1/people/{w.person()}"),
+    ("directory.OrganizationMerge", "POST"): lambda w: w.admin.post(
+        f"/api/v1/organizations/{w.organization()}/merge",
+        json={"duplicate_id": w.organization()}),
+    ("directory.PersonMerge", "POST"): lambda w: w.admin.post(
+        f"/api/v1/people/{w.person()}/merge", json={"duplicate_id": w.person()}),
     # Series, editions, figures, participants.
     ("editions.SeriesCollection", "POST"): lambda w: w.admin.post(
         "/api/v1/series", json={"slug": w.unique("series"), "name": "Another series"}),

@@ -74,6 +74,11 @@ def world(app, seeded, admin_client, client):
         "ends_at": "2030-11-20T10:00:00"})
     assert item.status_code == 201, item.json
     statement = create_statement(admin_client, slug=SLUG).json
+    figure = admin_client.post(f"/api/v1/editions/{SLUG}/figures", json={
+        "key": "guests", "qualifier": "about", "value": 300, "unit": "guests"})
+    assert figure.status_code == 201, figure.json
+    someone = admin_client.post("/api/v1/people", json={"full_name": "Li Wei"})
+    assert someone.status_code == 201, someone.json
     published = create_statement(admin_client, slug=SLUG, kind="summary").json
     for status in ("in_review", "approved", "published"):
         response = admin_client.post(
@@ -87,7 +92,7 @@ def world(app, seeded, admin_client, client):
         "token": token, "registration_id": members.json["members"][0]["registration_id"],
         "item_id": item.json["id"], "statement_id": statement["id"],
         "key": statement["sections"][0]["key"], "number": 1,
-        "organization_id": org["id"],
+        "organization_id": org["id"], "figure_key": "guests", "person_id": someone.json["id"],
         "seeded_statement_id": seeded_statement_id(client),
     }
 

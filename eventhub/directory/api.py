@@ -5,12 +5,15 @@ from flask.views import MethodView
 from eventhub.auth.permissions import Permission
 from eventhub.directory import service
 from eventhub.directory.schemas import (
+    MergeSchema,
     OrganizationCreateSchema,
     OrganizationFilterSchema,
+    OrganizationMergeResultSchema,
     OrganizationSchema,
     OrganizationUpdateSchema,
     PersonCreateSchema,
     PersonFilterSchema,
+    PersonMergeResultSchema,
     PersonSchema,
     PersonUpdateSchema,
 )
@@ -65,6 +68,22 @@ class OrganizationDetail(MethodView):
         service.delete_organization(current_actor(), organization_id)
 
 
+@blp.route("/organizations/<int:organization_id>/merge")
+class OrganizationMerge(MethodView):
+    @requires(Permission.MANAGE_DIRECTORY)
+    @blp.arguments(MergeSchema)
+    @blp.response(200, OrganizationMergeResultSchema)
+    @blp.doc(security=BEARER_SECURITY)
+    def post(self, data, organization_id):
+        """Merge a duplicate into this organization: people, member organizations,
+        hosted editions, participations, invitations, delegations and exhibitor stands
+        move here, blank fields are filled from the duplicate, the duplicate is deleted.
+        409 when an archived edition names the duplicate or both have a row in one
+        edition."""
+        return service.merge_organizations(current_actor(), organization_id,
+                                           data["duplicate_id"])
+
+
 @blp.route("/people")
 class People(MethodView):
     @requires(Permission.READ_INTERNAL)
@@ -108,3 +127,16 @@ class PersonDetail(MethodView):
     def delete(self, person_id):
         """Delete a person who has no speaking slot (409 otherwise)."""
         service.delete_person(current_actor(), person_id)
+
+
+@blp.route("/people/<int:person_id>/merge")
+class PersonMerge(MethodView):
+    @requires(Permission.MANAGE_DIRECTORY)
+    @blp.arguments(MergeSchema)
+    @blp.response(200, PersonMergeResultSchema)
+    @blp.doc(security=BEARER_SECURITY)
+    def post(self, data, person_id):
+        """Merge a duplicate into this person: registrations and speeches move here,
+        blank fields are filled from the duplicate, the duplicate is deleted. 409 when an
+        archived edition names the duplicate or both are registered for one edition."""
+        return service.merge_people(current_actor(), person_id, data["duplicate_id"])

@@ -88,3 +88,24 @@ class PersonUpdateSchema(PersonCreateSchema):
 class PersonFilterSchema(QuerySchema):
     organization_id = RowId()
     q = fields.String(metadata={"description": "Text in the name or position"})
+
+
+class MergeSchema(InputSchema):
+    duplicate_id = RowId(required=True, strict=True, metadata={
+        "description": "The duplicate entry: its references move to the entry addressed, "
+                       "then it is deleted"})
+
+
+class _MergeResultSchema(OutputSchema):
+    moved = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        metadata={"description": "How many rows of each kind now point at "
+                                                 "the entry kept",
+                                  "example": {"invitations": 1, "people": 2}})
+
+
+class OrganizationMergeResultSchema(_MergeResultSchema):
+    kept = fields.Nested(OrganizationSchema, required=True)
+
+
+class PersonMergeResultSchema(_MergeResultSchema):
+    kept = fields.Nested(PersonSchema, required=True)

@@ -171,9 +171,14 @@ def _refuse_programme_outside_days(edition: Edition) -> None:
                        code="edition.programme_outside_days", items=listed)
 
 
-def create_edition(actor: Actor, values: dict[str, Any]) -> Edition:
+def create_edition(actor: Actor, values: dict[str, Any],
+                   new_series: dict[str, Any] | None = None) -> Edition:
+    """A draft edition; with `new_series` (as create_series takes it), in a series created
+    with it (the organizers' page offers both in one form)."""
     authorize(actor, Permission.MANAGE_EDITIONS)
     values = dict(values)
+    if new_series is not None:
+        values["series"] = create_series(actor, new_series).slug
     series_slug = values.pop("series")
     series = db.session.scalar(select(Series).where(Series.slug == series_slug))
     if series is None:
