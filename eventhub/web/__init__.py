@@ -54,6 +54,7 @@ def install(app: Flask) -> None:
 
     from eventhub.web import account, manage, public, rsvp, secretariat  # noqa: I001
     from eventhub.web import edition_words  # noqa: F401  (its routes are on manage.blp)
+    from eventhub.web import registration_pages  # noqa: F401  (routes on manage.blp)
 
     for module in (public, account, rsvp, manage, secretariat):
         blueprint = module.blp
