@@ -63,6 +63,9 @@ def field_labels() -> dict[str, str]:
     return {field: translate(msgid) for field, msgid in FIELD_LABELS.items()}
 
 
+_SEE_THE_FIELDS = ("validation.invalid_fields", "validation.failed")
+
+
 def error_messages(error: DomainError | FormInvalid) -> dict[str, str]:
     """Messages by field (the field's own, translated); the refusal's own sentence under
     "" unless it only repeats a field's message (a refusal about one field says it once)."""
@@ -74,6 +77,9 @@ def error_messages(error: DomainError | FormInvalid) -> dict[str, str]:
         field = "" if field == "_schema" else field
         message = entry.get("message", "")
         found[field] = f"{found[field]} {message}" if field in found else message
+    # "The row has invalid fields; see errors" adds nothing above the fields' own words.
+    if found and error.code in _SEE_THE_FIELDS:
+        return found
     if "" not in found and error.detail not in found.values():
         found = {"": error.detail, **found}
     return found
@@ -86,7 +92,7 @@ def error_lines(error: DomainError | FormInvalid) -> list[str]:
     lines = []
     for field, message in error_messages(error).items():
         name = labels.get(field.rsplit(".", 1)[-1]) if field else None
-        lines.append(_("%(field)s: %(message)s", field=name, message=message) if name
+        lines.append(_("%(label)s: %(text)s", label=name, text=message) if name
                      else message)
     return lines
 
@@ -198,8 +204,9 @@ def _typed_rows(zone: str) -> tuple[list[dict[str, Any]], dict[int, dict[str, st
     """The rows of the drafts table as sent: what to save (boxes left empty are not
     changes) and what was typed (shown again if anything is refused)."""
     rows, typed = [], {}
-    for raw_id in request.form.getlist("id"):
-        if not raw_id.isdigit():
+    for key in request.form:
+        raw_id = key.removeprefix("row-")
+        if not key.startswith("row-") or not raw_id.isdigit():
             continue
         invitation_id = int(raw_id)
         shown = {key: request.form.get(f"{key}-{invitation_id}", "").strip()
