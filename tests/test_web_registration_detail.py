@@ -162,6 +162,15 @@ def test_a_refused_confirm_on_the_page_says_why_there(app, organizer_client, org
     assert refused.soup.find("h1").get_text() == "Mr. Niran Deputy"
     assert registration(organizer_client, ids["deputy"])["status"] == "pending"
 
+    # Rejecting from the page asks first, and leads back to the page either way.
+    ask_url = page.soup.find("a", string="Reject")["href"]
+    ask = organizer.get(ask_url)
+    assert ask.soup.find("a", string="Keep it")["href"] == url
+    done = organizer.post(f"{url}/reject", ask.form_values(f"form[action='{url}/reject']"))
+    assert done.status == 303 and done.response.headers["Location"] == url
+    assert registration(organizer_client, ids["deputy"])["status"] == "rejected"
+    assert buttons(organizer.get(url)) == [b for b in buttons(page) if b.startswith("Sign")]
+
 
 def test_a_viewer_reads_the_page_without_private_data_or_actions(app, organizer_client):
     open_edition(organizer_client, requires_approval=True)

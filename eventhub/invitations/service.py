@@ -72,6 +72,25 @@ def _move(invitation: Invitation, new_status: InvitationStatus) -> None:
     invitation.status = new_status
 
 
+def available_actions(actor: Actor, edition: Edition, invitation: Invitation
+                      ) -> tuple[str, ...]:
+    """What `actor` may do with `invitation` now (edit, send, resend, revoke), by
+    permission, the edition (archived or closed: nothing) and the invitation's status: the
+    rules the services enforce, for pages to offer only what will be accepted."""
+    if (not actor.can(Permission.MANAGE_ATTENDANCE) or edition.is_read_only
+            or edition.status == EditionStatus.CLOSED):
+        return ()
+    status = invitation.status
+    found = []
+    if status in CHANGEABLE:
+        found.append("edit")
+    if _S.SENT in TRANSITIONS[status]:
+        found.append("send" if status == _S.DRAFT else "resend")
+    if _S.REVOKED in TRANSITIONS[status]:
+        found.append("revoke")
+    return tuple(found)
+
+
 def _check_deadline(deadline) -> None:
     if deadline.tzinfo is None:
         raise Unprocessable.for_field("deadline",

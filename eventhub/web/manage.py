@@ -221,7 +221,8 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         values=values or {"focal_point_language": "en"}, errors=errors or {},
         action_errors=action_errors or {}, action_code=action_code, labels=field_labels(),
         drafts=invitations.invitation_counts(actor, slug)[InvitationStatus.DRAFT],
-        changeable=invitations.CHANGEABLE,
+        actions_for=lambda invitation: invitations.available_actions(actor, found,
+                                                                     invitation),
     ), status
 
 

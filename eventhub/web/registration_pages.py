@@ -131,8 +131,7 @@ def _invitation_form(slug: str, invitation_id: int, *, values: dict[str, Any] | 
         "manage/invitation_edit.html", edition=edition, invitation=invitation,
         values=values, errors=errors or {}, labels=field_labels(),
         languages=language_choices(),
-        may_read_contacts=actor.can(Permission.READ_PRIVATE_CONTACTS),
-        writable=(actor.can(Permission.MANAGE_ATTENDANCE) and not edition.is_read_only),
+        editable="edit" in invitations.available_actions(actor, edition, invitation),
     ), status
 
 
