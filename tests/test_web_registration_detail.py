@@ -276,3 +276,39 @@ def test_the_registrations_page_has_unique_ids_and_labelled_errors_at_the_top(
     assert duplicate_ids(refused) == []
     for link in summary.select("a[href^='#']"):
         assert refused.soup.find(id=link["href"][1:]) is not None
+
+
+# On a phone ----------------------------------------------------------------------------
+
+def test_on_a_phone_the_roster_and_the_registration_page_scroll_only_inside_tables(
+        app, browser, live_server, organizer_client):
+    from _browser import PHONE, screenshot
+    from conftest import PASSWORD, make_user
+    from selenium.webdriver.common.by import By
+
+    open_edition(organizer_client, requires_approval=True)
+    ids = delegation(app, organizer_client)
+    email = make_user(app, Role.ORGANIZER)
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.ID, "f-email").send_keys(email)
+    browser.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Sign in']").click()
+    browser.find_element(By.XPATH, "//button[starts-with(normalize-space(), 'Sign out')]")
+
+    browser.set_window_size(*PHONE)
+    for path, name in ((f"/manage/{SLUG}/registrations", "organizer-roster-phone"),
+                       (f"/manage/{SLUG}/registrations/{ids['head']}",
+                        "organizer-registration-phone")):
+        browser.get(f"{live_server}{path}")
+        assert "Ms. Malee Srisuk" in browser.find_element(By.TAG_NAME, "body").text
+        page_width, view_width = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        assert page_width <= view_width, (path, page_width, view_width)
+        screenshot(browser, name, size=PHONE)
+    browser.get(f"{live_server}/manage/{SLUG}/registrations")
+    # The roster is wider than the phone: it scrolls inside its wrapper, every column kept.
+    wide = browser.execute_script(
+        "const w = document.querySelector('.table-scroll');"
+        "return [w.scrollWidth, w.clientWidth, getComputedStyle(w).overflowX]")
+    assert wide[2] == "auto"
+    assert wide[0] >= wide[1]

@@ -328,7 +328,10 @@ def _who(entry: Any) -> str:
 def _history_rows(entries: list[Any]) -> list[dict[str, Any]]:
     rows = []
     for entry in entries:
-        fields = [field for field in entry.changes if field not in _HISTORY_SKIPPED]
+        # A new record is "created" (its values are the page above); a change names the
+        # fields it changed.
+        fields = [] if entry.action == "insert" else [
+            field for field in entry.changes if field not in _HISTORY_SKIPPED]
         status_change = entry.changes.get("status") if entry.table_name == (
             "registrations") else None
         rows.append({
