@@ -85,6 +85,10 @@ def test_the_page_shows_everything_and_review_unblocks_confirm(app, organizer_cl
 
     roster = organizer.get(f"{MANAGE}/registrations")
     assert roster.soup.find("a", href=url, string="Ms. Malee Srisuk")
+    # Confirmed from the roster before the review: refused, with the way to the review.
+    refused = organizer.post(f"{url}/confirm")
+    assert refused.status == 409
+    assert refused.soup.find("a", href=f"{url}#credential")
 
     page = organizer.get(url)
     assert page.status == 200 and duplicate_ids(page) == []

@@ -320,7 +320,10 @@ REGISTRATION_FIELDS = ("full_name", "email", "position", "organization_id", "rol
 
 def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
                         values: dict[str, Any] | None = None,
-                        form_errors: dict[str, str] | None = None, status: int = 200):
+                        form_errors: dict[str, str] | None = None, status: int = 200,
+                        review_first: int | None = None):
+    """`review_first`: a registration whose confirmation waits for its delegation's
+    credential review (the page leads to it)."""
     from eventhub.web.registration_pages import field_labels
 
     actor = page_actor()
@@ -342,7 +345,7 @@ def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
         attendance_choices=choices("attendance", Attendance),
         values=values or {"role": RegistrationRole.DELEGATE.value,
                           "attendance": Attendance.IN_PERSON.value},
-        form_errors=form_errors or {}, labels=field_labels(),
+        form_errors=form_errors or {}, labels=field_labels(), review_first=review_first,
         actions_for=lambda registration: registrations.available_actions(
             actor, found, registration),
     ), status
@@ -410,7 +413,10 @@ def _registration_action(slug: str, registration_id: int, name: str):
         if from_detail:
             return registration_page(slug, registration_id, errors=_labelled(exc),
                                      status=exc.status)
-        return _registrations_page(slug, errors=_labelled(exc), status=exc.status)
+        blocked = registration_id if exc.code == (
+            "registration.credentials_unreviewed") else None
+        return _registrations_page(slug, errors=_labelled(exc), status=exc.status,
+                                   review_first=blocked)
     flash(translate(_REGISTRATION_DONE[name], {"name": registration.person.full_name,
                                                "badge": registration.badge_code}))
     if from_detail:
