@@ -207,3 +207,23 @@ def test_a_viewer_gets_no_invitation_editing(app, organizer_client):
     assert viewer.get(f"{MANAGE}/invitations/drafts").status == 403
     assert viewer.post(f"{MANAGE}/invitations/drafts", {f"row-{invitation['id']}": "1"}
                        ).status == 403
+
+
+def test_sending_an_incomplete_draft_from_its_row_says_what_is_missing(app, organizer_client,
+                                                                       organizer):
+    open_edition(organizer_client)
+    org = organization(organizer_client, "Immigration Bureau of Thailand", "TH")
+    draft = bare_draft(app, org["id"])
+    listing = organizer.get(f"{MANAGE}/invitations")
+    send_url = f"{MANAGE}/invitations/{draft}/send"
+    refused = organizer.post(send_url, listing.form_values(f"form[action='{send_url}']"))
+    assert refused.status == 422
+    summary = refused.soup.select_one("#action-errors")
+    lines = [li.get_text(" ", strip=True) for li in summary.select("li")]
+    assert "Focal point name: Missing." in lines and "Focal point e-mail: Missing." in lines
+    assert len(lines) == len(set(lines))
+    # The fields are those of the invitation, not of the form below: the way on is its
+    # edit page.
+    assert summary.find("a") is None
+    assert refused.soup.find("a", href=f"{MANAGE}/invitations/{draft}")
+    assert stored(organizer_client)["Immigration Bureau of Thailand"]["status"] == "draft"

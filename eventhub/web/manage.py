@@ -198,7 +198,7 @@ INVITATION_FIELDS = ("organization_id", "focal_point_name", "focal_point_email",
 def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None,
                       action_errors: dict[str, str] | None = None, status: int = 200,
-                      action_code: str | None = None):
+                      action_code: str | None = None, action_on: int | None = None):
     from eventhub.web.registration_pages import field_labels
 
     actor = page_actor()
@@ -220,6 +220,9 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         organizations=organizations, languages=language_choices(),
         values=values or {"focal_point_language": "en"}, errors=errors or {},
         action_errors=action_errors or {}, action_code=action_code, labels=field_labels(),
+        # The invitation a refused row button was about, when editing it is the way on.
+        action_on=(invitations.get_invitation(actor, slug, action_on)
+                   if action_on is not None and action_code in _COMPLETE_FIRST else None),
         drafts=invitations.invitation_counts(actor, slug)[InvitationStatus.DRAFT],
         actions_for=lambda invitation: invitations.available_actions(actor, found,
                                                                      invitation),
@@ -254,13 +257,17 @@ def invitation_create(slug: str):
     return redirect(url_for(".invitation_list", slug=slug), code=303)
 
 
-def _invitation_action(slug: str, action, done):
+# Refusals of a send that editing the invitation resolves.
+_COMPLETE_FIRST = ("invitation.incomplete", "invitation.deadline_past")
+
+
+def _invitation_action(slug: str, action, done, invitation_id: int | None = None):
     """`done(invitation)` words the notice shown after `action` succeeded."""
     try:
         invitation = action()
     except DomainError as exc:
         return _invitations_page(slug, action_errors=_labelled(exc), status=exc.status,
-                                 action_code=exc.code)
+                                 action_code=exc.code, action_on=invitation_id)
     notice = done(invitation)
     flash(notice)
     return redirect(url_for(".invitation_list", slug=slug,
@@ -272,7 +279,8 @@ def _invitation_action(slug: str, action, done):
 def invitation_send(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.send_invitation(page_actor(), slug, invitation_id),
-        lambda sent: _("Invitation to %(name)s sent.", name=sent.organization.name))
+        lambda sent: _("Invitation to %(name)s sent.", name=sent.organization.name),
+        invitation_id)
 
 
 @blp.post("/<slug>/invitations/<int:invitation_id>/revoke")
