@@ -232,6 +232,9 @@ def test_bulk_confirm_confirms_what_it_may_and_says_why_not_for_the_others(
     head_row = result.soup.select_one(f"tr[data-registration='{ids['head']}']")
     assert head_row.find("a", href=f"{MANAGE}/registrations/{ids['head']}#credential")
     assert "1 registration confirmed." in result.text
+    press_page = organizer.get(f"{MANAGE}/registrations/{press}")
+    assert press_page.status == 200 and "Ms. Press Person" in press_page.text
+    assert press_page.soup.select_one("section[aria-labelledby=credential]") is None
     statuses = {i: registration(organizer_client, i)["status"]
                 for i in (ids["head"], press, rejected)}
     assert statuses == {ids["head"]: "pending", press: "confirmed", rejected: "rejected"}
@@ -316,3 +319,24 @@ def test_on_a_phone_the_roster_and_the_registration_page_scroll_only_inside_tabl
         "return [w.scrollWidth, w.clientWidth, getComputedStyle(w).overflowX]")
     assert wide[2] == "auto"
     assert wide[0] >= wide[1]
+
+
+def test_a_registration_of_an_archived_edition_reads_without_actions(app, organizer_client,
+                                                                     organizer):
+    open_edition(organizer_client, requires_approval=True)
+    ids = delegation(app, organizer_client)
+    for status in ("closed", "archived"):
+        response = organizer_client.post(f"/api/v1/editions/{SLUG}/status",
+                                         json={"status": status})
+        assert response.status_code == 200, response.json
+    page = organizer.get(f"{MANAGE}/registrations/{ids['head']}")
+    assert page.status == 200, page.text[:300]
+    assert "Ms. Malee Srisuk" in page.text and "No pork" in page.text
+    assert duplicate_ids(page) == []
+    assert [b for b in buttons(page) if not b.startswith("Sign out")] == []
+    assert page.soup.select_one("#actions") is None
+    roster = organizer.get(f"{MANAGE}/registrations")
+    assert not roster.soup.select("input[name=ids]")
+    assert organizer.post(f"{MANAGE}/registrations/bulk", {
+        "action": "confirm", "ids": [str(ids["head"])]}).status == 409
+    assert registration(organizer_client, ids["head"])["status"] == "pending"
