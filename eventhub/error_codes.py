@@ -122,6 +122,7 @@ CODES: dict[str, str] = {
                                  "slug).",
     "invitation.edition_not_open": "The edition is not open; invitations cannot be sent "
                                    "(params: slug, edition_status).",
+    "invitation.not_a_draft": "Sending drafts left out an invitation that is no longer a draft (params: status).",
     "invitation.link_invalid": "The response link is not valid.",
     "invitation.link_gone": "The response link is no longer usable.",
     "invitation.deadline_passed": "The response deadline has passed (extra: deadline, "

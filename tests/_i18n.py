@@ -316,6 +316,7 @@ class Record:
     published_section_key: str
     organization_id: int
     staff: dict[str, str] = field(default_factory=dict)  # role -> e-mail
+    invitation_id: int = 0  # the open edition's (accepted) invitation
 
 
 def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
@@ -332,7 +333,8 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
 
     open_edition(organizer_client, requires_approval=True)
     org = organization(organizer_client, "Immigration Bureau of Thailand", "TH")
-    _, token = accepted_invitation(app, organizer_client, anonymous_client, org["id"], quota=3)
+    invitation, token = accepted_invitation(app, organizer_client, anonymous_client,
+                                            org["id"], quota=3)
     members = [member("H.E. Ms. Suda Head", "suda.head@mfa.example", "head_of_delegation",
                       position="Director-General"),
                member("Mr. Niran Deputy", "niran.deputy@mfa.example", "delegate")]
@@ -389,7 +391,7 @@ def build_record(app: Flask, organizer_client, secretariat_client, admin_client,
                   section_key=key, seeded_statement_id=seeded_statement["id"],
                   published_statement_id=published["id"],
                   published_section_key=published["sections"][0]["key"],
-                  organization_id=org["id"], staff=staff)
+                  organization_id=org["id"], staff=staff, invitation_id=invitation["id"])
 
 
 # Which pages, as whom ---------------------------------------------------------------------
@@ -405,7 +407,7 @@ class PageVisit:
 QUOTING_PAGES = frozenset({"web_secretariat.fact_check", "web_secretariat.review"})
 
 # Pages that are not HTML for a person to read in the browser.
-NOT_PAGES = frozenset({"web_manage.registration_csv"})
+NOT_PAGES = frozenset({"web_manage.registration_csv", "web_manage.credential_file"})
 
 
 def page_visits(app: Flask, record: Record) -> list[PageVisit]:
@@ -436,6 +438,11 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
             {"slug": OPEN_SLUG, "registration_id": record.registration_id}],
         "web_manage.registration_ask_reject": [
             {"slug": OPEN_SLUG, "registration_id": record.registration_id}],
+        "web_manage.registration_detail": [
+            {"slug": OPEN_SLUG, "registration_id": record.registration_id}],
+        "web_manage.invitation_edit": [
+            {"slug": OPEN_SLUG, "invitation_id": record.invitation_id}],
+        "web_manage.invitation_drafts": [{"slug": OPEN_SLUG}],
         "web_rsvp.invitation": [{"token": record.token}],
         "web_rsvp.decline_confirm": [{"token": record.token}],
         "web_rsvp.delegation": [{"token": record.token}],

@@ -8,6 +8,7 @@ sent ones can be revoked. Anything else is refused with 409.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import pgettext
@@ -35,6 +36,9 @@ TRANSITIONS: dict[InvitationStatus, frozenset[InvitationStatus]] = {
     _S.EXPIRED: frozenset(),
     _S.REVOKED: frozenset(),
 }
+
+# The statuses in which an invitation's focal point, quota or deadline can still change.
+CHANGEABLE = (_S.DRAFT, _S.SENT, _S.ACCEPTED)
 
 
 class LinkGone(DomainError):
@@ -67,6 +71,25 @@ def _move(invitation: Invitation, new_status: InvitationStatus) -> None:
                    "allowed": sorted(s.value for s in TRANSITIONS[invitation.status])},
             status=status_term(invitation.status), target=status_term(new_status))
     invitation.status = new_status
+
+
+def available_actions(actor: Actor, edition: Edition, invitation: Invitation
+                      ) -> tuple[str, ...]:
+    """What `actor` may do with `invitation` now (edit, send, resend, revoke), by
+    permission, the edition (archived or closed: nothing) and the invitation's status: the
+    rules the services enforce, for pages to offer only what will be accepted."""
+    if (not actor.can(Permission.MANAGE_ATTENDANCE) or edition.is_read_only
+            or edition.status == EditionStatus.CLOSED):
+        return ()
+    status = invitation.status
+    found = []
+    if status in CHANGEABLE:
+        found.append("edit")
+    if _S.SENT in TRANSITIONS[status]:
+        found.append("send" if status == _S.DRAFT else "resend")
+    if _S.REVOKED in TRANSITIONS[status]:
+        found.append("revoke")
+    return tuple(found)
 
 
 def _check_deadline(deadline) -> None:
@@ -196,7 +219,7 @@ def update_invitation(actor: Actor, slug: str, invitation_id: int,
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     _writable_edition(actor, slug)
     invitation = get_invitation(actor, slug, invitation_id)
-    if invitation.status not in (_S.DRAFT, _S.SENT, _S.ACCEPTED):
+    if invitation.status not in CHANGEABLE:
         raise Conflict(N_("An invitation that is %(status)s cannot be changed."),
                        code="invitation.not_changeable", status=status_term(invitation.status))
     if "deadline" in changes:
@@ -354,3 +377,144 @@ def focal_point_view(token: str) -> dict[str, Any]:
         "members": delegation_members(delegation) if delegation else [],
         "credential": delegation.credential if delegation else None,
     }
+
+
+# Several invitations at once, each with its own outcome (organizer pages) ----------------
+
+@dataclass
+class RowOutcome:
+    """What became of one invitation of a bulk request: `done` (saved, or sent), or the
+    refusal that kept it as it was. `changes`: what the row asked for, as loaded."""
+
+    invitation_id: int
+    invitation: Invitation | None
+    done: bool
+    error: DomainError | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if self.error is not None else None
+
+
+def _invitations_by_id(edition: Edition, ids: list[int]) -> dict[int, Invitation]:
+    if not ids:
+        return {}
+    return {invitation.id: invitation for invitation in db.session.scalars(
+        select(Invitation).where(Invitation.edition_id == edition.id,
+                                 Invitation.id.in_(ids)))}
+
+
+def _not_found(slug: str, invitation_id: int) -> NotFound:
+    return NotFound(N_("Edition “%(slug)s” has no invitation %(id)s."),
+                    code="invitation.not_found", slug=slug, id=invitation_id)
+
+
+def _change_refusal(invitation: Invitation, changes: dict[str, Any]) -> DomainError | None:
+    """Why `changes` cannot be made to `invitation` (the rules of update_invitation), or
+    None. Changes nothing."""
+    if invitation.status not in CHANGEABLE:
+        return Conflict(N_("An invitation that is %(status)s cannot be changed."),
+                        code="invitation.not_changeable", status=status_term(invitation.status))
+    try:
+        if "deadline" in changes:
+            _check_deadline(changes["deadline"])
+    except DomainError as exc:
+        return exc
+    if "quota" in changes:
+        from eventhub.registrations.service import active_delegation_size
+
+        size = active_delegation_size(invitation)
+        if changes["quota"] < size:
+            return Unprocessable.for_field(
+                "quota", N_("The delegation already has %(size)s registered members."),
+                code="invitation.quota_below_delegation", size=size, quota=changes["quota"])
+    return None
+
+
+def update_invitations(actor: Actor, slug: str, rows: list[dict[str, Any]]
+                       ) -> list[RowOutcome]:
+    """Correct or complete several invitations at once (the drafts table): each row is
+    {"id": invitation id, field: value...} with the fields update_invitation takes, as
+    typed (they are validated here, row by row, with the API's update schema).
+
+    All or nothing: every row is checked first and each refused row gets its own error;
+    if any row is refused nothing is saved (what was typed stays on the page to correct),
+    otherwise every row is saved. Rows that change nothing are left out of the outcome."""
+    from marshmallow import ValidationError
+
+    from eventhub.errors import flatten_messages
+    from eventhub.invitations.schemas import InvitationUpdateSchema
+
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    found = _invitations_by_id(edition, [row["id"] for row in rows])
+    outcomes = []
+    for row in rows:
+        invitation = found.get(row["id"])
+        raw = {key: value for key, value in row.items() if key != "id"}
+        if invitation is None:
+            outcomes.append(RowOutcome(row["id"], None, False, _not_found(slug, row["id"])))
+            continue
+        try:
+            changes = InvitationUpdateSchema().load(raw)
+        except ValidationError as exc:
+            outcomes.append(RowOutcome(invitation.id, invitation, False, Unprocessable(
+                N_("The row has invalid fields; see errors."),
+                code="validation.invalid_fields",
+                errors=flatten_messages(exc.messages, "form"))))
+            continue
+        changes = {key: value for key, value in changes.items()
+                   if getattr(invitation, key) != value}
+        if not changes:
+            continue
+        outcomes.append(RowOutcome(invitation.id, invitation, False,
+                                   _change_refusal(invitation, changes), changes))
+    if any(outcome.error is not None for outcome in outcomes):
+        return outcomes
+    for outcome in outcomes:
+        for key, value in outcome.changes.items():
+            setattr(outcome.invitation, key, value)
+        outcome.done = True
+    db.session.flush()
+    return outcomes
+
+
+def send_drafts(actor: Actor, slug: str, ids: list[int] | None = None) -> list[RowOutcome]:
+    """Send the edition's drafts (all of them, or those in `ids`), each on its own: a draft
+    that cannot go (no focal point, a deadline passed...) is reported with its refusal and
+    stays a draft, and the others are sent. The edition must be open (else nothing is
+    sent: invitation.edition_not_open)."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _writable_edition(actor, slug)
+    _require_open(edition)
+    if ids is None:
+        drafts = list(db.session.scalars(select(Invitation).where(
+            Invitation.edition_id == edition.id, Invitation.status == _S.DRAFT)
+            .order_by(Invitation.id)))
+        wanted = [(invitation.id, invitation) for invitation in drafts]
+    else:
+        found = _invitations_by_id(edition, ids)
+        wanted = [(invitation_id, found.get(invitation_id))
+                  for invitation_id in dict.fromkeys(ids)]
+    outcomes = []
+    for invitation_id, invitation in wanted:
+        if invitation is None:
+            outcomes.append(RowOutcome(invitation_id, None, False,
+                                       _not_found(slug, invitation_id)))
+            continue
+        if invitation.status != _S.DRAFT:
+            outcomes.append(RowOutcome(invitation_id, invitation, False, Conflict(
+                N_("The invitation is %(status)s, not a draft; it was left as it is."),
+                code="invitation.not_a_draft", status=status_term(invitation.status))))
+            continue
+        try:
+            # _send checks everything before it changes anything: a refusal leaves the
+            # draft as it was.
+            _send(invitation)
+        except DomainError as exc:
+            outcomes.append(RowOutcome(invitation_id, invitation, False, exc))
+            continue
+        outcomes.append(RowOutcome(invitation_id, invitation, True))
+    db.session.flush()
+    return outcomes

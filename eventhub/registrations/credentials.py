@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from typing import Any
 from urllib.parse import quote
 
 from flask import current_app
+from sqlalchemy import select
 
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, utcnow
 from eventhub.i18n import N_
-from eventhub.registrations.models import CredentialDocument, Delegation
+from eventhub.registrations.models import CredentialDocument, Delegation, Registration
 
 # Decided from the file's first bytes, never from its name or the declared type.
 _SIGNATURES = (
@@ -54,17 +56,19 @@ def stored_name(filename: str, content_type: str) -> str:
     return stem + extension
 
 
-def content_disposition(document: CredentialDocument) -> str:
-    """`attachment` with the stored name, its extension checked again against the stored
-    type (a record from before, or from a bundle, may name another). Names beyond ASCII
-    travel as RFC 6266's filename*, with an ASCII stand-in for old clients."""
+def content_disposition(document: CredentialDocument, *, inline: bool = False) -> str:
+    """`attachment` (or `inline`, for a preview in the browser) with the stored name, its
+    extension checked again against the stored type (a record from before, or from a
+    bundle, may name another). Names beyond ASCII travel as RFC 6266's filename*, with an
+    ASCII stand-in for old clients."""
+    kind = "inline" if inline else "attachment"
     name = stored_name(document.filename or "", document.content_type)
     stem, _, extension = name.rpartition(".")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     ascii_name = f"{ascii_stem.strip(' .') or _FALLBACK_STEM}.{extension}"
     if ascii_name == name:
-        return f'attachment; filename="{name}"'
-    return (f'attachment; filename="{ascii_name}"; '
+        return f'{kind}; filename="{name}"'
+    return (f'{kind}; filename="{ascii_name}"; '
             f"filename*=UTF-8''{quote(name, safe='')}")
 
 
@@ -134,3 +138,23 @@ def review_credential(actor: Actor, slug: str, delegation_id: int) -> Credential
     document.reviewed_by_id = actor.user_id
     db.session.flush()
     return document
+
+
+def credential_state(registration: Registration) -> dict[str, Any] | None:
+    """The credential of the registration's delegation as a page shows it (no content):
+    None for a registration outside any invited delegation. `missing`: nothing uploaded
+    yet; `previewable`: a file kept here that a browser shows by itself (an image)."""
+    delegation = registration.delegation
+    if delegation is None or delegation.invitation_id is None:
+        return None
+    document = delegation.credential
+    if document is None:
+        return {"delegation": delegation, "document": None, "missing": True,
+                "reviewed": False, "has_file": False, "is_image": False}
+    return {"delegation": delegation, "document": document, "missing": False,
+            "reviewed": document.reviewed_at is not None,
+            # Asked of the database: the content itself stays unread.
+            "has_file": bool(db.session.scalar(select(
+                CredentialDocument.content.is_not(None)).where(
+                CredentialDocument.id == document.id))),
+            "is_image": document.content_type.startswith("image/")}

@@ -12,6 +12,7 @@ gets 409 with Retry-After.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -26,7 +27,7 @@ from eventhub.directory.models import Organization, Person
 from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import Conflict, NotFound, Term, Unprocessable
+from eventhub.errors import Conflict, DomainError, NotFound, Term, Unprocessable
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
@@ -431,21 +432,50 @@ def _transition(actor: Actor, slug: str, registration_id: int,
     return edition, registration
 
 
+# The statuses each action of an organizer starts from: the one rule the services and
+# the pages (which offer an action only where it can be taken) both read.
+ALLOWED_FROM: dict[str, tuple[RegistrationStatus, ...]] = {
+    "confirm": (_R.PENDING, _R.WAITLISTED),
+    "reject": (_R.PENDING, _R.WAITLISTED),
+    "cancel": ACTIVE,
+}
+
+
+def credentials_unreviewed(registration: Registration) -> bool:
+    """Whether the registration's delegation (an invited one) still needs its credential
+    document reviewed before its members can be confirmed."""
+    delegation = registration.delegation
+    if delegation is None or delegation.invitation_id is None:
+        return False
+    credential = delegation.credential
+    return credential is None or credential.reviewed_at is None
+
+
+def available_actions(actor: Actor, edition: Edition, registration: Registration
+                      ) -> tuple[str, ...]:
+    """The actions (confirm, reject, cancel) `actor` may take on `registration` now, in
+    that order: by permission, the edition being writable and the registration's status.
+    A confirmation that the credential review still blocks is offered (the page says what
+    to do first; see credentials_unreviewed)."""
+    if not actor.can(Permission.MANAGE_ATTENDANCE) or edition.is_read_only:
+        return ()
+    return tuple(action for action, statuses in ALLOWED_FROM.items()
+                 if registration.status in statuses)
+
+
 def confirm(actor: Actor, slug: str, registration_id: int) -> Registration:
     edition, registration = _transition(actor, slug, registration_id,
-                                        (_R.PENDING, _R.WAITLISTED), _R.CONFIRMED)
+                                        ALLOWED_FROM["confirm"], _R.CONFIRMED)
     if registration.status == _R.WAITLISTED and registration.attendance == (
             Attendance.IN_PERSON) and not _seat_free(edition):
         raise Conflict(N_("The edition is full; this registration stays on the waiting "
                           "list."), code="registration.edition_full",
                        capacity=edition.capacity)
-    delegation = registration.delegation
-    if delegation is not None and delegation.invitation_id is not None:
-        credential = delegation.credential
-        if credential is None or credential.reviewed_at is None:
-            raise Conflict(N_("Review the delegation's credentials (note verbale or "
-                              "nomination letter) before confirming its members."),
-                           code="registration.credentials_unreviewed")
+    if credentials_unreviewed(registration):
+        raise Conflict(N_("Review the delegation's credentials (note verbale or "
+                          "nomination letter) before confirming its members."),
+                       code="registration.credentials_unreviewed",
+                       extra={"delegation_id": registration.delegation_id})
     registration.status = _R.CONFIRMED
     registration.confirmed_at = utcnow()
     registration.badge_code = registration.badge_code or _new_badge_code()
@@ -464,14 +494,15 @@ def _release(edition: Edition, registration: Registration, target: RegistrationS
 
 def reject(actor: Actor, slug: str, registration_id: int) -> Registration:
     edition, registration = _transition(actor, slug, registration_id,
-                                        (_R.PENDING, _R.WAITLISTED), _R.REJECTED)
+                                        ALLOWED_FROM["reject"], _R.REJECTED)
     _release(edition, registration, _R.REJECTED)
     notifications.registrations_released([registration])
     return registration
 
 
 def cancel(actor: Actor, slug: str, registration_id: int) -> Registration:
-    edition, registration = _transition(actor, slug, registration_id, ACTIVE, _R.CANCELLED)
+    edition, registration = _transition(actor, slug, registration_id,
+                                        ALLOWED_FROM["cancel"], _R.CANCELLED)
     _release(edition, registration, _R.CANCELLED)
     notifications.registrations_released([registration])
     return registration
@@ -683,3 +714,75 @@ def list_delegations(actor: Actor, slug: str) -> list[Delegation]:
     edition = get_edition(actor, slug)
     return list(db.session.scalars(select(Delegation).where(
         Delegation.edition_id == edition.id).order_by(Delegation.id)))
+
+
+# Several registrations at once, and a registration's history (organizer pages) ---------
+
+@dataclass
+class RowOutcome:
+    """What became of one registration of a bulk action: `done`, or the refusal that left
+    it as it was."""
+
+    registration_id: int
+    registration: Registration | None
+    done: bool
+    error: DomainError | None = None
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if self.error is not None else None
+
+
+def _each(actor: Actor, slug: str, ids: list[int], action) -> list[RowOutcome]:
+    """`action` on each registration, one after the other: a refusal (every check runs
+    before anything changes) leaves that one as it was and the others go on."""
+    authorize(actor, Permission.MANAGE_ATTENDANCE)
+    edition = _editable_edition(actor, slug)
+    lock_edition_for_capacity(edition)
+    outcomes = []
+    for registration_id in dict.fromkeys(ids):
+        try:
+            registration = action(actor, slug, registration_id)
+        except DomainError as exc:
+            if isinstance(exc, Busy):
+                raise
+            found = db.session.get(Registration, registration_id)
+            if found is not None and found.edition_id != edition.id:
+                found = None
+            outcomes.append(RowOutcome(registration_id, found, False, exc))
+            continue
+        outcomes.append(RowOutcome(registration_id, registration, True))
+    return outcomes
+
+
+def confirm_many(actor: Actor, slug: str, ids: list[int]) -> list[RowOutcome]:
+    """Confirm each registration in `ids` that can be; each refused one is reported with
+    its reason (not pending, credentials not reviewed, the edition full...)."""
+    return _each(actor, slug, ids, confirm)
+
+
+def reject_many(actor: Actor, slug: str, ids: list[int]) -> list[RowOutcome]:
+    """Reject each registration in `ids` that can be; each refused one is reported."""
+    return _each(actor, slug, ids, reject)
+
+
+def registration_history(actor: Actor, slug: str, registration_id: int) -> list[Any]:
+    """The audit trail of one registration, its passport details and its delegation's
+    credential document, oldest first: who
+    changed what, and when. Private values are not in the trail (it says only that they
+    changed)."""
+    from eventhub.audit.models import AuditEntry
+
+    registration = get_registration(actor, slug, registration_id)
+    objects = [("registrations", str(registration.id))]
+    if registration.visa_request is not None:
+        objects.append(("visa_requests", str(registration.visa_request.id)))
+    delegation = registration.delegation
+    if delegation is not None and delegation.credential is not None:
+        # The delegation's credential document: its upload and review decide confirmation.
+        objects.append(("credential_documents", str(delegation.credential.id)))
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.edition_id == registration.edition_id,
+        or_(*(and_(AuditEntry.table_name == table, AuditEntry.object_id == object_id)
+              for table, object_id in objects)))
+        .order_by(AuditEntry.at, AuditEntry.id)))

@@ -262,3 +262,26 @@ def erase_for_edition(edition: Edition) -> int:
         select(Registration).join(VisaRequest, VisaRequest.registration_id == Registration.id)
         .where(Registration.edition_id == edition.id)).all()
     return sum(erase_request(registration) for registration in registrations)
+
+
+def visa_state(actor: Actor, edition: Edition, registration: Registration) -> dict[str, Any]:
+    """What a registration's page shows of its visa request: whether a letter is needed,
+    whether passport details are on file and when a letter was issued; the details
+    themselves only for roles that may read them (`details`, else None); and whether
+    `actor` may issue the letter now (`may_issue`, with `blocked_by`: the code of what
+    stands in the way, for a role that could otherwise issue it)."""
+    visa_request = registration.visa_request
+    readable = actor.can(Permission.READ_PRIVATE_CONTACTS)
+    details = (read_details(actor, edition.slug, registration.id)
+               if readable and visa_request is not None else None)
+    could_issue = (readable and actor.can(Permission.MANAGE_ATTENDANCE)
+                   and not edition.is_read_only)
+    blocked_by = None
+    if visa_request is None:
+        blocked_by = "visa.no_details"
+    elif registration.status != RegistrationStatus.CONFIRMED:
+        blocked_by = "visa.registration_not_confirmed"
+    return {"needed": registration.needs_visa_letter, "on_file": visa_request is not None,
+            "letter_issued_at": visa_request.letter_issued_at if visa_request else None,
+            "details": details, "may_issue": could_issue and blocked_by is None,
+            "blocked_by": blocked_by if could_issue else None}

@@ -21,7 +21,7 @@ from eventhub.directory.service import list_organizations
 from eventhub.editions.service import get_edition, list_editions, recorded_counts
 from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
-from eventhub.i18n import N_, _, ngettext, translate
+from eventhub.i18n import N_, _, translate
 from eventhub.invitations import service as invitations
 from eventhub.invitations.models import InvitationStatus
 from eventhub.invitations.schemas import InvitationCreateSchema, InvitationFilterSchema
@@ -198,7 +198,10 @@ INVITATION_FIELDS = ("organization_id", "focal_point_name", "focal_point_email",
 
 def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
                       errors: dict[str, str] | None = None,
-                      action_errors: dict[str, str] | None = None, status: int = 200):
+                      action_errors: dict[str, str] | None = None, status: int = 200,
+                      action_code: str | None = None, action_on: int | None = None):
+    from eventhub.web.registration_pages import field_labels
+
     actor = page_actor()
     found = get_edition(actor, slug)
     filter_errors: dict[str, str] = {}
@@ -217,7 +220,13 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         statuses=choices("invitation_status", InvitationStatus),
         organizations=organizations, languages=language_choices(),
         values=values or {"focal_point_language": "en"}, errors=errors or {},
-        action_errors=action_errors or {},
+        action_errors=action_errors or {}, action_code=action_code, labels=field_labels(),
+        # The invitation a refused row button was about, when editing it is the way on.
+        action_on=(invitations.get_invitation(actor, slug, action_on)
+                   if action_on is not None and action_code in _COMPLETE_FIRST else None),
+        drafts=invitations.invitation_counts(actor, slug)[InvitationStatus.DRAFT],
+        actions_for=lambda invitation: invitations.available_actions(actor, found,
+                                                                     invitation),
         mail_messages=messages_about(edition_id=found.id, limit=20)
         if actor.can(Permission.READ_PRIVATE_CONTACTS) else [],
     ), status
@@ -244,19 +253,24 @@ def invitation_create(slug: str):
         invitation = invitations.create_invitation(
             page_actor(), slug, load(InvitationCreateSchema(), data))
     except (FormInvalid, DomainError) as exc:
-        return _invitations_page(slug, values=typed, errors=_refused(exc),
+        return _invitations_page(slug, values=typed, errors=_labelled(exc),
                                  status=_status(exc))
     flash(_("Invitation to %(name)s created as a draft.",
             name=invitation.organization.name))
     return redirect(url_for(".invitation_list", slug=slug), code=303)
 
 
-def _invitation_action(slug: str, action, done):
+# Refusals of a send that editing the invitation resolves.
+_COMPLETE_FIRST = ("invitation.incomplete", "invitation.deadline_past")
+
+
+def _invitation_action(slug: str, action, done, invitation_id: int | None = None):
     """`done(invitation)` words the notice shown after `action` succeeded."""
     try:
         invitation = action()
     except DomainError as exc:
-        return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
+        return _invitations_page(slug, action_errors=_labelled(exc), status=exc.status,
+                                 action_code=exc.code, action_on=invitation_id)
     notice = done(invitation)
     flash(notice)
     return redirect(url_for(".invitation_list", slug=slug,
@@ -268,7 +282,8 @@ def _invitation_action(slug: str, action, done):
 def invitation_send(slug: str, invitation_id: int):
     return _invitation_action(
         slug, lambda: invitations.send_invitation(page_actor(), slug, invitation_id),
-        lambda sent: _("Invitation to %(name)s sent.", name=sent.organization.name))
+        lambda sent: _("Invitation to %(name)s sent.", name=sent.organization.name),
+        invitation_id)
 
 
 @blp.post("/<slug>/invitations/<int:invitation_id>/revoke")
@@ -283,13 +298,18 @@ def invitation_revoke(slug: str, invitation_id: int):
 @blp.post("/<slug>/invitations/send-drafts")
 @page_requires(Permission.MANAGE_ATTENDANCE)
 def invitation_send_drafts(slug: str):
-    try:
-        sent = invitations.send_all_drafts(page_actor(), slug)
-    except DomainError as exc:
-        return _invitations_page(slug, action_errors=_refused(exc), status=exc.status)
-    flash(ngettext("%(num)s draft invitation sent.", "%(num)s draft invitations sent.",
-                   len(sent)) if sent else _("There were no draft invitations to send."))
-    return redirect(url_for(".invitation_list", slug=slug), code=303)
+    # Each draft on its own, with a table of what became of each (registration_pages).
+    from eventhub.web.registration_pages import send_drafts_page
+
+    return send_drafts_page(slug)
+
+
+def _labelled(error: DomainError | FormInvalid) -> dict[str, str]:
+    """A refusal's messages for the pages of this section: each once, by field."""
+    from eventhub.web.registration_pages import error_messages
+
+    db.session.rollback()
+    return error_messages(error)
 
 
 # Registrations -------------------------------------------------------------------------
@@ -311,7 +331,12 @@ REGISTRATION_FIELDS = ("full_name", "email", "position", "organization_id", "rol
 
 def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
                         values: dict[str, Any] | None = None,
-                        form_errors: dict[str, str] | None = None, status: int = 200):
+                        form_errors: dict[str, str] | None = None, status: int = 200,
+                        review_first: int | None = None):
+    """`review_first`: a registration whose confirmation waits for its delegation's
+    credential review (the page leads to it)."""
+    from eventhub.web.registration_pages import field_labels
+
     actor = page_actor()
     found = get_edition(actor, slug)
     filters, raw, filter_errors = _roster_filters()
@@ -331,8 +356,13 @@ def _registrations_page(slug: str, *, errors: dict[str, str] | None = None,
         attendance_choices=choices("attendance", Attendance),
         values=values or {"role": RegistrationRole.DELEGATE.value,
                           "attendance": Attendance.IN_PERSON.value},
-        form_errors=form_errors or {},
+        form_errors=form_errors or {}, labels=field_labels(), review_first=review_first,
+        actions_for=lambda registration: registrations.available_actions(
+            actor, found, registration),
     ), status
+
+
+registrations_page = _registrations_page
 
 
 @blp.get("/<slug>/registrations")
@@ -352,7 +382,7 @@ def registration_create(slug: str):
         registration = registrations.register(page_actor(), slug,
                                               load(RegistrationCreateSchema(), data))
     except (FormInvalid, DomainError) as exc:
-        return _registrations_page(slug, values=typed, form_errors=_refused(exc),
+        return _registrations_page(slug, values=typed, form_errors=_labelled(exc),
                                    status=_status(exc))
     flash(_("Registered: %(name)s (%(status)s).", name=registration.person.full_name,
             status=label(registration.status)))
@@ -382,13 +412,27 @@ _REGISTRATION_DONE = {
 
 
 def _registration_action(slug: str, registration_id: int, name: str):
+    """A row button of the roster, or a button of the registration's own page (the form
+    says `from=detail`: the answer is that page again)."""
+    from eventhub.web.registration_pages import registration_page
+
+    from_detail = request.form.get("from") == "detail"
     action = _REGISTRATION_ACTIONS[name]
     try:
         registration = action(page_actor(), slug, registration_id)
     except DomainError as exc:
-        return _registrations_page(slug, errors=_refused(exc), status=exc.status)
+        if from_detail:
+            return registration_page(slug, registration_id, errors=_labelled(exc),
+                                     status=exc.status)
+        blocked = registration_id if exc.code == (
+            "registration.credentials_unreviewed") else None
+        return _registrations_page(slug, errors=_labelled(exc), status=exc.status,
+                                   review_first=blocked)
     flash(translate(_REGISTRATION_DONE[name], {"name": registration.person.full_name,
                                                "badge": registration.badge_code}))
+    if from_detail:
+        return redirect(url_for(".registration_detail", slug=slug,
+                                registration_id=registration_id), code=303)
     return redirect(url_for(".registration_list", slug=slug,
                             **_back_query(REGISTRATION_FILTERS)), code=303)
 
@@ -416,7 +460,7 @@ def _ask_first(slug: str, registration_id: int, action: str):
         page_actor(), slug), registration=registration, action=action,
         question=translate(question, {"name": registration.person_as_shown.full_name}),
         button=translate(button), consequence=translate(consequence),
-        back=request.args.get("back", ""))
+        back=request.args.get("back", ""), from_detail=request.args.get("from") == "detail")
 
 
 @blp.get("/<slug>/registrations/<int:registration_id>/reject")
