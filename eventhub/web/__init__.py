@@ -54,6 +54,7 @@ def install(app: Flask) -> None:
 
     from eventhub.web import account, manage, public, rsvp, secretariat  # noqa: I001
     from eventhub.web import edition_words  # noqa: F401  (its routes are on manage.blp)
+    from eventhub.web import badges_pages, programme_pages  # noqa: F401  (on manage.blp)
 
     for module in (public, account, rsvp, manage, secretariat):
         blueprint = module.blp
