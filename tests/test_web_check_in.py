@@ -116,3 +116,14 @@ def test_latest_check_ins_latest_first_and_cut(organizer, organizer_client, app)
         manage.LATEST_CHECK_INS = original
     assert [th.get_text() for th in page.soup.select("table tbody th")] == [
         "Guest Number3", "Guest Number2"]
+
+
+@pytest.mark.parametrize(("typed", "canonical"), [
+    ("ABCDEFGHJK", "ABCDEFGHJK"), ("abcde-fghjk\r\n", "ABCDEFGHJK"),
+    (" ab cd-ef gh jk\t", "ABCDEFGHJK"),
+    ("https://eventhub.example/badge/abcde-fghjk", "ABCDEFGHJK"),
+    ("https://eventhub.example/check-in?code=ABCDEFGHJK", "ABCDEFGHJK"), ("---", "")])
+def test_the_canonical_form_of_a_scanned_or_typed_code(typed, canonical):
+    from eventhub.registrations.service import canonical_badge_code
+
+    assert canonical_badge_code(typed) == canonical

@@ -167,3 +167,21 @@ def test_a_time_the_clocks_skip_is_refused_on_the_page(app, organizer, spring_ed
     assert zh.status == 422
     assert "Europe/Madrid" in zh.soup.find(id="f-starts_at-error").get_text()
     assert "does not exist" not in zh.soup.find(id="f-starts_at-error").get_text()
+
+
+def test_the_invitation_deadline_box_refuses_a_skipped_time_alike(app, organizer_client,
+                                                                  organizer, spring_edition):
+    """The invitation form's deadline (a date-and-time box in the edition's zone) goes
+    through the programme's conversion: the same refusal, on the field."""
+    org = organization(organizer_client, "Immigration Bureau of Thailand", country_code="TH")
+    url = f"/manage/{spring_edition}/invitations"
+    organizer.get(url)
+    refused = organizer.post(url, {
+        "organization_id": str(org["id"]), "focal_point_name": "Ms. Focal Point",
+        "focal_point_email": "focal@example.org", "focal_point_language": "en",
+        "quota": "3", "deadline": "2027-03-28T02:30"})
+    assert refused.status == 422
+    message = refused.soup.find(id="f-deadline-error").get_text()
+    assert "2027-03-28 02:30 does not exist in Europe/Madrid" in message
+    listed = organizer_client.get(f"/api/v1/editions/{spring_edition}/invitations")
+    assert listed.json == []

@@ -115,17 +115,17 @@ def _paginate(query: Select, page: int) -> dict[str, Any]:
     return {"entries": items, "total": total, "page": page, "pages": pages}
 
 
-def _aware(value: Any, zone: str) -> Any:
-    """A datetime-local box (no offset) is a wall-clock time in the edition's zone."""
+def _aware(value: Any, zone: str, field: str) -> Any:
+    """A datetime-local box (no offset) is a wall-clock time in the edition's zone,
+    converted as the programme service converts one: a time the clocks skip there is
+    refused for the field (DomainError), not moved."""
     if not isinstance(value, str):
         return value
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return value
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-    return parsed.isoformat()
+    return programme.wall_clock_to_utc(parsed, zone, field).isoformat()
 
 
 def _local_box(value: dt.datetime | str | None, zone: str) -> str:
@@ -235,9 +235,9 @@ def invitation_create(slug: str):
     for key in ("organization_id", "quota"):
         if key in data:
             data[key] = form_integer(data[key])
-    if "deadline" in data:
-        data["deadline"] = _aware(data["deadline"], found.time_zone)
     try:
+        if "deadline" in data:
+            data["deadline"] = _aware(data["deadline"], found.time_zone, "deadline")
         invitation = invitations.create_invitation(
             page_actor(), slug, load(InvitationCreateSchema(), data))
     except (FormInvalid, DomainError) as exc:
