@@ -185,3 +185,38 @@ def test_the_invitation_deadline_box_refuses_a_skipped_time_alike(app, organizer
     assert "2027-03-28 02:30 does not exist in Europe/Madrid" in message
     listed = organizer_client.get(f"/api/v1/editions/{spring_edition}/invitations")
     assert listed.json == []
+
+
+def test_the_focal_point_reaches_the_programme_and_its_calendar(app, organizer_client,
+                                                                client):
+    from _attendance import open_edition as open_attendance_edition
+    from _attendance import organization as attendance_organization
+    from _attendance import sent_invitation
+    from _web import Browser
+
+    edition = open_attendance_edition(organizer_client)
+    org = attendance_organization(organizer_client, "Immigration Bureau of Thailand", "TH")
+    _, token = sent_invitation(app, organizer_client, org["id"])
+    response = organizer_client.post(f"/api/v1/editions/{edition['slug']}/programme/items",
+                                     json={"kind": "plenary", "title": "Opening plenary",
+                                           "starts_at": "2030-11-20T09:00:00",
+                                           "ends_at": "2030-11-20T10:00:00"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    organizer_client.post(f"/api/v1/editions/{edition['slug']}/programme/versions",
+                          json={"note": "v1"})
+    focal_point = Browser(app.test_client())
+    page = focal_point.get(f"/rsvp/{token}")
+    assert page.status == 200
+    nav = page.soup.find("nav", class_="programme-links")
+    links = {a.get_text(strip=True): a["href"] for a in nav.find_all("a")}
+    assert links["Programme"].startswith(f"/editions/{edition['slug']}")
+    assert links["Calendar (iCalendar)"] == f"/api/v1/editions/{edition['slug']}/programme.ics"
+    public = focal_point.get(links["Programme"])
+    assert public.status == 200 and "Opening plenary" in public.text
+    calendar = focal_point.client.get(links["Calendar (iCalendar)"])
+    assert calendar.status_code == 200
+    assert b"SUMMARY:Opening plenary" in calendar.get_data()
+    # In the focal point's language, the links keep it.
+    chinese = focal_point.get(f"/rsvp/{token}?lang=zh")
+    programme_link = chinese.soup.find("nav", class_="programme-links").find("a")["href"]
+    assert "lang=zh" in programme_link
