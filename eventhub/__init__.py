@@ -153,6 +153,7 @@ def _register_blueprints(api: Api) -> None:
     from eventhub.invitations.api import rsvp_blp
     from eventhub.programme.api import blp as programme_blp
     from eventhub.registrations.api import blp as registrations_blp
+    from eventhub.registrations.badges_api import blp as badges_blp
     from eventhub.registrations.spreadsheets_api import blp as spreadsheets_blp
     from eventhub.registrations.visa_api import blp as visa_blp
     from eventhub.statements.api import blp as statements_blp
@@ -160,7 +161,8 @@ def _register_blueprints(api: Api) -> None:
 
     for blueprint in (auth_blp, users_blp, editions_blp, directory_blp, programme_blp,
                       statements_blp, statement_tools_blp, invitations_blp, rsvp_blp,
-                      registrations_blp, spreadsheets_blp, visa_blp, archive_blp, audit_blp):
+                      registrations_blp, spreadsheets_blp, visa_blp, archive_blp, audit_blp,
+                      badges_blp):
         api.register_blueprint(blueprint)
 
 

@@ -148,6 +148,10 @@ CODES: dict[str, str] = {
     "registration.not_confirmed": "The registration is not confirmed (params: status).",
     "registration.already_checked_in": "The person already checked in (params: name, "
                                        "checked_in_at).",
+    "badge.not_confirmed": "Badges are printed for confirmed registrations only "
+                           "(params: status).",
+    "badge.delegation_not_found": "The edition has no such delegation (params: slug, id).",
+    "badge.none_confirmed": "No confirmed registration to print a badge for.",
     "registration.quota_exceeded": "More members than the invitation's quota (params: quota, "
                                    "given).",
     "registration.no_seat": "No seat is left to attend in person (params: name).",

@@ -407,7 +407,9 @@ class PageVisit:
 QUOTING_PAGES = frozenset({"web_secretariat.fact_check", "web_secretariat.review"})
 
 # Pages that are not HTML for a person to read in the browser.
-NOT_PAGES = frozenset({"web_manage.registration_csv", "web_manage.credential_file"})
+NOT_PAGES = frozenset({"web_manage.registration_csv", "web_manage.credential_file",
+                       "web_manage.badges_pdf", "web_manage.delegation_badges_pdf",
+                       "web_manage.registration_badge_pdf"})
 
 
 def page_visits(app: Flask, record: Record) -> list[PageVisit]:
@@ -429,6 +431,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_manage.outbox_page": [{}],
         "web_manage.edition": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.check_in_page": [{"slug": OPEN_SLUG}],
+        "web_manage.badges_page": [{"slug": OPEN_SLUG}],
         "web_manage.edition_words": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.invitation_list": [{"slug": OPEN_SLUG}],
         "web_manage.programme_page": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],

@@ -50,17 +50,24 @@ def to_utc(value: dt.datetime | None, edition: Edition, field: str) -> dt.dateti
     """Times without an offset are wall-clock times in the edition's time zone. A time
     the clocks skip there (the hour lost when summer time begins) is refused rather than
     moved; a time they show twice (the hour repeated when it ends) is the first one."""
+    return wall_clock_to_utc(value, edition.time_zone, field)
+
+
+def wall_clock_to_utc(value: dt.datetime | None, zone_name: str, field: str
+                      ) -> dt.datetime | None:
+    """`to_utc` for a zone by its name: what every page's date-and-time box goes
+    through, so a page refuses a time the clocks skip as the programme does."""
     if value is None:
         return None
     if value.tzinfo is None:
-        zone = edition_zone(edition)
+        zone = zoneinfo.ZoneInfo(zone_name)
         local = value.replace(tzinfo=zone)
         if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
             raise Unprocessable.for_field(
                 field, N_("%(time)s does not exist in %(zone)s: the clocks skip that hour "
                           "(summer time begins). Give a time outside it."),
                 code="programme.time_skipped", time=f"{value:%Y-%m-%d %H:%M}",
-                zone=edition.time_zone)
+                zone=zone_name)
         value = local
     return value.astimezone(dt.UTC)
 

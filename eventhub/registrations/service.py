@@ -11,6 +11,7 @@ gets 409 with Retry-After.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from eventhub import dates
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions import snapshot
@@ -508,16 +510,42 @@ def cancel(actor: Actor, slug: str, registration_id: int) -> Registration:
     return registration
 
 
+def latest_check_ins(actor: Actor, slug: str, limit: int = 20) -> list[Registration]:
+    """The last people checked in, latest first (sorted and cut in SQL)."""
+    query = list_registrations(actor, slug, {"status": _R.CONFIRMED})
+    return list(db.session.scalars(
+        query.where(Registration.checked_in_at.is_not(None)).order_by(None)
+        .order_by(Registration.checked_in_at.desc(), Registration.id.desc()).limit(limit)))
+
+
+def canonical_badge_code(typed: str) -> str:
+    """A badge code as stored: what a scanner or a person typed, without regard to case,
+    dashes, spaces or the newline a scanner ends with. A URL (a phone's scanner app may
+    hand one over) counts by its last path segment or query value."""
+    text = typed.strip()
+    if "/" in text or "=" in text:
+        text = re.split(r"[/=?&#]", text.rstrip("/"))[-1] or text
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+
+
+def _stored_badge_code():
+    """The badge code column in the canonical form, in SQL: upper case, no dashes or
+    spaces (codes made here are already so; codes brought in from elsewhere may not be)."""
+    return func.upper(func.replace(func.replace(Registration.badge_code, "-", ""), " ", ""))
+
+
 def check_in(actor: Actor, slug: str, badge_code: str) -> Registration:
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     edition = _editable_edition(actor, slug)
+    canonical = canonical_badge_code(badge_code)
     registration = db.session.scalar(
         select(Registration).where(Registration.edition_id == edition.id,
-                                   Registration.badge_code == badge_code.strip().upper())
-        .with_for_update(of=Registration))
+                                   Registration.badge_code.is_not(None),
+                                   _stored_badge_code() == canonical)
+        .with_for_update(of=Registration)) if canonical else None
     if registration is None:
         raise NotFound(N_("No badge “%(badge)s” in %(slug)s."), code="registration.badge_unknown",
-                       badge=badge_code, slug=slug)
+                       badge=badge_code.strip(), slug=slug)
     if registration.status != _R.CONFIRMED:
         raise Conflict(N_("The registration is %(status)s, not confirmed."),
                        code="registration.not_confirmed",
@@ -527,7 +555,8 @@ def check_in(actor: Actor, slug: str, badge_code: str) -> Registration:
                        code="registration.already_checked_in",
                        extra={"checked_in_at": registration.checked_in_at.isoformat()},
                        name=registration.person.full_name,
-                       checked_in_at=registration.checked_in_at.isoformat())
+                       checked_in_at=dates.moment(registration.checked_in_at,
+                                                  edition.time_zone))
     registration.checked_in_at = utcnow()
     db.session.flush()
     return registration

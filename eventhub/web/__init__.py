@@ -57,6 +57,7 @@ def install(app: Flask) -> None:
     from eventhub.web import outbox  # noqa: F401  (its routes are on manage.blp)
     from eventhub.web import directory_pages, editions_pages  # noqa: F401  (on manage.blp)
     from eventhub.web import registration_pages  # noqa: F401  (routes on manage.blp)
+    from eventhub.web import badges_pages, programme_pages  # noqa: F401  (on manage.blp)
 
     for module in (public, account, rsvp, manage, secretariat):
         blueprint = module.blp

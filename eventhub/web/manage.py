@@ -116,17 +116,17 @@ def _paginate(query: Select, page: int) -> dict[str, Any]:
     return {"entries": items, "total": total, "page": page, "pages": pages}
 
 
-def _aware(value: Any, zone: str) -> Any:
-    """A datetime-local box (no offset) is a wall-clock time in the edition's zone."""
+def _aware(value: Any, zone: str, field: str) -> Any:
+    """A datetime-local box (no offset) is a wall-clock time in the edition's zone,
+    converted as the programme service converts one: a time the clocks skip there is
+    refused for the field (DomainError), not moved."""
     if not isinstance(value, str):
         return value
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return value
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
-    return parsed.isoformat()
+    return programme.wall_clock_to_utc(parsed, zone, field).isoformat()
 
 
 def _local_box(value: dt.datetime | str | None, zone: str) -> str:
@@ -247,9 +247,9 @@ def invitation_create(slug: str):
     for key in ("organization_id", "quota"):
         if key in data:
             data[key] = form_integer(data[key])
-    if "deadline" in data:
-        data["deadline"] = _aware(data["deadline"], found.time_zone)
     try:
+        if "deadline" in data:
+            data["deadline"] = _aware(data["deadline"], found.time_zone, "deadline")
         invitation = invitations.create_invitation(
             page_actor(), slug, load(InvitationCreateSchema(), data))
     except (FormInvalid, DomainError) as exc:
@@ -496,10 +496,7 @@ def _check_in_page(slug: str, *, badge_code: str = "", errors: dict[str, str] | 
                    status: int = 200):
     actor = page_actor()
     found = get_edition(actor, slug)
-    confirmed = db.session.scalars(registrations.list_registrations(
-        actor, slug, {"status": RegistrationStatus.CONFIRMED}))
-    latest = sorted((r for r in confirmed if r.checked_in_at is not None),
-                    key=lambda r: r.checked_in_at, reverse=True)[:LATEST_CHECK_INS]
+    latest = registrations.latest_check_ins(actor, slug, LATEST_CHECK_INS)
     return render_template("manage/check_in.html", edition=found, latest=latest,
                            badge_code=badge_code, errors=errors or {},
                            counts=registrations.counts(actor, slug)), status
@@ -620,7 +617,11 @@ def item_create(slug: str):
 
 
 def _item_form(slug: str, item_id: int, *, values: dict[str, Any] | None = None,
-               errors: dict[str, str] | None = None, status: int = 200):
+               errors: dict[str, str] | None = None, status: int = 200,
+               speech_values: dict[str, Any] | None = None,
+               speech_errors: dict[str, str] | None = None):
+    from eventhub.web.programme_pages import speaker_context
+
     actor = page_actor()
     found = get_edition(actor, slug)
     working = programme.programme(actor, slug, {"version": "draft"})
@@ -631,7 +632,9 @@ def _item_form(slug: str, item_id: int, *, values: dict[str, Any] | None = None,
     return render_template(
         "manage/item.html", edition=found, item=_item_view(item),
         values=values if values is not None else _item_values(item, found.time_zone),
-        errors=errors or {}, kinds=choices("item_kind", ItemKind)), status
+        errors=errors or {}, kinds=choices("item_kind", ItemKind),
+        speech_values=speech_values or {"role": "speech"},
+        speech_errors=speech_errors or {}, **speaker_context(slug, item)), status
 
 
 @blp.get("/<slug>/programme/items/<int:item_id>")
