@@ -1,7 +1,7 @@
 """outbox messages know what they are about (edition, invitation, registration, statement)
 
 Revision ID: 6b1e0c4f2a91
-Revises: cfdc5d7b843b
+Revises: 59fdfe9df5f9
 Create Date: 2026-12-07 00:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6b1e0c4f2a91'
-down_revision = 'cfdc5d7b843b'
+down_revision = "59fdfe9df5f9"
 branch_labels = None
 depends_on = None
 
