@@ -204,3 +204,34 @@ def test_healthz_reports_the_worker_and_the_outbox(app, client):
 
     add_heartbeat(app, seen_ago=dt.timedelta(seconds=1))
     assert client.get("/healthz").json["worker"]["status"] == "running"
+
+
+def test_in_a_browser_the_outbox_retries_a_failed_message_and_fits_a_phone(
+        app, browser, live_server, messages):
+    from _browser import PHONE, screenshot, wait_for_next_page
+    from conftest import PASSWORD, make_user
+    from selenium.webdriver.common.by import By
+
+    email = make_user(app, Role.ORGANIZER)
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.ID, "f-email").send_keys(email)
+    browser.find_element(By.ID, "f-password").send_keys(PASSWORD)
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/login'] button[type=submit]").click()
+    wait_for_next_page(browser, page)
+    browser.find_element(By.CSS_SELECTOR, f'nav a[href="{OUTBOX}"]').click()
+    screenshot(browser, "outbox")
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, f"#message-{messages['failed']} button").click()
+    wait_for_next_page(browser, page)
+
+    assert f"Message {messages['failed']} is queued again" in browser.find_element(
+        By.CSS_SELECTOR, "main").text
+    assert browser.find_element(By.ID, f"message-{messages['failed']}").get_attribute(
+        "data-state") == "queued"
+    browser.set_window_size(*PHONE)
+    screenshot(browser, "outbox-phone", size=PHONE)
+    # The table scrolls inside its frame; the page itself does not scroll sideways.
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth")

@@ -127,6 +127,10 @@ def test_the_programme_and_its_calendar_are_linked(app, organizer_client, organi
     calendar = client.get(link["href"])
     assert calendar.status_code == 200
     assert b"SUMMARY:Exhibition" in calendar.get_data()
+    # The public programme (where focal points are sent) shows the span too.
+    public = organizer.get(f"/editions/{SLUG}")
+    shown = public.soup.select_one("section.programme-item time").get_text()
+    assert "Oct 24, 2025" in shown and "Oct 25, 2025" in shown
 
 
 @pytest.fixture

@@ -135,6 +135,11 @@ def format_date(value: dt.date | str | None) -> str:
 def session_time(starts: dt.datetime, ends: dt.datetime | None) -> str:
     """A session's day and times as the edition's programme gives them, the zone named."""
     locale = i18n.language()
+    zone = starts.tzinfo
+    if ends is not None and ends.date() != starts.date() and isinstance(zone, zoneinfo.ZoneInfo):
+        # Over several days (an exhibition): the span, both days named.
+        return _("%(when)s (%(zone)s)", when=common.when_span(starts, ends, zone.key),
+                 zone=get_timezone_name(zone, "long", locale=locale))
     shown = f"{dates.day(starts.date())} {format_time_of_day(starts, 'short', locale=locale)}"
     if ends is not None:
         shown += f"\u2013{format_time_of_day(ends, 'short', locale=locale)}"
