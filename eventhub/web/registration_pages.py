@@ -22,6 +22,7 @@ from eventhub.i18n import N_, _, ngettext, translate
 from eventhub.invitations import service as invitations
 from eventhub.invitations.models import InvitationStatus
 from eventhub.invitations.schemas import InvitationUpdateSchema
+from eventhub.mail.notifications import messages_about
 from eventhub.registrations import credentials, visa
 from eventhub.registrations import service as registrations
 from eventhub.web.common import (
@@ -369,10 +370,11 @@ def registration_page(slug: str, registration_id: int, *,
         history=_history_rows(registrations.registration_history(actor, slug,
                                                                  registration_id)),
         errors=errors or {}, labels=field_labels(),
-        # TODO(notify): the mail log of this registration. The branch `notify` adds
-        # eventhub.mail.notifications.messages_about(registration_id=...); pass its
-        # result here as `messages` and fill the marked block of the template.
-        messages=None,
+        # The delegation's mails (about its invitation) concern this delegate too.
+        messages=messages_about(
+            registration_id=registration.id,
+            invitation_id=registration.delegation.invitation_id
+            if registration.delegation else None, limit=20) if private else None,
     ), status
 
 
