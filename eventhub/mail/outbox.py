@@ -18,11 +18,31 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.errors import Conflict, NotFound
 from eventhub.extensions import db, utcnow
 from eventhub.http import config
-from eventhub.i18n import N_
+from eventhub.i18n import N_, translate
 from eventhub.mail.models import OutboxMessage, OutboxStatus
 from eventhub.mail.service import STUCK_AFTER, requeue
 
 STATES = ("queued", "retrying", "sending", "stuck", "sent", "failed")
+
+# What each mail template is, as staff read it in message lists (translated when shown).
+TEMPLATE_TITLES = {
+    "invitation": N_("Invitation"),
+    "invitation_reminder": N_("Invitation reminder"),
+    "invitation_accepted": N_("Invitation accepted: next steps"),
+    "delegation_changed": N_("Delegation registration changed"),
+    "registration_confirmed": N_("Registration confirmed"),
+    "registration_promoted": N_("Off the waiting list"),
+    "registration_rejected": N_("Registration declined"),
+    "registration_cancelled": N_("Registration cancelled"),
+    "programme_published": N_("Programme published"),
+    "statement_submitted": N_("Statement awaiting approval"),
+}
+
+
+def template_title(name: str) -> str:
+    """The template's title in the page's language; an unknown (newer) one by its name."""
+    title = TEMPLATE_TITLES.get(name)
+    return translate(title) if title else name.replace("_", " ")
 
 
 def message_state(message: OutboxMessage, now: dt.datetime | None = None) -> str:

@@ -63,6 +63,7 @@ def organizers_zone() -> str:
 # Globals, so that templates/_messages.html works wherever it is imported.
 blp.add_app_template_global(outbox.message_state, "message_state")
 blp.add_app_template_global(outbox.may_retry, "may_retry_message")
+blp.add_app_template_global(outbox.template_title, "mail_template_title")
 blp.add_app_template_global(mail_moment, "mail_moment")
 blp.add_app_template_global(mail_zone_label, "mail_zone_label")
 

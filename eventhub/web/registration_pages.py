@@ -151,9 +151,9 @@ def invitation_update(slug: str, invitation_id: int):
     data = form_values(request.form, INVITATION_EDIT_FIELDS)
     if "quota" in data:
         data["quota"] = form_integer(data["quota"])
-    if "deadline" in data:
-        data["deadline"] = _aware(data["deadline"], edition.time_zone)
     try:
+        if "deadline" in data:
+            data["deadline"] = _aware(data["deadline"], edition.time_zone, "deadline")
         invitation = invitations.update_invitation(
             actor, slug, invitation_id, load(InvitationUpdateSchema(), data))
     except (FormInvalid, DomainError) as exc:
@@ -200,10 +200,12 @@ def invitation_drafts(slug: str):
     return _drafts_page(slug)
 
 
-def _typed_rows(zone: str) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
+def _typed_rows(zone: str, typed: dict[int, dict[str, str]]
+                ) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
     """The rows of the drafts table as sent: what to save (boxes left empty are not
-    changes) and what was typed (shown again if anything is refused)."""
-    rows, typed = [], {}
+    changes) and what was typed (into `typed`, shown again if anything is refused, even
+    when a deadline the clocks skip stops the reading half way)."""
+    rows: list[dict[str, Any]] = []
     for key in request.form:
         raw_id = key.removeprefix("row-")
         if not key.startswith("row-") or not raw_id.isdigit():
@@ -219,7 +221,7 @@ def _typed_rows(zone: str) -> tuple[list[dict[str, Any]], dict[int, dict[str, st
             if key == "quota":
                 value = form_integer(value)
             elif key == "deadline":
-                value = _aware(value, zone)
+                value = _aware(value, zone, "deadline")
             row[key] = value
         rows.append(row)
     return rows, typed
@@ -230,8 +232,9 @@ def _typed_rows(zone: str) -> tuple[list[dict[str, Any]], dict[int, dict[str, st
 def invitation_drafts_save(slug: str):
     actor = page_actor()
     edition = get_edition(actor, slug)
-    rows, typed = _typed_rows(edition.time_zone)
+    typed: dict[int, dict[str, str]] = {}
     try:
+        rows, typed = _typed_rows(edition.time_zone, typed)
         outcomes = invitations.update_invitations(actor, slug, rows)
     except DomainError as exc:
         return _drafts_page(slug, typed=typed, errors=_refused(exc), status=exc.status)
