@@ -48,12 +48,27 @@ def row_counts(app: Flask) -> dict[str, int]:
                 for name in sorted(sa.inspect(conn).get_table_names())}
 
 
+_REFLECTED: dict[tuple[str, tuple[str, ...]], sa.MetaData] = {}
+
+
+def _reflected(conn: sa.Connection) -> sa.MetaData:
+    """Every table of the database, reflected once per database and set of tables: the
+    tests that read a database's rows do not change its columns, and a migration that adds
+    or drops a table is reflected anew."""
+    names = tuple(sorted(sa.inspect(conn).get_table_names()))
+    key = (conn.engine.url.render_as_string(hide_password=False), names)
+    if key not in _REFLECTED:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        _REFLECTED[key] = metadata
+    return _REFLECTED[key]
+
+
 def database_state(app: Flask, *, skip: frozenset[str] = BOOKKEEPING_TABLES
                    ) -> dict[str, list[tuple]]:
     """Every row of every table, as sorted tuples of plain values."""
     with app.app_context(), db.engine.connect() as conn:
-        metadata = sa.MetaData()
-        metadata.reflect(conn)
+        metadata = _reflected(conn)
         state = {}
         for name, table in sorted(metadata.tables.items()):
             if name in skip:
