@@ -4,11 +4,15 @@ not show still counts as a change."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +48,27 @@ def row_counts(app: Flask) -> dict[str, int]:
                 for name in sorted(sa.inspect(conn).get_table_names())}
 
 
+_REFLECTED: dict[tuple[str, tuple[str, ...]], sa.MetaData] = {}
+
+
+def _reflected(conn: sa.Connection) -> sa.MetaData:
+    """Every table of the database, reflected once per database and set of tables: the
+    tests that read a database's rows do not change its columns, and a migration that adds
+    or drops a table is reflected anew."""
+    names = tuple(sorted(sa.inspect(conn).get_table_names()))
+    key = (conn.engine.url.render_as_string(hide_password=False), names)
+    if key not in _REFLECTED:
+        metadata = sa.MetaData()
+        metadata.reflect(conn)
+        _REFLECTED[key] = metadata
+    return _REFLECTED[key]
+
+
 def database_state(app: Flask, *, skip: frozenset[str] = BOOKKEEPING_TABLES
                    ) -> dict[str, list[tuple]]:
     """Every row of every table, as sorted tuples of plain values."""
     with app.app_context(), db.engine.connect() as conn:
-        metadata = sa.MetaData()
-        metadata.reflect(conn)
+        metadata = _reflected(conn)
         state = {}
         for name, table in sorted(metadata.tables.items()):
             if name in skip:
@@ -118,25 +137,75 @@ def _postgres_server_url() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
+# The migrated, empty database that each new instance starts as a copy of: made (migrated
+# from scratch) once per test process, not once per instance. A copy of it is the same
+# schema, byte for byte, that the migrations would write again.
+_TEMPLATE: dict[str, str] = {}
+
+
+def _migrated(url: str) -> None:
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _sqlite_template() -> str:
+    if "sqlite" not in _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="eventhub-template-")) / "migrated.sqlite3"
+        _migrated(f"sqlite:///{path}")
+        _TEMPLATE["sqlite"] = str(path)
+        atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
+    return _TEMPLATE["sqlite"]
+
+
+def _postgres_template(admin: sa.Engine, server_url: str) -> str:
+    if "postgresql" not in _TEMPLATE:
+        name = f"eventhub_template_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        _migrated(sa.make_url(server_url).set(database=name)
+                  .render_as_string(hide_password=False))
+        _TEMPLATE["postgresql"] = name
+
+        def drop() -> None:
+            engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+        atexit.register(drop)
+    return _TEMPLATE["postgresql"]
+
+
 @contextmanager
 def empty_instance(tmp_path: Path) -> Iterator[Flask]:
     """Another EventHub instance with an empty, migrated database of its own: a SQLite
-    file, or a fresh PostgreSQL database when the suite runs on PostgreSQL."""
+    file, or a fresh PostgreSQL database when the suite runs on PostgreSQL. The database
+    is a copy of one migrated from scratch once per test process (SQLite's backup, or
+    PostgreSQL's CREATE DATABASE ... TEMPLATE)."""
     server_url = _postgres_server_url()
     admin = None
     name = None
     if server_url is None:
-        url = f"sqlite:///{tmp_path / f'other-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        path = tmp_path / f"other-{uuid.uuid4().hex[:8]}.sqlite3"
+        with (closing(sqlite3.connect(_sqlite_template())) as template,
+              closing(sqlite3.connect(path)) as copy):
+            template.backup(copy)
+        url = f"sqlite:///{path}"
     else:
         name = f"eventhub_other_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        template = _postgres_template(admin, server_url)
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
     other = create_app({"DATABASE_URL": url})
     other.config["TESTING"] = True
     try:
         with other.app_context():
+            # Already at the head: a no-op that proves the copy is the migrated schema.
             upgrade()
         yield other
     finally:
