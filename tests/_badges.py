@@ -4,10 +4,13 @@ rendered pages (pypdfium2 renders, zxing-cpp decodes), as a scanner at the door 
 from __future__ import annotations
 
 import io
+import re
 
 import pypdfium2
 import zxingcpp
 from pypdf import PdfReader
+
+BADGE_CODE = re.compile(r"[A-Z2-9]{10}")
 
 
 def badge_codes_from_pdf(pdf_bytes: bytes, *, scale: float = 3) -> list[str]:
@@ -22,7 +25,10 @@ def badge_codes_from_pdf(pdf_bytes: bytes, *, scale: float = 3) -> list[str]:
             found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
             found.sort(key=lambda code: (round(code.position.top_left.y / 50),
                                          code.position.top_left.x))
-            codes.extend(code.text for code in found)
+            # Now and then the reader also "finds" a short code in the cut marks or the
+            # printed text ("0112" once in CI); only a badge code's shape counts. A badge
+            # whose own QR code reads wrong still fails: its code is then missing.
+            codes.extend(code.text for code in found if BADGE_CODE.fullmatch(code.text))
             page.close()
     finally:
         document.close()
