@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from eventhub import dates
 from eventhub.extensions import db
 from eventhub.http import config
-from eventhub.i18n import N_, gettext, ngettext
+from eventhub.i18n import gettext, ngettext
 from eventhub.mail.models import OutboxMessage, OutboxStatus
 from eventhub.mail.service import (
     MailContext,
@@ -48,35 +48,6 @@ from eventhub.mail.service import (
 FOCAL_POINT_CHANGED = "the invitation's focal point changed"
 NOT_FOUND = "what the message is about no longer exists"
 
-# The templates' names as pages show them (the mail log).
-TEMPLATE_NAMES: dict[str, str] = {
-    "invitation": N_("Invitation"),
-    "invitation_accepted": N_("Invitation accepted: next steps"),
-    "delegation_changed": N_("Delegation registration changed"),
-    "registration_confirmed": N_("Registration confirmed"),
-    "registration_promoted": N_("Off the waiting list"),
-    "registration_rejected": N_("Registration declined"),
-    "registration_cancelled": N_("Registration cancelled"),
-    "programme_published": N_("Programme published"),
-    "statement_submitted": N_("Statement awaiting approval"),
-}
-
-# A message's state as pages show it ("pending" reads "queued").
-STATE_NAMES: dict[OutboxStatus, str] = {
-    OutboxStatus.PENDING: N_("queued"),
-    OutboxStatus.SENDING: N_("sending"),
-    OutboxStatus.SENT: N_("sent"),
-    OutboxStatus.FAILED: N_("failed"),
-}
-
-
-def template_name(template: str) -> str:
-    msgid = TEMPLATE_NAMES.get(template)
-    return gettext(msgid) if msgid else template
-
-
-def state_name(status: OutboxStatus | str) -> str:
-    return gettext(STATE_NAMES[OutboxStatus(status)])
 
 
 # ---------------------------------------------------------------------------------------
