@@ -117,6 +117,10 @@ def test_the_statement_page_lists_the_approvers_mail(app: Flask, statement_id: i
     rows = mail_rows(desk.get(page_url), "statement-mail")
     assert [row[:3] for row in rows] == [
         [approver_email, "Statement awaiting approval", "queued"]]
+    # The edition's invitations page lists what attendance caused, not the statement's.
+    organizer = browser_for_role(app, Role.ORGANIZER)
+    assert mail_rows(organizer.get(f"/manage/{STATEMENT_SLUG}/invitations"),
+                     "invitation-mail") == []
     with app.app_context():
         [message] = db.session.query(OutboxMessage).all()
         assert message.status == OutboxStatus.PENDING and message.statement_id == statement_id

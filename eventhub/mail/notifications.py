@@ -57,17 +57,22 @@ NOT_FOUND = "what the message is about no longer exists"
 
 def messages_about(*, edition_id: int | None = None, invitation_id: int | None = None,
                    registration_id: int | None = None, statement_id: int | None = None,
-                   limit: int | None = None) -> list[OutboxMessage]:
+                   limit: int | None = None, attendance_only: bool = False
+                   ) -> list[OutboxMessage]:
     """The outbox messages about any of the given things, newest first (several ids: a
     message about any of them, e.g. a registration and its delegation's invitation). No
-    id given: none."""
+    id given: none. attendance_only leaves out the statements' mail (an edition's
+    invitations page lists what its invitations and delegations caused)."""
     about = [column == value for column, value in (
         (OutboxMessage.edition_id, edition_id), (OutboxMessage.invitation_id, invitation_id),
         (OutboxMessage.registration_id, registration_id),
         (OutboxMessage.statement_id, statement_id)) if value is not None]
     if not about:
         return []
-    query = (select(OutboxMessage).where(or_(*about))
+    query = select(OutboxMessage).where(or_(*about))
+    if attendance_only:
+        query = query.where(OutboxMessage.statement_id.is_(None))
+    query = (query
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
     if limit is not None:
         query = query.limit(limit)

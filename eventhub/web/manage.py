@@ -227,7 +227,8 @@ def _invitations_page(slug: str, *, values: dict[str, Any] | None = None,
         drafts=invitations.invitation_counts(actor, slug)[InvitationStatus.DRAFT],
         actions_for=lambda invitation: invitations.available_actions(actor, found,
                                                                      invitation),
-        mail_messages=messages_about(edition_id=found.id, limit=20)
+        mail_messages=messages_about(edition_id=found.id, limit=20,
+                                     attendance_only=True)
         if actor.can(Permission.READ_PRIVATE_CONTACTS) else [],
     ), status
 
