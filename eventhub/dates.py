@@ -91,6 +91,14 @@ def prose_span(start: dt.date, end: dt.date | None = None, locale: str | None = 
     return f"{first}, {year}"
 
 
+def zone_name(zone: str, locale: str | None = None) -> str:
+    """A time zone's name in the language ("China Time"); UTC, for which CLDR has none
+    ("Unknown Region (UTC) Time"), as "UTC"."""
+    if zone == "UTC":
+        return "UTC"
+    return get_timezone_name(zoneinfo.ZoneInfo(zone), "long", locale=_locale(locale))
+
+
 def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
     """A point in time in a named zone, with the zone named, so a focal point abroad and an
     organizer in Beijing read the same deadline the same way."""
@@ -106,5 +114,4 @@ def moment(value: dt.datetime, zone: str, locale: str | None = None) -> str:
     joined = str(Locale.parse(code).datetime_formats["medium"]).format(
         format_time(local, "short", locale=code), format_date(local, "medium", locale=code))
     with force_locale(code):
-        return gettext("%(moment)s (%(zone)s)", moment=joined,
-                       zone=get_timezone_name(tz, "long", locale=code))
+        return gettext("%(moment)s (%(zone)s)", moment=joined, zone=zone_name(zone, code))

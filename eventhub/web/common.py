@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_interval, format_skeleton, get_timezone_name
+from babel.dates import format_interval, format_skeleton
 from babel.lists import format_list
 from flask import (
     Flask,
@@ -423,8 +423,8 @@ def country(code: str | None, stored_name: str | None = None) -> str | None:
 def zone_label(zone: str) -> str:
     """A time zone as people name it, with its identifier: "China Standard Time
     (Asia/Shanghai)"."""
-    name = get_timezone_name(zoneinfo.ZoneInfo(zone), "long", locale=language())
-    return _("%(name)s (%(zone)s)", name=name, zone=zone)
+    name = dates.zone_name(zone, language())
+    return zone if name == zone else _("%(name)s (%(zone)s)", name=name, zone=zone)
 
 
 def _as_datetime(value: dt.datetime | str | None, zone: str) -> dt.datetime | None:

@@ -9,22 +9,18 @@ on any page (e.g. the messages a registration or an invitation triggered).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date, format_time
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from eventhub import dates
 from eventhub.auth.permissions import Permission
 from eventhub.editions.models import Edition
 from eventhub.errors import DomainError
 from eventhub.extensions import db
-from eventhub.i18n import N_, _, language
+from eventhub.i18n import N_, _
 from eventhub.mail import outbox
-from eventhub.web.common import page_actor, page_requires, staff_link, zone_label
+from eventhub.web.common import page_actor, page_requires, staff_link
 from eventhub.web.manage import blp
 
 PAGE_SIZE = 50
@@ -32,25 +28,6 @@ MAX_PAGE = 100_000
 UTC = "UTC"
 
 staff_link("web_manage.outbox_page", N_("Outbox"), 70, Permission.MANAGE_ATTENDANCE)
-
-
-def mail_moment(value: dt.datetime | None, zone: str) -> str:
-    """A time of the outbox in `zone`, the zone named; UTC (for which CLDR has no name)
-    as "UTC"."""
-    if value is None:
-        return ""
-    if zone != UTC:
-        return dates.moment(value, zone)
-    code = language()
-    value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    local = value.astimezone(dt.UTC)
-    joined = str(Locale.parse(code).datetime_formats["medium"]).format(
-        format_time(local, "short", locale=code), format_date(local, "medium", locale=code))
-    return _("%(moment)s (%(zone)s)", moment=joined, zone="UTC")
-
-
-def mail_zone_label(zone: str) -> str:
-    return zone if zone == UTC else zone_label(zone)
 
 
 def organizers_zone() -> str:
@@ -64,8 +41,6 @@ def organizers_zone() -> str:
 blp.add_app_template_global(outbox.message_state, "message_state")
 blp.add_app_template_global(outbox.may_retry, "may_retry_message")
 blp.add_app_template_global(outbox.template_title, "mail_template_title")
-blp.add_app_template_global(mail_moment, "mail_moment")
-blp.add_app_template_global(mail_zone_label, "mail_zone_label")
 
 
 @blp.app_template_global("outbox_alert")
