@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 
 from eventhub import dates
 from eventhub.extensions import db
-from eventhub.http import config
 from eventhub.i18n import gettext, ngettext
 from eventhub.mail.models import OutboxMessage, OutboxStatus
 from eventhub.mail.service import (
     MailContext,
     MessageNoLongerValid,
+    focal_point_link,
+    public_url,
     queue_message,
     register_template,
     resolve_language,
@@ -275,14 +276,10 @@ def statement_moved(statement) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def _base_url() -> str:
-    return str(config("PUBLIC_BASE_URL")).rstrip("/")
-
-
 def _page_link(endpoint: str, **values: Any) -> str:
     """An absolute link to one of our pages on the public base URL (no request needed)."""
     adapter = current_app.url_map.bind("localhost", script_name="/")
-    return _base_url() + adapter.build(endpoint, values)
+    return public_url(adapter.build(endpoint, values))
 
 
 def _edition_values(edition) -> dict[str, Any]:
@@ -317,7 +314,7 @@ def _focal_point_context(params: dict[str, Any]) -> tuple[Any, Any, dict[str, An
     link, secrets = None, ()
     if invitation.token_nonce:
         token = tokens.token_for(invitation.token_nonce)
-        link = f"{_base_url()}/rsvp/{token}"
+        link = focal_point_link(token)
         secrets = (link, token, invitation.token_nonce)
     values = {**_edition_values(edition),
               "focal_point_name": invitation.focal_point_name or "",
@@ -450,7 +447,7 @@ def _programme_context(params: dict[str, Any]) -> MailContext:
     _invitation, edition, values, secrets = _focal_point_context(params)
     values.update(version=params.get("version"),
                   programme_link=_page_link("web_public.edition", slug=edition.slug),
-                  calendar_link=f"{_base_url()}/api/v1/editions/{edition.slug}/programme.ics")
+                  calendar_link=_page_link("programme.ProgrammeCalendar", slug=edition.slug))
     return MailContext(values=values, secrets=secrets)
 
 

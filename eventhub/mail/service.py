@@ -223,6 +223,16 @@ def _prepare_invitation(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def public_url(path: str) -> str:
+    """`path` (from "/") on the address people reach the service at (PUBLIC_BASE_URL)."""
+    return str(config("PUBLIC_BASE_URL")).rstrip("/") + path
+
+
+def focal_point_link(token: str) -> str:
+    """The focal point's pages, as every mail to a focal point links them."""
+    return public_url(f"/rsvp/{token}")
+
+
 def _invitation_context(params: dict[str, Any]) -> MailContext:
     from eventhub.editions.models import Edition
     from eventhub.editions.words import in_language
@@ -238,7 +248,7 @@ def _invitation_context(params: dict[str, Any]) -> MailContext:
     if edition is None:
         raise MessageNoLongerValid(INVITATION_NO_LONGER_VALID)
     token = tokens.token_for(invitation.token_nonce)
-    link = f"{str(config('PUBLIC_BASE_URL')).rstrip('/')}/rsvp/{token}"
+    link = focal_point_link(token)
     title = in_language(edition, "title")
     city = in_language(edition, "city") if edition.city else None
     deadline = invitation.deadline
