@@ -8,6 +8,8 @@ queue_message and committed, then delivered by `eventhub mail send` or deliver_p
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import email.utils
 import json
 import logging
@@ -228,6 +230,52 @@ def test_a_chinese_mail_uses_the_editions_chinese_words(app, cli, server, make_i
     assert "在苏州举行" in body and "2024年移民管理合作分论坛秘书处" in body
     assert "Suzhou" not in body and edition["title"] not in body and "英语" not in body
     assert template_english(body, "Ministry of Public Security 1") == []
+
+
+def test_every_mail_has_a_plain_and_an_html_part_saying_the_same(app, cli, server,
+                                                                  make_invitation, edition):
+    """multipart/alternative as mail clients expect: the plain text, then HTML in the
+    mail's language with the link as an anchor and every value escaped; headers and
+    Chinese text survive Python's own parser; the Message-ID is in the service's domain."""
+    from bs4 import BeautifulSoup
+
+    queue_invitation(app, make_invitation(language="zh", name="李华 <b>&amp; Co</b>"))
+
+    assert cli("mail", "send").exit_code == 0
+
+    [envelope] = server.envelopes
+    assert max(envelope.raw) < 128  # 7-bit on the wire: any relay passes it unchanged
+    mail = email.message_from_bytes(envelope.raw, policy=email.policy.default)
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mail.iter_parts()] == [
+        "text/plain", "text/html"]
+    assert all(part.get_content_charset() == "utf-8" for part in mail.iter_parts())
+    assert mail["Subject"] == f"邀请函：{edition['title']}（英语）"
+    assert re.fullmatch(r"<[0-9a-f]{32}@127\.0\.0\.1>", mail["Message-ID"])
+    assert "@eventhub>" not in mail["Message-ID"]
+    sent = email.utils.parsedate_to_datetime(mail["Date"])
+    assert abs(sent - utcnow()) < dt.timedelta(minutes=1)
+    assert mail["Content-Language"] == "zh"
+
+    # The SMTP policy's line ends are CRLF, also inside the decoded parts.
+    plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = mail.get_body(("html",)).get_content()
+    page = BeautifulSoup(html, "html.parser")
+    assert page.html["lang"] == "zh"
+    assert page.title.get_text() == mail["Subject"]
+    [link] = LINK.findall(plain)
+    [anchor] = page.find_all("a")
+    assert anchor["href"] == anchor.get_text() == f"http://127.0.0.1:5000/rsvp/{link}"
+    # The name is text, not markup, in both parts.
+    assert "尊敬的李华 <b>&amp; Co</b>：" in plain
+    assert page.find("b") is None
+    assert "尊敬的李华 <b>&amp; Co</b>：" in page.get_text()
+    # Paragraph for paragraph the same words; the footer below a rule.
+    paragraphs = [" ".join(p.get_text().split()) for p in page.find_all("p")]
+    blocks = [block.removeprefix("--\n") for block in plain.strip().split("\n\n")]
+    assert paragraphs == [" ".join(block.split()) for block in blocks]
+    assert page.find("hr") is not None
+    assert "秘书处" in paragraphs[-2] and "自动" in paragraphs[-1]
 
 
 def test_mail_languages_are_the_offered_catalogs_by_tag_or_primary_subtag():

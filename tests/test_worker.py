@@ -191,8 +191,10 @@ def test_links_and_message_ids_use_the_configured_address(
     assert mail["Message-ID"] == message_id
     assert message_id.endswith("@eventhub.example.org>")
     assert "eventhub.invalid" not in message_id
-    [(base, _token)] = LINK.findall(body_of(mail))
+    [(base, token)] = LINK.findall(body_of(mail))
     assert base == "https://eventhub.example.org"
+    html = mail.get_body(("html",)).get_content()
+    assert f'<a href="{base}/rsvp/{token}">' in html
 
 
 def test_serve_puts_its_listening_address_in_links_and_in_the_worker_it_starts(
@@ -232,7 +234,7 @@ def test_serve_puts_its_listening_address_in_links_and_in_the_worker_it_starts(
     assert worker["args"][-1] == "worker"
     assert worker["env"]["EVENTHUB_PUBLIC_BASE_URL"] == "http://127.0.0.1:8765"
     [mail] = smtp_server.messages
-    [(base, _token)] = LINK.findall(body_of(mail))
+    [(base, token)] = LINK.findall(body_of(mail))
     assert base == "http://127.0.0.1:8765"
     assert mail["Message-ID"].endswith("@127.0.0.1>")
 

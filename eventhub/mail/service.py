@@ -42,6 +42,7 @@ from uuid import uuid4
 from babel import Locale, UnknownLocaleError
 from flask import after_this_request, current_app, g, has_app_context, has_request_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 
 from eventhub import dates
@@ -162,6 +163,52 @@ class RenderedMail:
     body: str
     language: str
     secrets: tuple[str, ...] = ()
+
+    @property
+    def html(self) -> str:
+        return html_body(self.body, self.subject, self.language)
+
+
+# A link in a plain-text mail runs to the next space; a full stop or bracket after it is
+# the sentence's, not the link's.
+_LINK = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’”]")
+
+
+def _linked(line: str) -> Markup:
+    parts: list[Markup] = []
+    position = 0
+    for match in _LINK.finditer(line):
+        parts.append(escape(line[position:match.start()]))
+        url = match.group()
+        parts.append(Markup('<a href="{0}">{0}</a>').format(url))
+        position = match.end()
+    parts.append(escape(line[position:]))
+    return Markup("").join(parts)
+
+
+def html_body(text: str, subject: str, language: str) -> str:
+    """The HTML part of a mail: the plain text's paragraphs (blank-line separated) as
+    paragraphs, its lines as line breaks, its links as anchors, the signature separator
+    "--" as a rule; every value escaped. Built from the plain text, so both parts always
+    say the same thing."""
+    blocks = []
+    for paragraph in re.split(r"\n[ \t]*\n", text.strip()):
+        lines = [line.rstrip() for line in paragraph.strip("\n").split("\n")]
+        if lines == ["--"]:
+            blocks.append(Markup("<hr>"))
+            continue
+        if lines and lines[0] == "--":  # "--" directly above the footer's first line
+            blocks.append(Markup("<hr>"))
+            lines = lines[1:]
+        blocks.append(Markup("<p>{}</p>").format(
+            Markup("<br>\n").join(_linked(line) for line in lines)))
+    tag = language.replace("_", "-")
+    return str(Markup(
+        '<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width">\n<title>{subject}</title>\n'
+        '</head>\n<body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">'
+        '\n{body}\n</body>\n</html>\n').format(
+            lang=tag, subject=subject, body=Markup("\n").join(blocks)))
 
 
 class TemplateFormatError(ValueError):
@@ -488,8 +535,11 @@ def _build_email(message: OutboxMessage, rendered: RenderedMail, now: dt.datetim
     mail["Date"] = email.utils.format_datetime(now)
     mail["Message-ID"] = message.message_id
     mail["Auto-Submitted"] = "auto-generated"
+    # multipart/alternative: the plain text first, the HTML (what most clients show) last.
     mail.set_content(rendered.body, charset="utf-8")
-    mail["Content-Language"] = rendered.language  # after set_content, which clears Content-*
+    mail.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # After the parts are made, which move every Content-* header into the first part.
+    mail["Content-Language"] = rendered.language.replace("_", "-")
     return mail
 
 
