@@ -183,12 +183,19 @@ CODES: dict[str, str] = {
     # Registration import files (eventhub.registrations.spreadsheets).
     "import.invalid_file": "The import file has problems; nothing was imported (params: "
                            "count; extra: error_count).",
-    "import.not_utf8": "The import file is not UTF-8 text (params: byte).",
+    "import.not_utf8": "The import file starts as UTF-8 (byte order mark) but a line is not "
+                       "UTF-8 text (params: line, fix; in the field entry: line, byte).",
+    "import.unknown_encoding": "The import file is in none of the encodings read with "
+                               "certainty (UTF-8, UTF-16 with a byte order mark, Windows-1252 "
+                               "Western European text), e.g. a Chinese or Cyrillic legacy "
+                               "CSV (params: line, the first line that shows it, and fix, "
+                               "`save_as_csv_utf8`; in the field entry: line, byte).",
+    "import.workbook": "The import file is a spreadsheet workbook (.xlsx, .xls), not CSV "
+                       "(params: line, fix).",
     "import.nul_characters": "The import file contains NUL characters.",
     "import.unreadable_csv": "The import file cannot be read as CSV (params: reason).",
     "import.empty": "The import file is empty (params: columns).",
     "import.too_many_rows": "The import file has too many rows (params: limit).",
-    "import.unknown_column": "The header names an unknown column (params: known).",
     "import.duplicate_column": "The header names a column twice.",
     "import.missing_column": "The header lacks a required column.",
     "import.unnamed_column": "A cell is in a column the header does not name.",

@@ -177,8 +177,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(organizer_client, edi
 def test_header_problems(organizer_client, edition):
     body = assert_problem(post_csv(organizer_client, csv_text(
         ["full_name", "role", "passport_number"], ["A", "delegate", "X123"])), 422)
-    assert {(e["line"], e["field"]) for e in body["errors"]} == {
-        (1, "passport_number"), (1, "email")}
+    assert {(e["line"], e["field"], e["code"]) for e in body["errors"]} == {
+        (1, "email", "import.missing_column")}
 
     body = assert_problem(post_csv(organizer_client, ""), 422)
     assert body["errors"][0]["line"] == 1
@@ -188,23 +188,42 @@ def test_header_problems(organizer_client, edition):
     assert roster(organizer_client) == []
 
 
-def test_files_that_are_not_utf8_csv_are_refused(organizer_client, edition):
-    for data in (VALID.encode("utf-16"), VALID.encode("utf-16-le"),
-                 b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U0#\xf4"):
-        body = assert_problem(post_csv(organizer_client, data), 422)
-        assert "UTF-8" in body["detail"] + body["errors"][0]["message"]
+def test_files_that_are_not_csv_text_are_refused_with_the_format_to_save_as(
+        organizer_client, edition):
+    workbook = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U0#\xf4"
+    body = assert_problem(post_csv(organizer_client, workbook), 422)
+    assert body["code"] == "import.workbook"
+    assert "CSV UTF-8" in body["detail"]
+    # UTF-16 without the byte order mark Excel writes: NUL characters, not guessed at.
+    body = assert_problem(post_csv(organizer_client, VALID.encode("utf-16-le")), 422)
+    assert body["errors"][0]["code"] == "import.nul_characters"
+    assert "CSV UTF-8" in body["errors"][0]["message"]
     leading_blank_lines = "\r\n\r\nfull_name;email;role\r\nA;a@example.org;nobody\r\n"
     body = assert_problem(post_csv(organizer_client, leading_blank_lines), 422)
     assert [(e["line"], e["field"]) for e in body["errors"]] == [(4, "role")]
     assert roster(organizer_client) == []
 
 
-def test_unknown_column_is_reported_with_row_errors(organizer_client, edition):
-    text = csv_text(["full_name", "email", "role", "shoe_size"],
-                    ["A", "a@example.org", "delegate", "42"],
-                    ["B", "b@example.org", "nobody", "43"])
+def test_unknown_columns_are_ignored_and_named(organizer_client, edition):
+    text = csv_text(["full_name", "email", "role", "Shoe size", "status"],
+                    ["A", "a@example.org", "delegate", "42", "cancelled"],
+                    ["B", "b@example.org", "nobody", "43", ""])
     body = assert_problem(post_csv(organizer_client, text), 422)
-    assert {(e["line"], e["field"]) for e in body["errors"]} == {(1, "shoe_size"), (3, "role")}
+    assert {(e["line"], e["field"]) for e in body["errors"]} == {(3, "role")}
+
+    response = post_csv(organizer_client, text.replace("nobody", "observer"))
+    assert response.status_code == 201, response.json
+    assert response.json["ignored_columns"] == ["Shoe size", "status"]
+    [notice] = response.json["notices"]
+    assert "Shoe size, status" in notice
+    # A status column asks for nothing: the import's own rules decide.
+    assert [r["status"] for r in response.json["registrations"]] == ["confirmed"] * 2
+    zh = post_csv(organizer_client, csv_text(["full_name", "email", "role", "x"],
+                                             ["C", "c@example.org", "delegate", "1"]),
+                  **{"Accept-Language": "zh"})
+    assert zh.status_code == 201
+    assert zh.json["ignored_columns"] == ["x"]
+    assert "：x。" in zh.json["notices"][0]
 
 
 def test_organization_name_and_id_must_agree(organizer_client, edition, orgs):
@@ -301,9 +320,11 @@ def test_import_permissions_and_media_types(client, viewer_client, secretariat_c
     body = assert_problem(organizer_client.post(IMPORT, data={"other": "x"},
                                                 content_type="multipart/form-data"), 422)
     assert body["errors"][0]["field"] == "file"
+    # 0x81 is no character in Windows-1252 either.
     body = assert_problem(post_csv(organizer_client, VALID.encode("cp1252", "replace")
-                                   .replace(b"o", b"\xe3")), 422)
+                                   .replace(b"Srisuk", b"Sri\x81uk")), 422)
     assert "UTF-8" in body["detail"]
+    assert body["errors"][0]["line"] == 4
     assert roster(organizer_client) == []
 
 
@@ -486,3 +507,157 @@ def test_openapi_documents_the_spreadsheet_routes(client):
     get = spec["paths"]["/api/v1/editions/{slug}/registrations.csv"]["get"]
     assert "text/csv" in get["responses"]["200"]["content"]
     assert {p["name"] for p in get["parameters"]} >= {"status", "role", "country_code"}
+
+
+# Round trip and the encodings spreadsheets save in -----------------------------------------
+
+NEXT_SLUG = "sfmmc-2026"
+# Values a spreadsheet would mangle: accents, Chinese, formula triggers (the export guards
+# them with an apostrophe), an apostrophe that is part of the name, commas, quotes, and
+# line breaks where a field may hold them.
+TRICKY_PEOPLE = [
+    {"full_name": "Zoë Ærøskøbing-Ñúñez", "email": "zoe@example.org", "role": "delegate",
+     "position": "Directrice «\u00a0Migrations\u00a0», d’Ornano & Cie", "org": "mjsp",
+     "dietary": "Végétarien,\nsans noix", "needs_visa_letter": True},
+    {"full_name": "王小明", "email": "wang@example.org", "role": "head_of_delegation",
+     "position": "出入境管理局局长", "org": "mps", "attendance": "video"},
+    {"full_name": "=HYPERLINK(\"http://evil.example\",\"x\")", "email": "eq@example.org",
+     "role": "observer", "position": "+86 10 6620 3000", "org": "immigration_kh",
+     "accessibility": "-2+3\r\nstep-free access"},
+    {"full_name": "@Handle, \"Quoted\"", "email": "at@example.org", "role": "expert",
+     "position": "-Minus", "org": "immigration"},
+    {"full_name": "'t Hooft", "email": "hooft@example.org", "role": "speaker",
+     "position": "'=Already apostrophed", "org": None, "dietary": "'+ also"},
+]
+CARRIED = ["full_name", "position", "organization", "organization_acronym", "country_code",
+           "role", "attendance", "email", "needs_visa_letter", "dietary", "accessibility"]
+
+
+def test_export_then_import_is_lossless(organizer_client, edition, orgs):
+    """The roster of one edition, exported, imports into the next as it is: every column
+    the import reads comes back unchanged (guards taken off, names not renamed), and the
+    export's other columns are ignored with a notice."""
+    orgs = {**orgs, "immigration_kh": create_organization(
+        organizer_client, "Immigration Bureau", acronym="IB-KH", country_code="KH")}
+    for person in TRICKY_PEOPLE:
+        payload = {key: value for key, value in person.items() if key != "org"}
+        if person["org"]:
+            payload["organization_id"] = orgs[person["org"]]["id"]
+        response = organizer_client.post(f"{BASE}/registrations", json=payload)
+        assert response.status_code == 201, response.json
+    first = organizer_client.get(EXPORT)
+    columns, rows = exported(organizer_client)
+    assert [row["full_name"] for row in rows][2] == "'" + TRICKY_PEOPLE[2]["full_name"]
+
+    create_edition(organizer_client, ordinal=3, slug=NEXT_SLUG, title="Sub-Forum 2026",
+                   start_date="2026-11-18", end_date="2026-11-19")
+    assert organizer_client.post(f"/api/v1/editions/{NEXT_SLUG}/status",
+                                 json={"status": "open"}).status_code == 200
+    response = organizer_client.post(f"/api/v1/editions/{NEXT_SLUG}/registrations/import",
+                                     data=first.data, content_type="text/csv")
+
+    assert response.status_code == 201, response.json
+    result = response.json
+    assert result["imported"] == len(TRICKY_PEOPLE)
+    assert result["encoding"] == "UTF-8"
+    assert result["ignored_columns"] == [
+        "registration_id", "organization_acronym", "status", "delegation_id", "badge_code",
+        "checked_in_at", "confirmed_at", "created_at"]
+    assert len(result["notices"]) == 1
+    assert [r["full_name"] for r in result["registrations"]] == [
+        p["full_name"] for p in TRICKY_PEOPLE]
+    # The same directory entries, not renamed by the import.
+    before = {r["email"]: r["person_id"] for r in roster(organizer_client)}
+    assert {r["email"]: r["person_id"] for r in result["registrations"]} == before
+    for person in TRICKY_PEOPLE:
+        shown = organizer_client.get(f"/api/v1/people/{before[person['email']]}").json
+        assert (shown["full_name"], shown["position"]) == (person["full_name"],
+                                                          person["position"])
+    response = organizer_client.get(f"/api/v1/editions/{NEXT_SLUG}/registrations.csv")
+    next_rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"),
+                                                newline="")))
+    assert [{c: row[c] for c in CARRIED} for row in next_rows] == [
+        {c: row[c] for c in CARRIED} for row in rows]
+    assert next_rows[1]["country_code"] == "CN" and next_rows[2]["country_code"] == "KH"
+    assert next_rows[0]["dietary"] == "Végétarien,\nsans noix"
+    assert next_rows[2]["accessibility"] == "'-2+3\r\nstep-free access"
+
+
+def test_excel_csv_in_windows_1252_imports(organizer_client, edition, orgs):
+    text = csv_text(["full_name", "email", "role", "position", "organization"],
+                    ["José Müller-Ñúñez", "jose@example.org", "delegate",
+                     "Chef “Migrations” – Zone €", "Ministério da Justiça e Segurança Pública"],
+                    ["Ó Briain", "obriain@example.org", "observer", "", ""])
+    response = post_csv(organizer_client, text.encode("cp1252"))
+    assert response.status_code == 201, response.json
+    assert response.json["encoding"] == "Windows-1252"
+    assert "Windows-1252" in response.json["notices"][0]
+    jose, obriain = response.json["registrations"]
+    assert (jose["full_name"], jose["position"]) == ("José Müller-Ñúñez",
+                                                    "Chef “Migrations” – Zone €")
+    assert jose["organization"]["id"] == orgs["mjsp"]["id"]
+    assert obriain["full_name"] == "Ó Briain"
+
+    # The semicolon variant Excel writes where the decimal separator is a comma.
+    semicolons = "full_name;email;role\r\nFrançoise Lefèvre;fl@example.org;expert\r\n"
+    response = post_csv(organizer_client, semicolons.encode("cp1252"))
+    assert response.status_code == 201, response.json
+    assert response.json["registrations"][0]["full_name"] == "Françoise Lefèvre"
+
+
+def test_excel_unicode_text_imports(organizer_client, edition, orgs):
+    """"Unicode Text": UTF-16 little-endian with a byte order mark, tab separated, cells
+    with a tab, quote or line break quoted."""
+    text = ("full_name\temail\trole\torganization\tdietary\r\n"
+            "王小明\twang@example.org\thead_of_delegation\tMinistry of Public Security\t"
+            "\"清真,\r\n不吃坚果\"\r\n"
+            "João Conceição\tjoao@example.org\tdelegate\t\t\r\n")
+    response = post_csv(organizer_client, text.encode("utf-16"))
+    assert response.status_code == 201, response.json
+    assert response.json["encoding"] == "UTF-16"
+    assert response.json["notices"] == []
+    wang, joao = response.json["registrations"]
+    assert (wang["full_name"], wang["dietary"]) == ("王小明", "清真,\r\n不吃坚果")
+    assert wang["organization"]["id"] == orgs["mps"]["id"]
+    assert joao["full_name"] == "João Conceição"
+    response = post_csv(organizer_client, csv_text(
+        ["full_name", "email", "role"], ["A", "a@example.org", "delegate"])
+        .encode("utf-16-be").join([b"\xfe\xff", b""]))
+    assert response.status_code == 201, response.json
+
+
+def test_a_legacy_chinese_file_is_refused_naming_the_line_and_the_fix(organizer_client,
+                                                                      edition):
+    """Excel's "CSV (Comma delimited)" on a Chinese system writes GBK: read as Windows-1252
+    it would store garbled names, so it is refused, with the line that shows it."""
+    text = csv_text(["full_name", "email", "role"],
+                    ["Li Wei", "li@example.org", "delegate"],
+                    ["Chen Jing 陈静", "chen@example.org", "delegate"])
+    body = assert_problem(post_csv(organizer_client, text.encode("gbk")), 422)
+    assert body["code"] == "import.unknown_encoding"
+    assert body["params"]["line"] == 3
+    assert body["params"]["fix"] == "save_as_csv_utf8"
+    assert "CSV UTF-8" in body["detail"]
+    [error] = body["errors"]
+    assert (error["line"], error["code"], error["params"]["line"]) == (
+        3, "import.unknown_encoding", 3)
+    assert "Line 3" in error["message"]
+    zh = assert_problem(post_csv(organizer_client, text.encode("gbk"),
+                                 **{"Accept-Language": "zh"}), 422)
+    assert "第3行" in zh["errors"][0]["message"] and "CSV UTF-8" in zh["detail"]
+    # A file that says it is UTF-8 (byte order mark) and is not, further down.
+    broken = b"\xef\xbb\xbf" + "full_name,email,role\r\nA,a@example.org,delegate\r\n".encode(
+    ) + b"B\xff,b@example.org,delegate\r\n"
+    body = assert_problem(post_csv(organizer_client, broken), 422)
+    assert (body["code"], body["errors"][0]["line"]) == ("import.not_utf8", 3)
+    assert roster(organizer_client) == []
+
+
+def test_formula_guard_round_trip_at_the_cell_level():
+    from eventhub.registrations.spreadsheets import _cell, _unguard
+
+    for value in ("=1+1", "+44", "-3", "@SUM(A1)", "'=x", "''=x", "'t Hooft", "plain", "'",
+                  "'-", "\tindented"):
+        assert _unguard(_cell(value)) == value, value
+    assert _cell("'t Hooft") == "'t Hooft"
+    assert _unguard("'t Hooft") == "'t Hooft"

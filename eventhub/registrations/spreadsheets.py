@@ -6,15 +6,30 @@ problem imports nothing. A valid file is then registered row by row, in file ord
 through service.register, so capacity, the waiting list and the one-registration-per-person
 rule apply exactly as they do to a single registration.
 
+What the roster export writes, the import reads back: the export's own columns that
+describe a registration rather than ask for one (status, ids, badge, times) are ignored
+and named in the result, and the apostrophe the export puts before a cell a spreadsheet
+would run as a formula is taken off again.
+
+Files come as Excel and its neighbours save them: UTF-8 (with or without a byte order
+mark), "Unicode Text" (UTF-16 with a byte order mark, tab separated) and the legacy
+"CSV (Comma delimited)" of Western European Windows (Windows-1252, comma or semicolon
+separated). A file in any other encoding (a Chinese or Cyrillic legacy "CSV", a workbook)
+is refused, naming the line that gave it away and the format to save as instead, rather
+than imported with its names garbled.
+
 Like every service, these functions only flush; the request commits (or rolls back).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
@@ -25,9 +40,9 @@ from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
-from eventhub.errors import Conflict, Unprocessable
+from eventhub.errors import Conflict, Term, Unprocessable
 from eventhub.extensions import db
-from eventhub.i18n import N_
+from eventhub.i18n import N_, translate
 from eventhub.registrations import service
 from eventhub.registrations.models import Attendance, Registration, RegistrationRole
 from eventhub.schemas import InputSchema, MultiLineText, RowId, not_blank
@@ -53,6 +68,19 @@ def roster_columns(actor: Actor) -> tuple[str, ...]:
     return PUBLIC_COLUMNS
 
 
+def _needs_guard(text: str) -> bool:
+    # Also a text that starts with apostrophes before a trigger gets one more, so that
+    # taking one off on import gives back exactly what was stored.
+    return text.lstrip("'").startswith(_FORMULA_TRIGGERS)
+
+
+def _unguard(text: str) -> str:
+    """The cell as stored before the export guarded it (see _cell)."""
+    if text.startswith("'") and _needs_guard(text[1:]):
+        return text[1:]
+    return text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -63,8 +91,9 @@ def _cell(value: Any) -> str:
     if hasattr(value, "value"):  # enums
         value = value.value
     text = str(value)
-    if text.startswith(_FORMULA_TRIGGERS):
-        # The apostrophe makes Excel and LibreOffice show the cell as text.
+    if _needs_guard(text):
+        # The apostrophe makes Excel and LibreOffice show the cell as text; the import
+        # takes it off again.
         return "'" + text
     return text
 
@@ -114,8 +143,9 @@ def export_roster_csv(actor: Actor, slug: str, filters: dict[str, Any]) -> str:
 # Import -------------------------------------------------------------------------------
 
 REQUIRED_COLUMNS = ("full_name", "email", "role")
-OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "attendance",
-                    "needs_visa_letter", "dietary", "accessibility")
+# country_code tells apart organizations of the same name (as the export writes it).
+OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "country_code",
+                    "attendance", "needs_visa_letter", "dietary", "accessibility")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _TRUE = frozenset({"yes", "true", "1"})
 _FALSE = frozenset({"no", "false", "0"})
@@ -136,8 +166,9 @@ class _YesNo(fields.Field):
 
 
 class ImportRowSchema(InputSchema):
-    """One data row of an import file (empty cells are left out before loading). Unknown
-    columns are an error, and every text cell is one line, as in the API."""
+    """One data row of an import file (empty cells and the cells of ignored columns are
+    left out before loading). Every text cell is one line, as in the API, except the
+    needs."""
 
     full_name = fields.String(required=True, error_messages={"required": _EMPTY_CELL},
                               validate=[validate.Length(max=300), not_blank])
@@ -148,6 +179,7 @@ class ImportRowSchema(InputSchema):
     position = fields.String(validate=validate.Length(max=2000))
     organization_id = RowId()
     organization = fields.String(validate=validate.Length(max=300))
+    country_code = fields.String(validate=validate.Length(max=2))
     attendance = fields.Enum(Attendance, by_value=True, load_default=Attendance.IN_PERSON)
     needs_visa_letter = _YesNo(load_default=False)
     dietary = MultiLineText(validate=validate.Length(max=1000))
@@ -162,11 +194,11 @@ class ImportRowSchema(InputSchema):
         return data
 
 
-def _error(line: int, field: str, text: str, code: str | None = None,
+def _error(at_line: int, field: str, text: str, code: str | None = None,
            **params: Any) -> dict[str, Any]:
     """A problem of the file: `text` is a msgid with `params`, or a validation message
     (already in the reader's language, with its own code)."""
-    entry: dict[str, Any] = {"field": field, "location": LOCATION, "line": line,
+    entry: dict[str, Any] = {"field": field, "location": LOCATION, "line": at_line,
                              "message": text}
     code = code or getattr(text, "code", None)
     if code:
@@ -202,14 +234,126 @@ def _pick_delimiter(first_line: str) -> str:
     return best
 
 
+# Reading the bytes --------------------------------------------------------------------
+
+SAVE_AS_UTF8 = N_("In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)” (or "
+                  "“Unicode Text”), in LibreOffice “Text CSV” with the character set "
+                  "“Unicode (UTF-8)”, and send that file.")
+# What Western European text holds beside letters, in the part of Windows-1252 outside
+# ASCII: typographic quotes and dashes, currency, degrees, the no-break space.
+_LATIN_PUNCTUATION = frozenset("’‘‚“”„–—…«»‹›\u00a0°·•€£¥¢©®™§¶¿¡´¨¸†‡‰")
+_QUOTES_AND_SPACES = frozenset("’‘‚“”„–—…«»‹›\u00a0")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    text: str
+    encoding: str  # as people know it: "UTF-8", "UTF-16", "Windows-1252"
+
+
+def _line_at(data: bytes | str, index: int) -> int:
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data.count(newline, 0, index) + 1  # type: ignore[arg-type]
+
+
+def _refuse_encoding(line: int, message: str, code: str, detail: str,
+                     **params: Any) -> Unprocessable:
+    # The fix reads in the reader's language; programs get its name.
+    fix = Term("save_as_csv_utf8", lambda: translate(SAVE_AS_UTF8))
+    return Unprocessable(detail, code=code, errors=[_error(
+        line, "_file", message, code, line=line, **params)], line=line, fix=fix)
+
+
+def _not_latin_text(text: str) -> int | None:
+    """Where a Windows-1252 reading of the file stops looking like Western European text
+    (the index), or None. A legacy file of another script read as Windows-1252 turns each
+    of its characters into two: letters that stand in words without any ASCII letter
+    ("Íõ" for 王), and signs no name holds ("³Â¾²" for 陈静)."""
+    for run in _NON_ASCII_RUN.finditer(text):
+        chars = run.group()
+        for offset, char in enumerate(chars):
+            if char.isalpha() and char not in "ªºµ":
+                continue
+            if char not in _LATIN_PUNCTUATION:
+                return run.start() + offset
+            neighbours = chars[max(offset - 1, 0):offset + 2]
+            if any(not c.isalpha() and c not in _QUOTES_AND_SPACES for c in neighbours
+                   if c != char) or (char not in _QUOTES_AND_SPACES and any(
+                       c in _LATIN_PUNCTUATION for c in neighbours if c != char)):
+                return run.start() + offset
+    for word in _WORD.finditer(text):
+        letters = word.group()
+        if len(letters) > 1 and not letters.isascii() and not any(
+                c.isascii() for c in letters):
+            return word.start()
+    return None
+
+
+def decode_file(data: bytes) -> DecodedFile:
+    """The text of an uploaded file, read in the encoding it was saved in (see the module
+    description), or Unprocessable naming the first line that cannot be read and the
+    format to save the file as."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return DecodedFile(data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8")
+        except UnicodeDecodeError as exc:
+            line = _line_at(data, exc.start + len(codecs.BOM_UTF8))
+            raise _refuse_encoding(
+                line, N_("Line %(line)s is not UTF-8 text (byte %(byte)s cannot be read), "
+                         "although the file starts as UTF-8."), "import.not_utf8",
+                N_("The file is not UTF-8 text throughout. %(fix)s"),
+                byte=exc.start + len(codecs.BOM_UTF8) + 1) from exc
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": UTF-16 with a byte order mark, tab separated.
+        try:
+            return DecodedFile(data.decode("utf-16"), "UTF-16")
+        except UnicodeDecodeError as exc:
+            text = data[:exc.start - exc.start % 2].decode("utf-16")
+            raise _refuse_encoding(
+                _line_at(text, len(text)),
+                N_("Line %(line)s is not UTF-16 text (byte %(byte)s cannot be read), "
+                   "although the file starts as UTF-16."), "import.unknown_encoding",
+                N_("The file is not UTF-16 text throughout. %(fix)s"),
+                byte=exc.start + 1) from exc
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _refuse_encoding(
+            1, N_("This is a spreadsheet workbook (.xlsx or .xls), not a CSV file."),
+            "import.workbook", N_("Send the registrations as a CSV file, not as a "
+                                  "workbook. %(fix)s"))
+    try:
+        return DecodedFile(data.decode("utf-8"), "UTF-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    else:
+        bad = _not_latin_text(text)
+        if bad is None:
+            return DecodedFile(text, "Windows-1252")
+        bad = len(text[:bad].encode("cp1252"))  # one byte per character
+    # The line that shows the file is in neither encoding (not merely the first non-UTF-8
+    # one, which may be a good Western European line).
+    raise _refuse_encoding(
+        _line_at(data, bad),
+        N_("Line %(line)s is neither UTF-8 nor Western European (Windows-1252) text: "
+           "the file was saved in another encoding."), "import.unknown_encoding",
+        N_("The file's encoding cannot be read with certainty, so nothing was imported "
+           "(names would come out garbled). %(fix)s"), byte=bad + 1)
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) of every non-blank record; a quoted cell may span lines.
     Only CR and LF end a line (not the other separators str.splitlines knows)."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise _refuse([_error(line, "_file", N_("The file contains NUL characters: save it "
-                                                "as “CSV UTF-8” (not UTF-16, and not an .xlsx "
-                                                "workbook)."), "import.nul_characters")])
+        raise _refuse([_error(line, "_file", N_("The file contains NUL characters: it is not "
+                                                "a text file, or UTF-16 without a byte order "
+                                                "mark. Save it as “CSV UTF-8”."),
+                              "import.nul_characters")])
     header_line = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_pick_delimiter(header_line),
                         strict=True)
@@ -227,18 +371,28 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _read_header(line: int, cells: list[str]) -> tuple[list[str], list[dict[str, Any]], bool]:
-    """Column names, header problems, and whether rows can be checked at all. Columns
-    without a name are ignored (spreadsheets often add empty ones at the right)."""
+@dataclass
+class _Header:
+    names: list[str]
+    errors: list[dict[str, Any]]
+    rows_checkable: bool
+    ignored: list[str] = field(default_factory=list)
+
+
+def _read_header(line: int, cells: list[str]) -> _Header:
+    """Column names, header problems, whether rows can be checked at all, and the columns
+    ignored (as written): those that do not ask for a registration, such as the status,
+    ids and times the roster export writes. Columns without a name are passed over
+    silently (spreadsheets often add empty ones at the right)."""
     header = [_normalise_header(cell) for cell in cells]
     errors = []
+    ignored = []
     seen: set[str] = set()
-    for name in header:
+    for name, cell in zip(header, cells, strict=True):
         if not name:
             continue
         if name not in KNOWN_COLUMNS:
-            errors.append(_error(line, name, N_("Unknown column. Known columns: %(known)s."),
-                                 "import.unknown_column", known=", ".join(KNOWN_COLUMNS)))
+            ignored.append(cell.strip().lstrip(BOM))
         elif name in seen:
             errors.append(_error(line, name, N_("This column appears twice."),
                                  "import.duplicate_column"))
@@ -246,13 +400,14 @@ def _read_header(line: int, cells: list[str]) -> tuple[list[str], list[dict[str,
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     errors.extend(_error(line, name, N_("Required column missing from the header row."),
                          "import.missing_column") for name in missing)
-    return header, errors, not missing
+    return _Header(header, errors, not missing, ignored)
 
 
-def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
-    """(line, values) of every data row, and every problem found in the file. A row with
-    problems still contributes its valid cells, so checks across rows (duplicates,
-    organizations, people already registered) can report on it too."""
+def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]],
+                               list[str]]:
+    """(line, values) of every data row, every problem found in the file, and the columns
+    ignored. A row with problems still contributes its valid cells, so checks across rows
+    (duplicates, organizations, people already registered) can report on it too."""
     records = _records(text.removeprefix(BOM))
     first = next(records, None)
     if first is None:
@@ -260,7 +415,8 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
                                              "the columns: %(columns)s ..."), "import.empty",
                               columns=", ".join(REQUIRED_COLUMNS))])
     header_line, header_cells = first
-    header, errors, rows_checkable = _read_header(header_line, header_cells)
+    read = _read_header(header_line, header_cells)
+    header, errors, rows_checkable = read.names, read.errors, read.rows_checkable
     schema = ImportRowSchema()
     rows: list[tuple[int, dict[str, Any]]] = []
     row_count = 0
@@ -285,7 +441,7 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
                                      N_("This cell is in a column the header row does not "
                                         "name."), "import.unnamed_column"))
             elif name in KNOWN_COLUMNS:
-                raw[name] = value
+                raw[name] = _unguard(value)
         try:
             rows.append((line, schema.load(raw)))
         except ma.ValidationError as exc:
@@ -296,7 +452,7 @@ def _parse(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, 
         errors.append(_error(header_line, "_file",
                              N_("The file has a header row but no registrations."),
                              "import.no_rows"))
-    return rows, errors
+    return rows, errors, read.ignored
 
 
 def _field_messages(messages: Any) -> Iterable[tuple[str, list[str]]]:
@@ -332,9 +488,15 @@ def _resolve_organizations(rows: list[tuple[int, dict[str, Any]]],
             if chosen is None:
                 problem = ("organization_id", N_("No organization with id %(id)s."),
                            "organization.not_found", {"id": values["organization_id"]})
+        country = values.pop("country_code", "").strip().upper()
         if "organization" in values and problem is None:
             name = values.pop("organization")
             matches = by_name.get(name.lower(), [])
+            if country and len(matches) > 1:
+                # The export names the country beside the organization: it tells apart
+                # organizations of the same name (only then, so a row stays valid when
+                # the directory has corrected an organization's country since).
+                matches = [org for org in matches if org.country_code == country] or matches
             if not matches:
                 problem = ("organization", N_("No organization named “%(name)s” in the "
                                               "directory; add it first or give "
@@ -403,9 +565,33 @@ def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
                                  status=service.status_term(registered[person_id])))
 
 
-def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registration]:
-    """Register everyone in the file, in file order, or nobody: any problem raises
-    Unprocessable listing every problem with its line and column."""
+@dataclass(frozen=True)
+class ImportResult:
+    registrations: list[Registration]
+    # The header's columns that were not read (as the file writes them), to tell the user.
+    ignored_columns: list[str]
+    encoding: str
+
+    @property
+    def notices(self) -> list[str]:
+        """What the importer should know although nothing was wrong, in their language."""
+        notices = []
+        if self.ignored_columns:
+            notices.append(translate(
+                N_("These columns were not read (an import reads only %(known)s): "
+                   "%(columns)s."), {"known": ", ".join(KNOWN_COLUMNS),
+                                     "columns": ", ".join(self.ignored_columns)}))
+        if self.encoding == "Windows-1252":
+            notices.append(translate(
+                N_("The file was read as Western European text (Windows-1252, Excel's "
+                   "older “CSV (Comma delimited)”). Check the accented names; next time "
+                   "save as “CSV UTF-8”.")))
+        return notices
+
+
+def import_registrations_csv(actor: Actor, slug: str, data: bytes) -> ImportResult:
+    """Register everyone in the file (its bytes, as uploaded), in file order, or nobody:
+    any problem raises Unprocessable listing every problem with its line and column."""
     authorize(actor, Permission.MANAGE_ATTENDANCE)
     edition = get_edition(actor, slug)
     ensure_writable(edition)
@@ -413,7 +599,8 @@ def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registr
         raise Conflict(N_("Registration for “%(slug)s” is not open."),
                        code="registration.not_open", slug=edition.slug,
                        edition_status=edition.status.value)
-    rows, errors = _parse(text)
+    decoded = decode_file(data)
+    rows, errors, ignored = _parse(decoded.text)
     # Hold the edition from here, so no registration arriving meanwhile can invalidate
     # the checks below (service.register_many takes the same lock again, harmlessly).
     service.lock_edition_for_capacity(edition)
@@ -422,4 +609,5 @@ def import_registrations_csv(actor: Actor, slug: str, text: str) -> list[Registr
     if errors:
         errors.sort(key=lambda error: error["line"])
         raise _refuse(errors)
-    return service.register_many(actor, slug, [values for _, values in rows])
+    registrations = service.register_many(actor, slug, [values for _, values in rows])
+    return ImportResult(registrations, ignored, decoded.encoding)

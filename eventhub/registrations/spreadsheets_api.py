@@ -21,10 +21,17 @@ blp = Blueprint("spreadsheets", __name__, url_prefix="/api/v1",
 
 CSV_TYPES = frozenset({"text/csv", "application/csv"})
 _COLUMNS_DOC = (
-    "UTF-8 CSV (a byte order mark is fine; comma, semicolon or tab separated). The first "
-    "line names the columns: full_name, email and role are required; position, "
-    "organization_id or organization (the directory name), attendance (in_person | "
-    "video), needs_visa_letter (yes | no), dietary and accessibility are optional. At most "
+    "CSV, comma, semicolon or tab separated, in UTF-8 (a byte order mark is fine), UTF-16 "
+    "with a byte order mark (Excel's \"Unicode Text\") or Windows-1252 (Excel's older "
+    "\"CSV (Comma delimited)\" of Western European systems); any other encoding is "
+    "refused (422 `import.unknown_encoding`, with the line and the format to save as). "
+    "The first line names the columns: full_name, email and role are required; position, "
+    "organization_id or organization (the directory name; country_code tells apart "
+    "organizations of the same name), attendance (in_person | video), needs_visa_letter "
+    "(yes | no), dietary and accessibility are optional. Other columns (such as the "
+    "status, ids and times of the roster export, which imports as it is) are ignored and "
+    "listed in `ignored_columns`; the apostrophe the export puts before a cell starting "
+    "with = + - or @ is taken off. At most "
     f"{spreadsheets.MAX_IMPORT_ROWS} rows. The file is checked as a whole: any problem "
     "is reported (422, each error with its line and column) and nothing is imported.")
 IMPORT_REQUEST_BODY = {
@@ -55,9 +62,22 @@ class UnsupportedMediaType(DomainError):
 class ImportResultSchema(OutputSchema):
     imported = fields.Integer(required=True)
     registrations = fields.List(fields.Nested(RegistrationSchema), required=True)
+    ignored_columns = fields.List(
+        fields.String(), required=True,
+        metadata={"description": "Columns of the header that were not read, as the file "
+                                 "names them (e.g. the status, ids and times of a roster "
+                                 "export)"})
+    encoding = fields.String(
+        required=True, metadata={"description": "The encoding the file was read in",
+                                 "enum": ["UTF-8", "UTF-16", "Windows-1252"]})
+    notices = fields.List(
+        fields.String(), required=True,
+        metadata={"description": "What the importer should know although nothing was "
+                                 "wrong (ignored columns, a legacy encoding), in the "
+                                 "request's language"})
 
 
-def _uploaded_text() -> str:
+def _uploaded_file() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -76,16 +96,7 @@ def _uploaded_text() -> str:
                    "%(media_type)s."), media_type=request.mimetype)
         raise UnsupportedMediaType(N_("Send the CSV as a text/csv body or as the multipart "
                                       "field “file”, not an untyped body."))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Unprocessable(
-            N_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."),
-            code="import.not_utf8",
-            errors=[{"field": "_file", "location": "csv",
-                     "message": N_("Not UTF-8 (byte %(byte)s cannot be decoded)."),
-                     "code": "import.not_utf8", "params": {"byte": exc.start + 1}}]
-        ) from exc
+    return data
 
 
 @blp.route("/editions/<slug>/registrations.csv")
@@ -117,6 +128,9 @@ class RegistrationImport(MethodView):
         """Register everyone in a CSV file, in file order (capacity and the waiting list
         apply row by row), or nobody if any row has a problem. Send an Idempotency-Key
         header to retry safely."""
-        registrations = spreadsheets.import_registrations_csv(current_actor(), slug,
-                                                              _uploaded_text())
-        return {"imported": len(registrations), "registrations": registrations}
+        result = spreadsheets.import_registrations_csv(current_actor(), slug,
+                                                       _uploaded_file())
+        return {"imported": len(result.registrations),
+                "registrations": result.registrations,
+                "ignored_columns": result.ignored_columns, "encoding": result.encoding,
+                "notices": result.notices}
