@@ -437,6 +437,7 @@ def page_visits(app: Flask, record: Record) -> list[PageVisit]:
         "web_manage.programme_page": [{"slug": OPEN_SLUG}, {"slug": SEEDED_SLUG}],
         "web_manage.item_edit": [{"slug": OPEN_SLUG, "item_id": record.item_id}],
         "web_manage.registration_list": [{"slug": OPEN_SLUG}],
+        "web_manage.registration_import_page": [{"slug": OPEN_SLUG}],
         "web_manage.registration_ask_cancel": [
             {"slug": OPEN_SLUG, "registration_id": record.registration_id}],
         "web_manage.registration_ask_reject": [

@@ -546,7 +546,7 @@ def test_export_then_import_is_lossless(organizer_client, edition, orgs):
         response = organizer_client.post(f"{BASE}/registrations", json=payload)
         assert response.status_code == 201, response.json
     first = organizer_client.get(EXPORT)
-    columns, rows = exported(organizer_client)
+    _columns, rows = exported(organizer_client)
     assert [row["full_name"] for row in rows][2] == "'" + TRICKY_PEOPLE[2]["full_name"]
 
     create_edition(organizer_client, ordinal=3, slug=NEXT_SLUG, title="Sub-Forum 2026",
@@ -646,8 +646,8 @@ def test_a_legacy_chinese_file_is_refused_naming_the_line_and_the_fix(organizer_
                                  **{"Accept-Language": "zh"}), 422)
     assert "第3行" in zh["errors"][0]["message"] and "CSV UTF-8" in zh["detail"]
     # A file that says it is UTF-8 (byte order mark) and is not, further down.
-    broken = b"\xef\xbb\xbf" + "full_name,email,role\r\nA,a@example.org,delegate\r\n".encode(
-    ) + b"B\xff,b@example.org,delegate\r\n"
+    broken = (b"\xef\xbb\xbffull_name,email,role\r\nA,a@example.org,delegate\r\n"
+              b"B\xff,b@example.org,delegate\r\n")
     body = assert_problem(post_csv(organizer_client, broken), 422)
     assert (body["code"], body["errors"][0]["line"]) == ("import.not_utf8", 3)
     assert roster(organizer_client) == []

@@ -406,6 +406,48 @@ def test_roster_csv_download(app, organizer_client, organizer):
     assert "somchai@example.org" not in viewer_csv
 
 
+def test_registration_import_page(organizer_client, organizer):
+    """From the roster page to the import page; a file with a bad line is listed by line
+    and imports nobody; a Western European Excel file with the export's extra columns
+    imports, the ignored columns named."""
+    open_edition(organizer_client)
+    roster_page = organizer.get(f"{MANAGE}/registrations")
+    link = roster_page.soup.find("a", string="Import registrations (CSV)")
+    page = organizer.get(link["href"])
+    assert page.status == 200
+    assert page.soup.find("input", attrs={"type": "file", "name": "file"})
+    action = page.soup.find("form", attrs={"enctype": "multipart/form-data"})["action"]
+
+    def upload(data: bytes):
+        return organizer.post(action, {"file": (io.BytesIO(data), "roster.csv")},
+                              content_type="multipart/form-data")
+
+    refused = upload(b"full_name,email,role\r\nA,a@example.org,delegate\r\n"
+                     b"B,b@example.org,minister\r\n")
+    assert refused.status == 422
+    [row] = refused.soup.select("#import-problems tbody tr")
+    assert row["data-line"] == "3"
+    assert "role" in row.get_text()
+    assert roster(organizer_client) == []
+
+    chinese_legacy = "full_name,email,role\r\n陈静,chen@example.org,delegate\r\n"
+    refused = upload(chinese_legacy.encode("gbk"))
+    assert refused.status == 422
+    assert refused.soup.select_one("#import-problems tr[data-line='2']")
+    assert "CSV UTF-8" in refused.text
+
+    done = upload("full_name;email;role;status;badge_code\r\n"
+                  "José Müller;jose@example.org;delegate;cancelled;X\r\n"
+                  "Ó Briain;ob@example.org;observer;;\r\n".encode("cp1252"))
+    assert done.status == 303
+    listed = organizer.get(done.response.headers["Location"])
+    notices = [p.get_text(" ", strip=True) for p in listed.soup.select("p.notice")]
+    assert notices[0] == "2 registrations imported."
+    assert any("status, badge_code" in notice for notice in notices)
+    assert any("Windows-1252" in notice for notice in notices)
+    assert [r["full_name"] for r in roster(organizer_client)] == ["José Müller", "Ó Briain"]
+
+
 # Programme -------------------------------------------------------------------------
 
 PROGRAMME = f"/manage/{PROGRAMME_SLUG}/programme"

@@ -234,7 +234,7 @@ def test_serve_puts_its_listening_address_in_links_and_in_the_worker_it_starts(
     assert worker["args"][-1] == "worker"
     assert worker["env"]["EVENTHUB_PUBLIC_BASE_URL"] == "http://127.0.0.1:8765"
     [mail] = smtp_server.messages
-    [(base, token)] = LINK.findall(body_of(mail))
+    [(base, _token)] = LINK.findall(body_of(mail))
     assert base == "http://127.0.0.1:8765"
     assert mail["Message-ID"].endswith("@127.0.0.1>")
 

@@ -21,7 +21,7 @@ from eventhub.directory.service import list_organizations
 from eventhub.editions.service import get_edition, list_editions, recorded_counts
 from eventhub.errors import DomainError, NotFound
 from eventhub.extensions import db
-from eventhub.i18n import N_, _, translate
+from eventhub.i18n import N_, _, ngettext, translate
 from eventhub.invitations import service as invitations
 from eventhub.invitations.models import InvitationStatus
 from eventhub.invitations.schemas import InvitationCreateSchema, InvitationFilterSchema
@@ -401,6 +401,43 @@ def registration_csv(slug: str):
     return Response(text.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{slug}-registrations.csv"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _import_page(slug: str, *, problem: str | None = None,
+                 file_errors: list[dict[str, Any]] | None = None, status: int = 200):
+    found = get_edition(page_actor(), slug)
+    return render_template(
+        "manage/registration_import.html", edition=found, problem=problem,
+        file_errors=file_errors or [], required=spreadsheets.REQUIRED_COLUMNS,
+        optional=spreadsheets.OPTIONAL_COLUMNS, limit=spreadsheets.MAX_IMPORT_ROWS), status
+
+
+@blp.get("/<slug>/registrations/import")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_import_page(slug: str):
+    return _import_page(slug)
+
+
+@blp.post("/<slug>/registrations/import")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_import(slug: str):
+    # The same import as the API's: everyone in the file, or nobody and every problem.
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page(slug, problem=_("Choose the CSV file to import."), status=422)
+    try:
+        result = spreadsheets.import_registrations_csv(page_actor(), slug, upload.read())
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        db.session.rollback()
+        return _import_page(slug, problem=exc.detail, file_errors=exc.field_errors(),
+                            status=_status(exc))
+    flash(ngettext("%(num)s registration imported.", "%(num)s registrations imported.",
+                   len(result.registrations)))
+    for notice in result.notices:
+        flash(notice, "info")
+    return redirect(url_for(".registration_list", slug=slug), code=303)
 
 
 _REGISTRATION_ACTIONS = {"confirm": registrations.confirm, "reject": registrations.reject,
