@@ -661,3 +661,34 @@ def test_formula_guard_round_trip_at_the_cell_level():
         assert _unguard(_cell(value)) == value, value
     assert _cell("'t Hooft") == "'t Hooft"
     assert _unguard("'t Hooft") == "'t Hooft"
+
+
+WESTERN_NAMES = ["Zoë Ærøskøbing", "Ñúñez Peña", "Søren Ågård “Sø” – €5", "Ó Briain",
+                 "José «\u00a0Pepe\u00a0» García", "Müßig, 25°C", "¿Qué?", "d’Ornano…",
+                 "Slavoj Žižek", "Björk Guðmundsdóttir", "Þórður", "Œuvre «Élysée»",
+                 "Mª José, 1º", "São Tomé à la Ève", "Café 1990–2000 “Zoë’s”", "50 €"]
+# Legacy "CSV (Comma delimited)" of Chinese, Taiwanese, Japanese, Korean and Russian
+# systems.
+OTHER_SCRIPTS = [(name, encoding) for encoding in ("gbk", "big5", "shift_jis")
+                 for name in ("王 Wei", "公安部出入境管理局", "巴西", "山田")] + [
+    ("陈静", "gbk"), ("刘", "gbk"), ("김민수", "euc_kr"), ("Иван Петров", "cp1251")]
+
+
+@pytest.mark.parametrize("name", WESTERN_NAMES)
+def test_western_european_legacy_files_are_read(name):
+    from eventhub.registrations.spreadsheets import decode_file
+
+    text = f"full_name,email,role\r\n{name},x@example.org,delegate\r\n"
+    decoded = decode_file(text.encode("cp1252"))
+    assert (decoded.text, decoded.encoding) == (text, "Windows-1252")
+
+
+@pytest.mark.parametrize(("name", "encoding"), OTHER_SCRIPTS)
+def test_legacy_files_of_other_scripts_are_never_read_as_windows_1252(name, encoding):
+    from eventhub.errors import Unprocessable
+    from eventhub.registrations.spreadsheets import decode_file
+
+    text = f"full_name,email,role\r\nA,a@example.org,delegate\r\n{name},x@example.org,delegate\r\n"
+    with pytest.raises(Unprocessable) as refused:
+        decode_file(text.encode(encoding))
+    assert (refused.value.code, refused.value.params["line"]) == ("import.unknown_encoding", 3)

@@ -239,10 +239,16 @@ def _pick_delimiter(first_line: str) -> str:
 SAVE_AS_UTF8 = N_("In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)” (or "
                   "“Unicode Text”), in LibreOffice “Text CSV” with the character set "
                   "“Unicode (UTF-8)”, and send that file.")
-# What Western European text holds beside letters, in the part of Windows-1252 outside
-# ASCII: typographic quotes and dashes, currency, degrees, the no-break space.
-_LATIN_PUNCTUATION = frozenset("’‘‚“”„–—…«»‹›\u00a0°·•€£¥¢©®™§¶¿¡´¨¸†‡‰")
+# What Western European names, positions and needs hold beside letters, in the part of
+# Windows-1252 outside ASCII: typographic quotes, dashes and the ellipsis, the no-break
+# space, a few signs. Its rarer signs (section, pilcrow, per mille, dagger, currency ...)
+# are not among them: they are what the bytes of Chinese, Japanese or Korean text read as.
 _QUOTES_AND_SPACES = frozenset("’‘‚“”„–—…«»‹›\u00a0")
+_LATIN_PUNCTUATION = _QUOTES_AND_SPACES | frozenset("°·•€£©®™¿¡ªº")
+_DASHES = frozenset("–—")
+# Letters of Windows-1252 outside Latin-1, rare in Western names and never two in a row
+# with another accented letter there; frequent in Shift_JIS text read as Windows-1252.
+_RARE_LETTERS = frozenset("ŠšŒœŽžŸ")
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -266,27 +272,59 @@ def _refuse_encoding(line: int, message: str, code: str, detail: str,
         line, "_file", message, code, line=line, **params)], line=line, fix=fix)
 
 
+_OPENING_QUOTES = frozenset("“„‚«‹")
+_CLOSING_QUOTES = frozenset("”»›")
+
+
+def _is_sign(char: str) -> bool:
+    # The ordinal indicators, the micro and florin signs are letters to Python, not to names.
+    return not char.isalpha() or char in "ªºµƒ"
+
+
 def _not_latin_text(text: str) -> int | None:
     """Where a Windows-1252 reading of the file stops looking like Western European text
     (the index), or None. A legacy file of another script read as Windows-1252 turns each
     of its characters into two: letters that stand in words without any ASCII letter
-    ("Íõ" for 王), and signs no name holds ("³Â¾²" for 陈静)."""
-    for run in _NON_ASCII_RUN.finditer(text):
-        chars = run.group()
-        for offset, char in enumerate(chars):
-            if char.isalpha() and char not in "ªºµ":
+    ("Íõ" for 王), signs no name holds ("³Â¾²" for 陈静), two signs side by side ("°¡" for
+    啊; Western text puts only quotes, dashes and spaces together, "”…"), a sign against
+    an accented letter ("•Ó" in 渡辺), a dash before a letter ("—Ñ" for 林; Western text
+    spaces its dashes or puts them between figures), or quotation marks inside words
+    ("ŽR“c" for 山田)."""
+    for index, char in enumerate(text):
+        if char.isascii() or not _is_sign(char):
+            continue
+        if char not in _LATIN_PUNCTUATION:
+            return index
+        before, after = text[index - 1:index] if index else "", text[index + 1:index + 2]
+        for other in (before, after):
+            if not other or other.isascii():
                 continue
-            if char not in _LATIN_PUNCTUATION:
-                return run.start() + offset
-            neighbours = chars[max(offset - 1, 0):offset + 2]
-            if any(not c.isalpha() and c not in _QUOTES_AND_SPACES for c in neighbours
-                   if c != char) or (char not in _QUOTES_AND_SPACES and any(
-                       c in _LATIN_PUNCTUATION for c in neighbours if c != char)):
-                return run.start() + offset
+            if _is_sign(other) and not (char in _QUOTES_AND_SPACES
+                                        and other in _QUOTES_AND_SPACES):
+                return index
+            if not _is_sign(other) and char not in _QUOTES_AND_SPACES | {"¿", "¡"}:
+                return index
+        if char in _DASHES and after and not (after.isspace() or after.isdigit()
+                                              or after in ",;.:)\"'" or
+                                              after in _QUOTES_AND_SPACES):
+            return index
+        if char in _OPENING_QUOTES and before.isalnum():
+            return index
+        if char in _CLOSING_QUOTES and after.isalnum():
+            return index
+        if char in "®™" and not before.isalnum():  # Brand®
+            return index
+        if char == "©" and after and not (after.isspace() or after.isdigit()):  # © 2026
+            return index
+        if char in "ªº" and not (before.isalnum() and not after.isalnum()):  # Mª, 1º
+            return index
+    for index, char in enumerate(text):
+        if char in _RARE_LETTERS and any(not other.isascii() for other in (
+                text[index - 1:index] if index else "", text[index + 1:index + 2])):
+            return index
     for word in _WORD.finditer(text):
         letters = word.group()
-        if len(letters) > 1 and not letters.isascii() and not any(
-                c.isascii() for c in letters):
+        if len(letters) > 1 and not any(c.isascii() for c in letters):
             return word.start()
     return None
 
@@ -565,6 +603,13 @@ def _check_people(edition_id: int, rows: list[tuple[int, dict[str, Any]]],
                                  status=service.status_term(registered[person_id])))
 
 
+IGNORED_COLUMNS_NOTICE = N_("These columns were not read (an import reads only %(known)s): "
+                            "%(columns)s.")
+LEGACY_ENCODING_NOTICE = N_("The file was read as Western European text (Windows-1252, "
+                            "Excel's older “CSV (Comma delimited)”). Check the accented "
+                            "names; next time save as “CSV UTF-8”.")
+
+
 @dataclass(frozen=True)
 class ImportResult:
     registrations: list[Registration]
@@ -573,19 +618,20 @@ class ImportResult:
     encoding: str
 
     @property
+    def read_legacy_encoding(self) -> bool:
+        return self.encoding == "Windows-1252"
+
+    def ignored_columns_params(self) -> dict[str, str]:
+        return {"known": ", ".join(KNOWN_COLUMNS), "columns": ", ".join(self.ignored_columns)}
+
+    @property
     def notices(self) -> list[str]:
         """What the importer should know although nothing was wrong, in their language."""
         notices = []
         if self.ignored_columns:
-            notices.append(translate(
-                N_("These columns were not read (an import reads only %(known)s): "
-                   "%(columns)s."), {"known": ", ".join(KNOWN_COLUMNS),
-                                     "columns": ", ".join(self.ignored_columns)}))
-        if self.encoding == "Windows-1252":
-            notices.append(translate(
-                N_("The file was read as Western European text (Windows-1252, Excel's "
-                   "older “CSV (Comma delimited)”). Check the accented names; next time "
-                   "save as “CSV UTF-8”.")))
+            notices.append(translate(IGNORED_COLUMNS_NOTICE, self.ignored_columns_params()))
+        if self.read_legacy_encoding:
+            notices.append(translate(LEGACY_ENCODING_NOTICE))
         return notices
 
 

@@ -435,8 +435,14 @@ def registration_import(slug: str):
                             status=_status(exc))
     flash(ngettext("%(num)s registration imported.", "%(num)s registrations imported.",
                    len(result.registrations)))
-    for notice in result.notices:
-        flash(notice, "info")
+    # The notices of the API's answer (spreadsheets.ImportResult.notices), flashed.
+    if result.ignored_columns:
+        flash(_("These columns were not read (an import reads only %(known)s): %(columns)s.",
+                **result.ignored_columns_params()), "info")
+    if result.read_legacy_encoding:
+        flash(_("The file was read as Western European text (Windows-1252, Excel's older "
+                "“CSV (Comma delimited)”). Check the accented names; next time save as "
+                "“CSV UTF-8”."), "info")
     return redirect(url_for(".registration_list", slug=slug), code=303)
 
 
