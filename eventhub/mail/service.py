@@ -146,8 +146,8 @@ def resolve_language(language: str | None) -> str:
 
 
 def shown_words(words) -> str:
-    """An edition's words in a plain-text mail: a fallback to another language is named,
-    "Xiamen (in English)", since a mail has no lang attribute."""
+    """An edition's words in a mail: a fallback to another language is named, "Xiamen (in
+    English)", since the plain-text part has no lang attribute to say so."""
     if not words.is_fallback:
         return words.text
     try:

@@ -348,7 +348,7 @@ def decode_file(data: bytes) -> DecodedFile:
         try:
             return DecodedFile(data.decode("utf-16"), "UTF-16")
         except UnicodeDecodeError as exc:
-            text = data[:exc.start - exc.start % 2].decode("utf-16")
+            text = data[:exc.start].decode("utf-16", "replace")
             raise _refuse_encoding(
                 _line_at(text, len(text)),
                 N_("Line %(line)s is not UTF-16 text (byte %(byte)s cannot be read), "
