@@ -249,7 +249,6 @@ _DASHES = frozenset("–—")
 # Letters of Windows-1252 outside Latin-1, rare in Western names and never two in a row
 # with another accented letter there; frequent in Shift_JIS text read as Windows-1252.
 _RARE_LETTERS = frozenset("ŠšŒœŽžŸ")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
