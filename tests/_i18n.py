@@ -39,6 +39,8 @@ ALLOWED_WORDS = frozenset({
     # Names of file formats and interfaces, written in Latin letters in Chinese text too
     # ("下载PDF", "API令牌").
     "PDF", "CSV", "API", "PNG", "JPEG",
+    # The formats and the program the import page names ("另存为“CSV UTF-8”", "Unicode文本").
+    "UTF", "Unicode", "Excel",
     # Keys and systems named in the printing hint (Ctrl+P, and Mac for the Command key).
     "Ctrl", "Mac",
     # The query parameter a hint names literally ("带有 ?lang= 参数的链接").
@@ -409,7 +411,8 @@ QUOTING_PAGES = frozenset({"web_secretariat.fact_check", "web_secretariat.review
 # Pages that are not HTML for a person to read in the browser.
 NOT_PAGES = frozenset({"web_manage.registration_csv", "web_manage.credential_file",
                        "web_manage.badges_pdf", "web_manage.delegation_badges_pdf",
-                       "web_manage.registration_badge_pdf"})
+                       "web_manage.registration_badge_pdf",
+                       "web_manage.registration_import_template"})
 
 
 def page_visits(app: Flask, record: Record) -> list[PageVisit]:

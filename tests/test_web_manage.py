@@ -417,6 +417,11 @@ def test_registration_import_page(organizer_client, organizer):
     assert page.status == 200
     assert page.soup.find("input", attrs={"type": "file", "name": "file"})
     action = page.soup.find("form", attrs={"enctype": "multipart/form-data"})["action"]
+    template = organizer.client.get(page.soup.find(
+        "a", string="Download an empty file with the columns (CSV)")["href"])
+    assert template.mimetype == "text/csv"
+    header = template.data.decode("utf-8-sig").strip().split(",")
+    assert header[:3] == ["full_name", "email", "role"] and "organization" in header
 
     def upload(data: bytes):
         return organizer.post(action, {"file": (io.BytesIO(data), "roster.csv")},

@@ -147,6 +147,15 @@ REQUIRED_COLUMNS = ("full_name", "email", "role")
 OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "country_code",
                     "attendance", "needs_visa_letter", "dietary", "accessibility")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+def import_template_csv() -> str:
+    """An empty import file: the header row of every column an import reads, required ones
+    first, as the export writes text (UTF-8 with a byte order mark for Excel)."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    csv.writer(buffer, lineterminator="\r\n").writerow(KNOWN_COLUMNS)
+    return buffer.getvalue()
+
+
 _TRUE = frozenset({"yes", "true", "1"})
 _FALSE = frozenset({"no", "false", "0"})
 _EMPTY_CELL = message(N_("This cell is empty; a value is required."), code="validation.required")

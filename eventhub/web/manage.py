@@ -408,14 +408,23 @@ def _import_page(slug: str, *, problem: str | None = None,
     found = get_edition(page_actor(), slug)
     return render_template(
         "manage/registration_import.html", edition=found, problem=problem,
-        file_errors=file_errors or [], required=spreadsheets.REQUIRED_COLUMNS,
-        optional=spreadsheets.OPTIONAL_COLUMNS, limit=spreadsheets.MAX_IMPORT_ROWS), status
+        file_errors=file_errors or [], limit=spreadsheets.MAX_IMPORT_ROWS), status
 
 
 @blp.get("/<slug>/registrations/import")
 @page_requires(Permission.MANAGE_ATTENDANCE)
 def registration_import_page(slug: str):
     return _import_page(slug)
+
+
+@blp.get("/<slug>/registrations/import-template.csv")
+@page_requires(Permission.MANAGE_ATTENDANCE)
+def registration_import_template(slug: str):
+    get_edition(page_actor(), slug)
+    return Response(spreadsheets.import_template_csv().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{slug}-registrations-import.csv"',
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @blp.post("/<slug>/registrations/import")
