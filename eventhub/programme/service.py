@@ -158,6 +158,14 @@ def published_history(actor: Actor, slug: str) -> tuple[Edition, list[ProgrammeV
         ProgrammeVersion.edition_id == edition.id).order_by(ProgrammeVersion.number)))
 
 
+def published_schedule(actor: Actor, slug: str
+                       ) -> tuple[Edition, ProgrammeVersion | None]:
+    """The edition and the programme version the public reads (None before the first
+    publication), for the schedule files conference apps load."""
+    edition = get_edition(actor, slug)
+    return edition, latest_version(edition)
+
+
 def programme_calendar(actor: Actor, slug: str) -> tuple[Edition, list[ical.Entry]]:
     """Every item ever published, as the latest version shows it (with its revisions)."""
     edition, versions = published_history(actor, slug)
