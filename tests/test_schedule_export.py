@@ -6,6 +6,7 @@ speakers, GUIDs that survive a new version, and an archived edition read as it w
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import uuid
@@ -127,6 +128,15 @@ def test_the_xml_schedule_has_the_structure_the_definition_requires(client, prog
     welcome = document.find(".//event[title='Welcome']")
     assert welcome.findtext("date") == "2025-10-24T09:00:00+02:00"
     assert welcome.findtext("type") == "other"
+    # The schema does hold the file to the definition: without a GUID, a duration or a
+    # room, or with a time without its offset, it is refused.
+    for spoil in (lambda e: e.attrib.pop("guid"),
+                  lambda e: e.remove(e.find("duration")),
+                  lambda e: e.remove(e.find("room")),
+                  lambda e: setattr(e.find("date"), "text", "2025-10-27T09:00:00")):
+        spoilt = copy.deepcopy(document)
+        spoil(spoilt.find(".//event"))
+        assert not xml_schema.validate(spoilt)
 
 
 def test_the_json_schedule_has_the_structure_the_definition_requires(client, programme,
@@ -155,6 +165,11 @@ def test_the_json_schedule_has_the_structure_the_definition_requires(client, pro
     assert events["移民管理信息技术"]["type"] == "discussion"
     breakout_id = programme["items"]["breakout"]["id"]
     assert events["移民管理信息技术"]["slug"] == f"madrid_2025-{breakout_id}"
+    for member in ("guid", "date", "start", "duration", "room", "title", "type", "persons"):
+        spoilt = copy.deepcopy(document)
+        del next(iter(spoilt["schedule"]["conference"]["days"][0]["rooms"].values()))[0][
+            member]
+        assert not json_validator.is_valid(spoilt), member
     # The XML and the JSON describe the same events.
     xml_guids = {e.findtext("title"): e.get("guid")
                  for e in _xml(client, xml_schema).iter("event")}

@@ -109,8 +109,9 @@ def _timed(entries: Iterable[Entry]) -> list[Entry]:
 def calendar(edition: Edition, entries: Iterable[Entry], name: str) -> bytes:
     timed = _timed(entries)
     if not timed:
-        raise NotFound(N_("%(edition)s has no programme item with a time to put in a "
-                          "calendar."), code="programme.nothing_timed", edition=edition.slug)
+        raise NotFound(N_("%(edition)s has no published programme item with a time: there is "
+                          "no calendar or schedule to give."),
+                       code="programme.nothing_timed", edition=edition.slug)
     cal = Calendar()
     cal.add("prodid", "-//EventHub//Sub-Forum programme//EN")
     cal.add("version", "2.0")

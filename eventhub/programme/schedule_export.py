@@ -92,8 +92,9 @@ def _scheduled(edition: Edition, version: ProgrammeVersion | None) -> list[Sched
             # An item without a room takes place at the venue, when the record names it.
             item["room"] or edition.venue or ""))
     if not found:
-        raise NotFound(N_("%(edition)s has no programme item with a time to put in a "
-                          "calendar."), code="programme.nothing_timed", edition=edition.slug)
+        raise NotFound(N_("%(edition)s has no published programme item with a time: there is "
+                          "no calendar or schedule to give."),
+                       code="programme.nothing_timed", edition=edition.slug)
     return sorted(found, key=lambda s: (s.starts, s.item["position"], s.item["id"]))
 
 
