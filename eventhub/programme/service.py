@@ -166,6 +166,14 @@ def published_schedule(actor: Actor, slug: str
     return edition, latest_version(edition)
 
 
+def has_calendar(edition: Edition) -> bool:
+    """Whether the public calendar of the edition has an event: an item with a time in
+    some published version (a cancelled one stays in the file, cancelled)."""
+    return any(item.get("starts_at") for items in db.session.scalars(
+        select(ProgrammeVersion.items).where(ProgrammeVersion.edition_id == edition.id))
+        for item in items)
+
+
 def programme_calendar(actor: Actor, slug: str) -> tuple[Edition, list[ical.Entry]]:
     """Every item ever published, as the latest version shows it (with its revisions)."""
     edition, versions = published_history(actor, slug)
