@@ -152,6 +152,7 @@ def _register_blueprints(api: Api) -> None:
     from eventhub.invitations.api import blp as invitations_blp
     from eventhub.invitations.api import rsvp_blp
     from eventhub.programme.api import blp as programme_blp
+    from eventhub.programme.schedule_api import blp as schedule_blp
     from eventhub.registrations.api import blp as registrations_blp
     from eventhub.registrations.badges_api import blp as badges_blp
     from eventhub.registrations.spreadsheets_api import blp as spreadsheets_blp
@@ -162,7 +163,7 @@ def _register_blueprints(api: Api) -> None:
     for blueprint in (auth_blp, users_blp, editions_blp, directory_blp, programme_blp,
                       statements_blp, statement_tools_blp, invitations_blp, rsvp_blp,
                       registrations_blp, spreadsheets_blp, visa_blp, archive_blp, audit_blp,
-                      badges_blp):
+                      badges_blp, schedule_blp):
         api.register_blueprint(blueprint)
 
 

@@ -265,6 +265,7 @@ CODES: dict[str, str] = {
     "programme.not_signed_up": "The delegation member is not signed up for the session; params person, title.",
     "programme.already_exhibiting": "The organization already exhibits at the edition; params organization, edition.",
     "programme.exhibitor_not_found": "The edition has no such exhibitor; params edition, exhibitor_id.",
+    "programme.nothing_timed": "No published item has a time, so there is no calendar or schedule to give (an empty one is not allowed); param edition.",
     "programme.nothing_to_publish": "The working copy is the same as the latest published version; param number.",
     "statement.comment_target_missing": "A comment names neither a section nor a comment it replies to.",
     "archive.organization_not_found": "No organization with that id on the public record; param organization_id.",

@@ -412,7 +412,10 @@ QUOTING_PAGES = frozenset({"web_secretariat.fact_check", "web_secretariat.review
 NOT_PAGES = frozenset({"web_manage.registration_csv", "web_manage.credential_file",
                        "web_manage.badges_pdf", "web_manage.delegation_badges_pdf",
                        "web_manage.registration_badge_pdf",
-                       "web_manage.registration_import_template"})
+                       "web_manage.registration_import_template",
+                       # Crawlers' and feed readers' files (tests/test_public_metadata.py).
+                       "web_public.robots_txt", "web_public.sitemap_xml",
+                       "web_public.archive_feed", "web_public.edition_feed"})
 
 
 def page_visits(app: Flask, record: Record) -> list[PageVisit]:

@@ -102,7 +102,7 @@ def page_urls(app, world) -> list[str]:
     urls = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("web_") or "GET" not in rule.methods \
-                or rule.rule.endswith((".csv", ".pdf", "/credential")):
+                or rule.rule.endswith((".csv", ".pdf", "/credential", ".atom", ".txt", ".xml")):
             continue
         public = rule.rule.startswith(("/editions", "/history"))
         values = dict(world, slug=SEEDED if public else SLUG)

@@ -206,9 +206,12 @@ def test_the_focal_point_reaches_the_programme_and_its_calendar(app, organizer_c
                                            "starts_at": "2030-11-20T09:00:00",
                                            "ends_at": "2030-11-20T10:00:00"})
     assert response.status_code == 201, response.get_data(as_text=True)
+    focal_point = Browser(app.test_client())
+    # Nothing timed is published yet: no calendar, so no link to one (never a dead link).
+    unpublished = focal_point.get(f"/rsvp/{token}").soup.find("nav", class_="programme-links")
+    assert [a.get_text(strip=True) for a in unpublished.find_all("a")] == ["Programme"]
     organizer_client.post(f"/api/v1/editions/{edition['slug']}/programme/versions",
                           json={"note": "v1"})
-    focal_point = Browser(app.test_client())
     page = focal_point.get(f"/rsvp/{token}")
     assert page.status == 200
     nav = page.soup.find("nav", class_="programme-links")

@@ -58,8 +58,8 @@ class ProgrammeCalendar(MethodView):
     @blp.response(200, description="iCalendar (RFC 5545)", content_type=ICS_MIME)
     def get(self, slug):
         """The published programme as an iCalendar file."""
-        edition, items = service.programme_items(current_actor(), slug)
-        return _ics_response(ical.calendar(edition, items, edition.title), f"{slug}.ics")
+        edition, entries = service.programme_calendar(current_actor(), slug)
+        return _ics_response(ical.calendar(edition, entries, edition.title), f"{slug}.ics")
 
 
 @blp.route("/editions/<slug>/programme/items")
@@ -224,9 +224,8 @@ class AgendaCalendar(MethodView):
     @blp.doc(security=BEARER_SECURITY)
     def get(self, slug, person_id):
         """One person's agenda as an iCalendar file."""
-        view = service.agenda(current_actor(), slug, person_id)
-        edition = service.get_edition(current_actor(), slug)
-        body = ical.calendar(edition, view["items"], f"{view['person'].full_name}: agenda")
+        edition, person, entries = service.agenda_calendar(current_actor(), slug, person_id)
+        body = ical.calendar(edition, entries, f"{person.full_name}: agenda")
         return _ics_response(body, f"{slug}-agenda-{person_id}.ics")
 
 

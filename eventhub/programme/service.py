@@ -25,6 +25,7 @@ from eventhub.errors import Conflict, NotFound, Unprocessable
 from eventhub.extensions import db, guard, utcnow
 from eventhub.i18n import N_
 from eventhub.mail import notifications
+from eventhub.programme import ical
 from eventhub.programme.models import (
     Delivery,
     Exhibitor,
@@ -148,10 +149,47 @@ def programme(actor: Actor, slug: str, filters: dict[str, Any]) -> dict[str, Any
             "items": items}
 
 
-def programme_items(actor: Actor, slug: str) -> tuple[Edition, list[dict[str, Any]]]:
-    """Items for the iCalendar export: the same view the public reads."""
-    view = programme(actor, slug, {})
-    return get_edition(actor, slug), view["items"]
+def published_history(actor: Actor, slug: str) -> tuple[Edition, list[ProgrammeVersion]]:
+    """The edition and every published version of its programme, oldest first: what the
+    public calendar, the schedule export and the feed are built from. Published versions
+    are frozen, so an archived edition reads as it was."""
+    edition = get_edition(actor, slug)
+    return edition, list(db.session.scalars(select(ProgrammeVersion).where(
+        ProgrammeVersion.edition_id == edition.id).order_by(ProgrammeVersion.number)))
+
+
+def published_schedule(actor: Actor, slug: str
+                       ) -> tuple[Edition, ProgrammeVersion | None]:
+    """The edition and the programme version the public reads (None before the first
+    publication), for the schedule files conference apps load."""
+    edition = get_edition(actor, slug)
+    return edition, latest_version(edition)
+
+
+def has_calendar(edition: Edition) -> bool:
+    """Whether the public calendar of the edition has an event: an item with a time in
+    some published version (a cancelled one stays in the file, cancelled)."""
+    return any(item.get("starts_at") for items in db.session.scalars(
+        select(ProgrammeVersion.items).where(ProgrammeVersion.edition_id == edition.id))
+        for item in items)
+
+
+def programme_calendar(actor: Actor, slug: str) -> tuple[Edition, list[ical.Entry]]:
+    """Every item ever published, as the latest version shows it (with its revisions)."""
+    edition, versions = published_history(actor, slug)
+    return edition, list(ical.published_entries(versions).values())
+
+
+def agenda_calendar(actor: Actor, slug: str, person_id: int
+                    ) -> tuple[Edition, Person, list[ical.Entry]]:
+    """A person's agenda (the working copy) for their calendar; items keep the UIDs and
+    revision count the public calendar gives them."""
+    person = agenda(actor, slug, person_id)["person"]
+    edition, versions = published_history(actor, slug)
+    # Cancelled items too: a calendar that holds one must learn it is cancelled.
+    rows = _items_of_person(person.id, edition, with_cancelled=True)
+    live = zip(serialize_items(rows), [row.updated_at for row in rows], strict=True)
+    return edition, person, ical.with_working_copy(ical.published_entries(versions), live)
 
 
 # Items -----------------------------------------------------------------------------
@@ -214,15 +252,19 @@ def _check_room(item: ProgrammeItem) -> None:
                        extra={"clashes_with": _describe(clash)})
 
 
-def _items_of_person(person_id: int, edition: Edition) -> list[ProgrammeItem]:
+def _items_of_person(person_id: int, edition: Edition, *, with_cancelled: bool = False
+                     ) -> list[ProgrammeItem]:
     from eventhub.registrations.models import Registration
 
     speaking = select(Speech.item_id).where(Speech.person_id == person_id)
     attending = (select(SessionSignup.item_id).join(Registration)
                  .where(Registration.person_id == person_id))
-    return list(db.session.scalars(select(ProgrammeItem).where(
-        ProgrammeItem.edition_id == edition.id, ProgrammeItem.is_cancelled.is_(False),
-        or_(ProgrammeItem.id.in_(speaking), ProgrammeItem.id.in_(attending)))))
+    query = select(ProgrammeItem).where(
+        ProgrammeItem.edition_id == edition.id,
+        or_(ProgrammeItem.id.in_(speaking), ProgrammeItem.id.in_(attending)))
+    if not with_cancelled:
+        query = query.where(ProgrammeItem.is_cancelled.is_(False))
+    return list(db.session.scalars(query))
 
 
 def _lock_person(person: Person) -> None:

@@ -198,7 +198,56 @@ def edition(slug: str):
                                     locale=language()),
         clock=lambda value: format_time(value, "short", locale=language()),
         exhibitors=list_exhibitors(actor, slug),
-        statements=list_statements(actor, slug), **_template_words())
+        statements=list_statements(actor, slug),
+        event_metadata=event_metadata(record, published["items"]),
+        has_calendar=any(item["starts_at"] for item in published["items"]),
+        has_schedule=any(item["starts_at"] and not item["is_cancelled"]
+                         for item in published["items"]), **_template_words())
+
+
+def event_metadata(record, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The edition as a schema.org Event (JSON-LD) for search engines and other readers:
+    only what the record holds. Times come from the published programme when it gives
+    them (with the zone's offset); otherwise the dates alone, never invented times."""
+    from eventhub.web.feeds import public_link
+
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "Event", "name": record.title,
+        "url": public_link("web_public.edition", slug=record.slug),
+        "eventStatus": "https://schema.org/EventScheduled"}
+    zone = zoneinfo.ZoneInfo(record.time_zone)
+    timed = [item for item in items
+             if item.get("starts_at") and item.get("ends_at") and not item["is_cancelled"]]
+    if timed:
+        data["startDate"] = min(_local(i["starts_at"], zone) for i in timed).isoformat()
+        data["endDate"] = max(_local(i["ends_at"], zone) for i in timed).isoformat()
+    else:
+        data["startDate"] = record.start_date.isoformat()
+        data["endDate"] = record.end_date.isoformat()
+    if record.theme:
+        data["description"] = record.theme
+    address = {key: value for key, value in (
+        ("addressLocality", record.city), ("addressRegion", record.region),
+        ("addressCountry", record.country_code)) if value}
+    if address or record.venue:
+        place: dict[str, Any] = {"@type": "Place"}
+        if record.venue:
+            place["name"] = record.venue
+        if address:
+            place["address"] = {"@type": "PostalAddress", **address}
+        data["location"] = place
+        remote = any(speech.get("delivery") in ("video", "recorded")
+                     for item in items for speech in item.get("speeches") or [])
+        data["eventAttendanceMode"] = ("https://schema.org/MixedEventAttendanceMode" if remote
+                                       else "https://schema.org/OfflineEventAttendanceMode")
+    host = record.host_as_shown
+    if host is not None:
+        data["organizer"] = {"@type": "Organization", "name": host.name}
+        if host.website:
+            data["organizer"]["url"] = host.website
+    if record.series is not None:
+        data["superEvent"] = {"@type": "EventSeries", "name": record.series.name}
+    return data
 
 
 def _group_organizations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -315,3 +364,7 @@ def organization(organization_id: int):
     editions = {e.slug: e for e in db.session.scalars(list_editions(actor, {}))}
     return render_template("public/organization.html", history=record, editions=editions,
                            organization=record["organization"], **_template_words())
+
+
+# robots.txt, the sitemap and the Atom feeds are routes of this blueprint.
+from eventhub.web import feeds  # noqa: E402,F401

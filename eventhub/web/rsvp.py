@@ -116,6 +116,8 @@ def _page(template: str, token: str, status: int = 200, **context: Any):
     context.setdefault("errors", {})
     edition = g.rsvp_edition
     return render_template(template, token=token, url=_url, edition=edition,
+                           has_calendar=edition is not None
+                           and programme.has_calendar(edition),
                            fmt_date=format_date,
                            fmt_time=lambda value: common.moment(value, edition.time_zone),
                            country_name=common.country, session_time=session_time,
