@@ -131,9 +131,19 @@ def test_admins_export_over_http_and_nobody_else_does(app, seeded, admin_client,
     assert response.mimetype == "application/json"
     assert f'filename="{SLUG}.eventhub.json"' in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
+    # Streamed as compact JSON: the same document as the CLI's file apart from the export
+    # time, its checksum (over the canonical content) the last member.
+    assert response.is_streamed
     text = response.get_data(as_text=True)
-    validate(json.loads(text))
-    assert without_export_time(text) == without_export_time(export_text(app, SLUG))
+    document = json.loads(text)
+    validate(document)
+    assert text.startswith('{"exported_at":') and text.count("\n") == 1
+    assert list(document)[-2:] == ["content", "checksum"]
+    assert document["checksum"] == canonical_checksum(document["content"])
+    from_file = json.loads(export_text(app, SLUG))
+    for exported in (document, from_file):
+        exported.pop("exported_at")
+    assert document == from_file
 
     personal = admin_client.get(url + "?include_personal=true")
     assert personal.status_code == 200
