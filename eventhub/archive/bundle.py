@@ -12,6 +12,10 @@ snapshot while linking to (or adding) live directory entries. An edition that is
 archived travels with the live directory ("directory": "live"). Version 1 bundles still
 import: an archived edition's snapshot is then taken from the organizations and people
 the bundle holds (the directory as it stood at that export).
+
+The API streams the bundle as compact JSON (export_stream), the CLI writes it indented with
+sorted keys (export_edition, dumps): the same document. The import checks everything
+before it writes anything, then inserts the many rows in bulk with their audit entries.
 """
 
 from __future__ import annotations

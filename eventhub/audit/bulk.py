@@ -29,25 +29,26 @@ PAGE_SIZE = 500
 def _completed(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with a value for every column but the generated primary key: the column's
     Python-side default where a row gives none, as the ORM would have filled it in (the
-    audit entry then records the value the database holds)."""
-    columns = [c for c in table.c if not (c.primary_key and c.autoincrement is not False
-                                         and all(c.name not in row for row in rows))]
-    completed = []
-    for row in rows:
-        full = {}
-        for column in columns:
-            if column.name in row:
-                full[column.name] = row[column.name]
-            elif column.default is not None and column.default.is_scalar:
-                full[column.name] = column.default.arg
-            elif column.default is not None and column.default.is_callable:
-                full[column.name] = column.default.arg(None)
-            elif column.server_default is not None:
-                raise ValueError(f"{table.name}.{column.name}: a value is needed (its "
-                                 f"default is the database's, which the entry cannot show)")
-            else:
-                full[column.name] = None
-        completed.append(full)
+    audit entry then records the value the database holds). A callable default (the time
+    of the insert) is called once for all the rows."""
+    defaults: dict[str, Any] = {}
+    for column in table.c:
+        if column.primary_key and column.autoincrement is not False and all(
+                column.name not in row for row in rows):
+            continue
+        if column.default is not None and column.default.is_scalar:
+            defaults[column.name] = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            defaults[column.name] = column.default.arg(None)
+        elif column.server_default is not None and not all(column.name in row for row in rows):
+            raise ValueError(f"{table.name}.{column.name}: a value is needed (its default "
+                             f"is the database's, which the audit entry cannot show)")
+        else:
+            defaults[column.name] = None
+    completed = [{**defaults, **row} for row in rows]
+    if any(len(row) != len(defaults) for row in completed):
+        unknown = {name for row in rows for name in row} - set(defaults)
+        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
     return completed
 
 
@@ -59,6 +60,8 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], *,
     (a row's own edition_id column wins)."""
     if not rows:
         return []
+    # The rows may refer to objects still pending in the session.
+    db.session.flush()
     connection = db.session.connection()
     completed = _completed(table, rows)
     generated = "id" in table.c and "id" not in completed[0]
