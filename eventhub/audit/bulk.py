@@ -28,7 +28,7 @@ PAGE_SIZE = 500
 
 def _completed(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with a value for every column but the generated primary key: the column's
-    Python-side default where a row gives none, as the ORM would have filled it in (the
+    Python-side default where a row gives none (or None), as the ORM fills it in (the
     audit entry then records the value the database holds). A callable default (the time
     of the insert) is called once for all the rows."""
     defaults: dict[str, Any] = {}
@@ -45,7 +45,10 @@ def _completed(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, A
                              f"is the database's, which the audit entry cannot show)")
         else:
             defaults[column.name] = None
-    completed = [{**defaults, **row} for row in rows]
+    # As the ORM does, a None takes the column's default.
+    completed = [{**defaults, **{name: value for name, value in row.items()
+                                 if value is not None or name not in defaults}}
+                 for row in rows]
     if any(len(row) != len(defaults) for row in completed):
         unknown = {name for row in rows for name in row} - set(defaults)
         raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
