@@ -598,6 +598,13 @@ def _with_nul(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
+def _with_lone_surrogate(bundle: dict[str, Any]) -> dict[str, Any]:
+    # Text that is no Unicode has no checksum (it does not encode): the surrogate is named.
+    bundle = json.loads(json.dumps(bundle))
+    bundle["content"]["people"][0]["full_name"] += "\ud800"
+    return bundle
+
+
 def _version_4(bundle: dict[str, Any]) -> dict[str, Any]:
     return {**bundle, "format_version": 4}
 
@@ -607,6 +614,8 @@ BAD_BUNDLES = {
     # Over HTTP a small bundle is refused at the edge; the CLI names the place.
     # (over HTTP the edge's code, not the bundle's: None)
     "NUL character": (_with_nul, "NUL characters (U+0000)", None),
+    "unpaired surrogate": (_with_lone_surrogate, "unpaired surrogates (U+D800 to U+DFFF)",
+                           None),
     "unknown format version": (_version_4, "Unknown bundle format version 4",
                                "bundle.unknown_version"),
     "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle",

@@ -158,16 +158,24 @@ def _plain(value: Any) -> Any:
 def _parsed(model: type, column: str, value: Any) -> Any:
     if value is None:
         return None
+    parse = _parser(model, column)
+    return value if parse is None else parse(value)
+
+
+@functools.cache
+def _parser(model: type, column: str) -> Callable[[Any], Any] | None:
+    """How a bundle value of the column becomes the column's Python value (None: as it
+    is), looked up once per column rather than once per value."""
     column_type = model.__table__.c[column].type
     if isinstance(column_type, UTCDateTime):
-        return dt.datetime.fromisoformat(value)
+        return dt.datetime.fromisoformat
     if isinstance(column_type, Date):
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat
     if isinstance(column_type, Enum) and column_type.enum_class is not None:
-        return column_type.enum_class(value)
+        return column_type.enum_class
     if isinstance(column_type, LargeBinary):
-        return base64.b64decode(value)
-    return value
+        return base64.b64decode
+    return None
 
 
 def _fields(obj: Any, include_personal: bool, model: type | None = None) -> dict[str, Any]:
@@ -194,8 +202,7 @@ def _ref_number(ref: str) -> int:
 
 
 def checksum(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(_canonical(content).encode()).hexdigest()
 
 
 def dumps(bundle: dict[str, Any]) -> str:
@@ -623,11 +630,21 @@ def _check(bundle: Any) -> None:
                           code="bundle.schema_mismatch",
                           where="/".join(str(p) for p in exc.absolute_path) or "(top)",
                           reason=exc.message) from None
-    if unstorable := unstorable_text_paths(bundle["content"], "content"):
+    # The canonical text serves both checks: text that JSON writes without "\u0000" and
+    # that encodes as UTF-8 holds no NUL and no unpaired surrogate, so only a bundle that
+    # may hold one is searched string by string for the places to name.
+    canonical = _canonical(bundle["content"])
+    try:
+        encoded = canonical.encode()
+    except UnicodeEncodeError:
+        encoded = None
+    may_be_unstorable = encoded is None or "\\u0000" in canonical
+    if may_be_unstorable and (unstorable := unstorable_text_paths(bundle["content"],
+                                                                  "content")):
         raise BundleError(N_("The bundle holds NUL characters (U+0000) or unpaired surrogates "
                              "(U+D800 to U+DFFF), which cannot be stored, at %(places)s."),
                           code="bundle.unstorable_text", places=", ".join(unstorable[:5]))
-    if checksum(bundle["content"]) != bundle["checksum"]:
+    if encoded is None or "sha256:" + hashlib.sha256(encoded).hexdigest() != bundle["checksum"]:
         raise BundleError(N_("The bundle's checksum does not match its content: the file was "
                              "changed or damaged."), code="bundle.checksum_mismatch")
 
