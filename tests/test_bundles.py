@@ -131,9 +131,19 @@ def test_admins_export_over_http_and_nobody_else_does(app, seeded, admin_client,
     assert response.mimetype == "application/json"
     assert f'filename="{SLUG}.eventhub.json"' in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
+    # Streamed as compact JSON: the same document as the CLI's file apart from the export
+    # time, its checksum (over the canonical content) the last member.
+    assert response.is_streamed
     text = response.get_data(as_text=True)
-    validate(json.loads(text))
-    assert without_export_time(text) == without_export_time(export_text(app, SLUG))
+    document = json.loads(text)
+    validate(document)
+    assert text.startswith('{"exported_at":') and text.count("\n") == 1
+    assert list(document)[-2:] == ["content", "checksum"]
+    assert document["checksum"] == canonical_checksum(document["content"])
+    from_file = json.loads(export_text(app, SLUG))
+    for exported in (document, from_file):
+        exported.pop("exported_at")
+    assert document == from_file
 
     personal = admin_client.get(url + "?include_personal=true")
     assert personal.status_code == 200
@@ -448,7 +458,12 @@ def test_a_generated_edition_with_5000_registrations_round_trips(app, seeded, tm
     private = generate_edition(app)
 
     first = export_text(app, GENERATED, include_personal=include_personal)
-    content = json.loads(first)["content"]
+    document = json.loads(first)
+    if include_personal:
+        # Exports are not validated as they are made: every kind of row, with every
+        # field, is checked against the published schema here.
+        validate(document)
+    content = document["content"]
     assert len(content["registrations"]) == REGISTRATIONS
     assert len({r["status"] for r in content["registrations"]}) == 5
     assert len(content["programme"]["versions"]) == 2
@@ -471,6 +486,65 @@ def test_speakers_added_to_a_later_item_first_round_trip(app, seeded, tmp_path):
         second = export_text(other, GENERATED, include_personal=True)
     assert without_export_time(second) == without_export_time(first), (
         _first_difference(first, second))
+
+
+def test_an_import_leaves_one_audit_entry_per_row_it_writes(app, tmp_path):
+    """The import writes its many rows in bulk, and each still has its entry, shaped as
+    the flush's: every column that holds a value as "after", personal ones hidden, the
+    edition named, under the import request's id."""
+    from eventhub.audit.models import AuditEntry
+    from eventhub.audit.recorder import HIDDEN
+
+    generate_edition(app, registrations=30)
+    bundle = export_text(app, GENERATED, include_personal=True)
+    with empty_instance(tmp_path) as other:
+        token = login(other, make_user(other, Role.ADMIN), PASSWORD)
+        before = _rows_per_table(other)
+        response = other.test_client().post(
+            "/api/v1/archive/import", data=bundle, content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 201, response.get_data(as_text=True)[:300]
+        written = {table: count - before.get(table, 0)
+                   for table, count in _rows_per_table(other).items()}
+        with other.app_context():
+            entries = db.session.scalars(sa.select(AuditEntry).where(
+                AuditEntry.request_id == response.headers["X-Request-ID"])).all()
+            registrations = {row.id: row for row in db.session.execute(
+                sa.text("SELECT * FROM registrations")).mappings()}
+            edition_id = db.session.scalar(sa.text("SELECT id FROM editions"))
+
+    assert {"people", "registrations", "speeches", "session_signups"} <= {
+        table for table, count in written.items() if count}
+    # (Some rows are then updated: a parent set, a translation linked to its original.)
+    inserted = {table: sum(1 for e in entries if e.table_name == table and e.action == "insert")
+                for table in written}
+    assert inserted == written
+    assert {e.action for e in entries} <= {"insert", "update"}
+    imported = [e for e in entries if e.table_name == "registrations"]
+    assert len(imported) == 30
+    for entry in imported:
+        row = registrations[int(entry.object_id)]
+        assert entry.edition_id == edition_id
+        assert set(entry.changes) == {name for name, value in row.items() if value is not None}
+        assert entry.changes["id"] == {"after": row["id"]}
+        assert entry.changes["person_id"] == {"after": row["person_id"]}
+        for private in ("dietary", "accessibility", "badge_code"):
+            if private in entry.changes:
+                assert entry.changes[private] == {"after": HIDDEN}
+    people = [e for e in entries if e.table_name == "people"]
+    assert all(e.changes["full_name"] == {"after": HIDDEN} for e in people)
+    assert any(e.changes.get("email") == {"after": HIDDEN} for e in people)
+    assert {e.edition_id for e in entries
+            if e.table_name in ("speeches", "session_signups")} == {edition_id}
+
+
+def _rows_per_table(app: Flask) -> dict[str, int]:
+    from eventhub.audit.recorder import _NOT_AUDITED
+
+    with app.app_context(), db.engine.connect() as conn:
+        return {name: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+                for name in sorted(sa.inspect(conn).get_table_names())
+                if name not in _NOT_AUDITED and name != "alembic_version"}
 
 
 def test_a_plain_round_trip_keeps_the_credential_record(app, tmp_path):
@@ -524,6 +598,13 @@ def _with_nul(bundle: dict[str, Any]) -> dict[str, Any]:
     return bundle
 
 
+def _with_lone_surrogate(bundle: dict[str, Any]) -> dict[str, Any]:
+    # Text that is no Unicode has no checksum (it does not encode): the surrogate is named.
+    bundle = json.loads(json.dumps(bundle))
+    bundle["content"]["people"][0]["full_name"] += "\ud800"
+    return bundle
+
+
 def _version_4(bundle: dict[str, Any]) -> dict[str, Any]:
     return {**bundle, "format_version": 4}
 
@@ -533,6 +614,8 @@ BAD_BUNDLES = {
     # Over HTTP a small bundle is refused at the edge; the CLI names the place.
     # (over HTTP the edge's code, not the bundle's: None)
     "NUL character": (_with_nul, "NUL characters (U+0000)", None),
+    "unpaired surrogate": (_with_lone_surrogate, "unpaired surrogates (U+D800 to U+DFFF)",
+                           None),
     "unknown format version": (_version_4, "Unknown bundle format version 4",
                                "bundle.unknown_version"),
     "not a bundle": (lambda b: {"hello": "world"}, "not an EventHub edition bundle",

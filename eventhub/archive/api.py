@@ -67,9 +67,9 @@ class Export(MethodView):
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug):
         """Export the edition with everything under it (admins)."""
-        document = bundle.export_edition(current_actor(), slug,
-                                         include_personal=query["include_personal"])
-        return Response(bundle.dumps(document), mimetype="application/json", headers={
+        pieces = bundle.export_stream(current_actor(), slug,
+                                      include_personal=query["include_personal"])
+        return Response(pieces, mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="{slug}.eventhub.json"',
             "Cache-Control": "no-store"})
 

@@ -12,6 +12,10 @@ snapshot while linking to (or adding) live directory entries. An edition that is
 archived travels with the live directory ("directory": "live"). Version 1 bundles still
 import: an archived edition's snapshot is then taken from the organizations and people
 the bundle holds (the directory as it stood at that export).
+
+The API streams the bundle as compact JSON (export_stream), the CLI writes it indented with
+sorted keys (export_edition, dumps): the same document. The import checks everything
+before it writes anything, then inserts the many rows in bulk with their audit entries.
 """
 
 from __future__ import annotations
@@ -25,15 +29,27 @@ import json
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from flask_babel import LazyString
-from sqlalchemy import BigInteger, Boolean, Date, Enum, Integer, LargeBinary, String, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    Integer,
+    LargeBinary,
+    String,
+    select,
+    union,
+)
 
+from eventhub.audit.bulk import insert_rows
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions.models import Edition, EditionStatus, Participation, ReportedFigure, Series
@@ -142,20 +158,29 @@ def _plain(value: Any) -> Any:
 def _parsed(model: type, column: str, value: Any) -> Any:
     if value is None:
         return None
+    parse = _parser(model, column)
+    return value if parse is None else parse(value)
+
+
+@functools.cache
+def _parser(model: type, column: str) -> Callable[[Any], Any] | None:
+    """How a bundle value of the column becomes the column's Python value (None: as it
+    is), looked up once per column rather than once per value."""
     column_type = model.__table__.c[column].type
     if isinstance(column_type, UTCDateTime):
-        return dt.datetime.fromisoformat(value)
+        return dt.datetime.fromisoformat
     if isinstance(column_type, Date):
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat
     if isinstance(column_type, Enum) and column_type.enum_class is not None:
-        return column_type.enum_class(value)
+        return column_type.enum_class
     if isinstance(column_type, LargeBinary):
-        return base64.b64decode(value)
-    return value
+        return base64.b64decode
+    return None
 
 
-def _fields(obj: Any, include_personal: bool) -> dict[str, Any]:
-    model = type(obj)
+def _fields(obj: Any, include_personal: bool, model: type | None = None) -> dict[str, Any]:
+    """The travelling columns of a mapped object, or of a plain row of `model`."""
+    model = model or type(obj)
     columns = _COLUMNS[model] + (_PERSONAL.get(model, ()) if include_personal else ())
     return {column: _plain(getattr(obj, column)) for column in columns}
 
@@ -166,13 +191,18 @@ def _build(model: type, data: dict[str, Any], **extra: Any) -> Any:
     return model(**values, **extra)
 
 
+def _values(model: type, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The row _build() would make, as column values for a bulk insert."""
+    allowed = _COLUMNS[model] + _PERSONAL.get(model, ())
+    return {**{c: _parsed(model, c, data[c]) for c in allowed if c in data}, **extra}
+
+
 def _ref_number(ref: str) -> int:
     return int(ref.rsplit("-", 1)[-1])
 
 
 def checksum(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return "sha256:" + hashlib.sha256(_canonical(content).encode()).hexdigest()
 
 
 def dumps(bundle: dict[str, Any]) -> str:
@@ -186,20 +216,32 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _schema_validator() -> Any:
-    """The bundle schema's validator, the schema itself checked once per process:
-    jsonschema.validate checks the schema again on every call, which cost more than
-    checking a small bundle."""
+    """The bundle schema's validator (jsonschema), the schema itself checked once per
+    process: it explains what is wrong with a bundle that does not match."""
     document = schema()
     validator_class = jsonschema.validators.validator_for(document)
     validator_class.check_schema(document)
     return validator_class(document)
 
 
+@functools.cache
+def _fast_validator() -> Any:
+    """The same schema compiled by jsonschema-rs, which checks a bundle of thousands of
+    rows in milliseconds where jsonschema takes seconds. Formats are not asserted, as
+    jsonschema's validator above does not assert them either."""
+    return jsonschema_rs.validator_for(schema(), validate_formats=False)
+
+
 def _validate_against_schema(bundle: Any) -> None:
+    if _fast_validator().is_valid(bundle):
+        return
     # The same error as jsonschema.validate would raise: the most relevant one.
     error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(bundle))
-    if error is not None:
-        raise error
+    if error is None:
+        # Where the two disagree, the stricter one decides.
+        first = next(iter(_fast_validator().iter_errors(bundle)))
+        error = jsonschema.ValidationError(first.message, path=list(first.instance_path))
+    raise error
 
 
 class _Refs:
@@ -214,19 +256,95 @@ class _Refs:
 
 
 # Export ------------------------------------------------------------------------------
+#
+# Our own output is not validated against the JSON Schema on every export (that cost
+# two thirds of an export): the tests validate real exports of rich editions against the
+# published schema instead (tests/test_bundles.py).
 
 def export_edition(actor: Actor, slug: str, *, include_personal: bool = False
                    ) -> dict[str, Any]:
+    """The bundle as a document (the CLI writes it with dumps())."""
+    edition = _exported(actor, slug)
+    content = _content(edition, include_personal)
+    return {"format": FORMAT, "format_version": FORMAT_VERSION,
+            "exported_at": utcnow().isoformat(), "includes_personal_data": include_personal,
+            "checksum": checksum(content), "content": content}
+
+
+def export_stream(actor: Actor, slug: str, *, include_personal: bool = False
+                  ) -> Iterator[bytes]:
+    """The bundle as compact JSON in pieces, for a response that starts before the whole
+    text exists. Everything is read from the database before this returns (so a refusal
+    or a failed read comes before the first byte); the generator only writes JSON.
+
+    The content is written in its canonical form (sorted keys, no spaces), so its checksum
+    is the SHA-256 of the bytes as they pass; the checksum therefore comes after the
+    content, the last member of the document (JSON objects have no order: a reader finds
+    it where it is, and the import verifies it as before)."""
+    edition = _exported(actor, slug)
+    content = _content(edition, include_personal)
+    head = {"format": FORMAT, "format_version": FORMAT_VERSION,
+            "exported_at": utcnow().isoformat(), "includes_personal_data": include_personal}
+    return _written(head, content)
+
+
+def _exported(actor: Actor, slug: str) -> Edition:
     from eventhub.editions.service import get_edition
 
     authorize(actor, Permission.MANAGE_USERS)
-    edition = get_edition(actor, slug)
-    content = _content(edition, include_personal)
-    bundle = {"format": FORMAT, "format_version": FORMAT_VERSION,
-              "exported_at": utcnow().isoformat(), "includes_personal_data": include_personal,
-              "checksum": checksum(content), "content": content}
-    _validate_against_schema(bundle)
-    return bundle
+    return get_edition(actor, slug)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# Rows written per piece of a long list: a few hundred KiB of text at a time.
+_ROWS_PER_PIECE = 500
+
+
+def _canonical_pieces(value: Any) -> Iterator[str]:
+    """The canonical text of `value` (as _canonical() writes it, character for
+    character) in pieces: objects member by member, long lists some rows at a time."""
+    if isinstance(value, dict):
+        yield "{"
+        for n, key in enumerate(sorted(value)):
+            yield ("," if n else "") + _canonical(key) + ":"
+            yield from _canonical_pieces(value[key])
+        yield "}"
+    elif isinstance(value, list) and len(value) > _ROWS_PER_PIECE:
+        yield "["
+        for start in range(0, len(value), _ROWS_PER_PIECE):
+            yield ("," if start else "") + _canonical(
+                value[start:start + _ROWS_PER_PIECE])[1:-1]
+        yield "]"
+    else:
+        yield _canonical(value)
+
+
+def _written(head: dict[str, Any], content: dict[str, Any]) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+    yield (_canonical(head)[:-1] + ',"content":').encode()
+    pending: list[bytes] = []
+    size = 0
+    for piece in _canonical_pieces(content):
+        data = piece.encode()
+        digest.update(data)
+        pending.append(data)
+        size += len(data)
+        if size >= 256 * 1024:
+            yield b"".join(pending)
+            pending, size = [], 0
+    pending.append(f',"checksum":"sha256:{digest.hexdigest()}"}}\n'.encode())
+    yield b"".join(pending)
+
+
+def _rows(model: type, *criteria: Any) -> list[Any]:
+    """The model's rows as plain rows (columns by name), in the order of their ids:
+    reading thousands of registrations as mapped objects cost more than everything
+    else an export does."""
+    table = model.__table__
+    return list(db.session.execute(select(table).where(*criteria).order_by(table.c.id)))
 
 
 def _all(model: type, *criteria: Any) -> list[Any]:
@@ -234,26 +352,32 @@ def _all(model: type, *criteria: Any) -> list[Any]:
 
 
 def _content(edition: Edition, personal: bool) -> dict[str, Any]:
-    figures = _all(ReportedFigure, ReportedFigure.edition_id == edition.id)
-    participations = _all(Participation, Participation.edition_id == edition.id)
-    items = _all(ProgrammeItem, ProgrammeItem.edition_id == edition.id)
+    figures = _rows(ReportedFigure, ReportedFigure.edition_id == edition.id)
+    participations = _rows(Participation, Participation.edition_id == edition.id)
+    items = _rows(ProgrammeItem, ProgrammeItem.edition_id == edition.id)
     item_ids = [i.id for i in items]
-    speeches = _all(Speech, Speech.item_id.in_(item_ids))
-    exhibitors = _all(Exhibitor, Exhibitor.edition_id == edition.id)
-    versions = _all(ProgrammeVersion, ProgrammeVersion.edition_id == edition.id)
+    speeches = _rows(Speech, Speech.item_id.in_(
+        select(ProgrammeItem.id).where(ProgrammeItem.edition_id == edition.id)))
+    exhibitors = _rows(Exhibitor, Exhibitor.edition_id == edition.id)
+    versions = _rows(ProgrammeVersion, ProgrammeVersion.edition_id == edition.id)
+    # Mapped objects: an invitation's status is computed (a sent one past its deadline
+    # is expired), and an edition has one invitation per organization at most.
     invitations = _all(Invitation, Invitation.edition_id == edition.id)
-    delegations = _all(Delegation, Delegation.edition_id == edition.id)
-    registrations = _all(Registration, Registration.edition_id == edition.id)
-    signups = _all(SessionSignup, SessionSignup.item_id.in_(item_ids))
+    delegations = _rows(Delegation, Delegation.edition_id == edition.id)
+    credentials = {c.delegation_id: c for c in _rows(
+        CredentialDocument, CredentialDocument.delegation_id.in_(
+            select(Delegation.id).where(Delegation.edition_id == edition.id)))}
+    registrations = _rows(Registration, Registration.edition_id == edition.id)
+    signups = _rows(SessionSignup, SessionSignup.item_id.in_(
+        select(ProgrammeItem.id).where(ProgrammeItem.edition_id == edition.id)))
     statements = _all(Statement, Statement.edition_id == edition.id)
 
-    person_ids = {s.person_id for s in speeches} | {r.person_id for r in registrations}
     organization_ids = ({edition.host_organization_id}
                         | {p.organization_id for p in participations}
                         | {e.organization_id for e in exhibitors}
                         | {i.organization_id for i in invitations}
                         | {d.organization_id for d in delegations}) - {None}
-    directory, people, organizations = _as_shown(edition, person_ids, organization_ids)
+    directory, people, organizations = _as_shown(edition, organization_ids)
 
     org_ref = _Refs("organization", [o.id for o in organizations])
     person_ref = _Refs("person", [p.id for p in people])
@@ -267,40 +391,48 @@ def _content(edition: Edition, personal: bool) -> dict[str, Any]:
     def export_snapshot(snapshot: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return _remap_snapshot(snapshot, item_ref, speech_ref, person_ref, org_ref)
 
+    speeches_of: dict[int, list[Any]] = {}
+    for speech in speeches:
+        speeches_of.setdefault(speech.item_id, []).append(speech)
     return {
         "directory": "snapshot" if directory.frozen else "live",
         "series": _fields(edition.series, personal),
         "edition": {**_fields(edition, personal),
                     "host_organization": org_ref(edition.host_organization_id)},
-        "figures": [_fields(f, personal) for f in figures],
-        "organizations": [{**_fields(o, personal), "ref": org_ref(o.id),
+        "figures": [_fields(f, personal, ReportedFigure) for f in figures],
+        "organizations": [{**_fields(o, personal, Organization), "ref": org_ref(o.id),
                            "parent": org_ref(o.parent_id)} for o in organizations],
-        "people": [{**_fields(p, personal), "ref": person_ref(p.id),
+        "people": [{**_fields(p, personal, Person), "ref": person_ref(p.id),
                     "organization": org_ref(p.organization_id)} for p in people],
-        "participations": [{**_fields(p, personal), "organization": org_ref(p.organization_id)}
+        "participations": [{**_fields(p, personal, Participation),
+                            "organization": org_ref(p.organization_id)}
                            for p in participations],
         "programme": {
-            "items": [{**_fields(i, personal), "ref": item_ref(i.id),
-                       "speeches": [{**_fields(s, personal), "ref": speech_ref(s.id),
+            "items": [{**_fields(i, personal, ProgrammeItem), "ref": item_ref(i.id),
+                       "speeches": [{**_fields(s, personal, Speech), "ref": speech_ref(s.id),
                                      "person": person_ref(s.person_id)}
-                                    for s in speeches if s.item_id == i.id]}
+                                    for s in speeches_of.get(i.id, [])]}
                       for i in items],
-            "exhibitors": [{**_fields(e, personal), "organization": org_ref(e.organization_id)}
+            "exhibitors": [{**_fields(e, personal, Exhibitor),
+                            "organization": org_ref(e.organization_id)}
                            for e in exhibitors],
-            "signups": [{**_fields(s, personal), "item": item_ref(s.item_id),
+            "signups": [{**_fields(s, personal, SessionSignup), "item": item_ref(s.item_id),
                          "registration": registration_ref(s.registration_id)}
                         for s in signups],
-            "versions": [{**_fields(v, personal), "items": export_snapshot(v.items)}
+            "versions": [{**_fields(v, personal, ProgrammeVersion),
+                          "items": export_snapshot(v.items)}
                          for v in versions],
         },
         "invitations": [{**_fields(i, personal), "ref": invitation_ref(i.id),
                          "organization": org_ref(i.organization_id)} for i in invitations],
-        "delegations": [{**_fields(d, personal), "ref": delegation_ref(d.id),
+        "delegations": [{**_fields(d, personal, Delegation), "ref": delegation_ref(d.id),
                          "organization": org_ref(d.organization_id),
                          "invitation": invitation_ref(d.invitation_id),
-                         "credential": _fields(d.credential, personal) if d.credential
-                         else None} for d in delegations],
-        "registrations": [{**_fields(r, personal), "ref": registration_ref(r.id),
+                         "credential": _fields(credentials[d.id], personal,
+                                               CredentialDocument)
+                         if d.id in credentials else None} for d in delegations],
+        "registrations": [{**_fields(r, personal, Registration),
+                           "ref": registration_ref(r.id),
                            "person": person_ref(r.person_id),
                            "delegation": delegation_ref(r.delegation_id)}
                           for r in registrations],
@@ -308,13 +440,22 @@ def _content(edition: Edition, personal: bool) -> dict[str, Any]:
     }
 
 
-def _as_shown(edition: Edition, person_ids: set[int], organization_ids: set[int]
+def _as_shown(edition: Edition, organization_ids: set[int]
               ) -> tuple[ShownDirectory, list[Any], list[Any]]:
     """The edition's people and organizations (with the organizations of the people and
     every parent) as the edition shows them, in the order of their ids: the snapshot of
-    an archived edition, the live directory otherwise."""
+    an archived edition, the live directory otherwise. Live people are read as plain
+    rows, found by a subquery rather than a list of thousands of ids."""
     directory = shown(edition)
-    people = [person for _, person in sorted(directory.people(person_ids).items())]
+    named = union(
+        select(Registration.person_id).where(Registration.edition_id == edition.id),
+        select(Speech.person_id).join(ProgrammeItem, ProgrammeItem.id == Speech.item_id)
+        .where(ProgrammeItem.edition_id == edition.id))
+    live = Person.__table__
+    people = [row for row in db.session.execute(
+        select(live).where(live.c.id.in_(named)).order_by(live.c.id))]
+    if directory.frozen:
+        people = [directory.person(row.id, lambda row=row: row) for row in people]
     organizations = directory.with_parents(
         organization_ids | {p.organization_id for p in people if p.organization_id})
     return directory, people, organizations
@@ -386,11 +527,15 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
                        series=series.slug)
 
     organizations = _import_organizations(content["organizations"])
-    people: dict[str, Person] = {}
-    for row in content["people"]:
-        person = _build(Person, row, organization=organizations.get(row["organization"]))
-        db.session.add(person)
-        people[row["ref"]] = person
+
+    def organization_id(ref: str | None) -> int | None:
+        return organizations[ref].id if ref else None
+
+    # The many rows (people, speeches, registrations, signups) are inserted in bulk, with
+    # their audit entries (eventhub.audit.bulk), in the order of their references.
+    people = dict(zip([row["ref"] for row in content["people"]], insert_rows(
+        Person.__table__, [_values(Person, row, organization_id=organization_id(
+            row["organization"])) for row in content["people"]]), strict=True))
 
     edition = _build(Edition, content["edition"], series=series,
                      host_organization=organizations.get(content["edition"]["host_organization"]))
@@ -413,12 +558,11 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
     speech_rows = sorted(((speech_row, row["ref"]) for row in content["programme"]["items"]
                           for speech_row in row["speeches"]),
                          key=lambda pair: _ref_number(pair[0]["ref"]))
-    speeches: dict[str, Speech] = {}
-    for speech_row, item_ref in speech_rows:
-        speech = _build(Speech, speech_row, item=items[item_ref],
-                        person=people[speech_row["person"]])
-        db.session.add(speech)
-        speeches[speech_row["ref"]] = speech
+    speeches = dict(zip([speech_row["ref"] for speech_row, _ in speech_rows], insert_rows(
+        Speech.__table__, [_values(Speech, speech_row, item_id=items[item_ref].id,
+                                   person_id=people[speech_row["person"]])
+                           for speech_row, item_ref in speech_rows],
+        edition_id=edition.id), strict=True))
     for row in content["programme"]["exhibitors"]:
         db.session.add(_build(Exhibitor, row, edition_id=edition.id,
                               organization=organizations[row["organization"]]))
@@ -444,21 +588,20 @@ def import_bundle(actor: Actor, bundle: Any) -> Edition:
                 delegation.credential.content = b""
         db.session.add(delegation)
         delegations[row["ref"]] = delegation
-    registrations: dict[str, Registration] = {}
-    for row in content["registrations"]:
-        registration = _build(Registration, row, edition_id=edition.id,
-                              person=people[row["person"]],
-                              delegation=delegations.get(row["delegation"]))
-        db.session.add(registration)
-        registrations[row["ref"]] = registration
     db.session.flush()
-    for row in content["programme"]["signups"]:
-        db.session.add(_build(SessionSignup, row, item=items[row["item"]],
-                              registration_id=registrations[row["registration"]].id))
+    registrations = dict(zip([row["ref"] for row in content["registrations"]], insert_rows(
+        Registration.__table__, [_values(
+            Registration, row, edition_id=edition.id, person_id=people[row["person"]],
+            delegation_id=delegations[row["delegation"]].id if row["delegation"] else None)
+            for row in content["registrations"]]), strict=True))
+    insert_rows(SessionSignup.__table__, [
+        _values(SessionSignup, row, item_id=items[row["item"]].id,
+                registration_id=registrations[row["registration"]])
+        for row in content["programme"]["signups"]], edition_id=edition.id)
 
     ids = {"item": {r: i.id for r, i in items.items()},
-           "speech": {r: s.id for r, s in speeches.items()},
-           "person": {r: p.id for r, p in people.items()},
+           "speech": speeches,
+           "person": people,
            "organization": {r: o.id for r, o in organizations.items()}}
     for row in content["programme"]["versions"]:
         db.session.add(_build(ProgrammeVersion, row, edition_id=edition.id,
@@ -487,11 +630,21 @@ def _check(bundle: Any) -> None:
                           code="bundle.schema_mismatch",
                           where="/".join(str(p) for p in exc.absolute_path) or "(top)",
                           reason=exc.message) from None
-    if unstorable := unstorable_text_paths(bundle["content"], "content"):
+    # The canonical text serves both checks: text that JSON writes without "\u0000" and
+    # that encodes as UTF-8 holds no NUL and no unpaired surrogate, so only a bundle that
+    # may hold one is searched string by string for the places to name.
+    canonical = _canonical(bundle["content"])
+    try:
+        encoded = canonical.encode()
+    except UnicodeEncodeError:
+        encoded = None
+    may_be_unstorable = encoded is None or "\\u0000" in canonical
+    if may_be_unstorable and (unstorable := unstorable_text_paths(bundle["content"],
+                                                                  "content")):
         raise BundleError(N_("The bundle holds NUL characters (U+0000) or unpaired surrogates "
                              "(U+D800 to U+DFFF), which cannot be stored, at %(places)s."),
                           code="bundle.unstorable_text", places=", ".join(unstorable[:5]))
-    if checksum(bundle["content"]) != bundle["checksum"]:
+    if encoded is None or "sha256:" + hashlib.sha256(encoded).hexdigest() != bundle["checksum"]:
         raise BundleError(N_("The bundle's checksum does not match its content: the file was "
                              "changed or damaged."), code="bundle.checksum_mismatch")
 
@@ -512,7 +665,7 @@ def _check_directory(bundle: dict[str, Any]) -> None:
 
 
 def _import_snapshot(content: dict[str, Any], edition: Edition,
-                     organizations: dict[str, Organization], people: dict[str, Person]
+                     organizations: dict[str, Organization], people: dict[str, int]
                      ) -> None:
     """An archived edition shows the organizations and people as the bundle holds them
     (format 2: its snapshot; format 1: the directory at that export), whatever the
@@ -531,7 +684,7 @@ def _import_snapshot(content: dict[str, Any], edition: Edition,
           **{c: _parsed(Organization, c, row.get(c)) for c in
              ("name", "kind", "acronym", "country_code", "country_name", "website")},
           "parent_id": organization_id(row.get("parent"))} for row in content["organizations"]],
-        [{"person_id": people[row["ref"]].id,
+        [{"person_id": people[row["ref"]],
           **{c: row.get(c) for c in ("full_name", "honorific", "position")},
           "organization_id": organization_id(row.get("organization"))}
          for row in content["people"]])

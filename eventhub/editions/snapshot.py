@@ -331,22 +331,26 @@ def take(edition: Edition) -> None:
 def store(edition_id: int, organizations: list[dict[str, Any]],
           people: list[dict[str, Any]]) -> None:
     """Write an edition's snapshot rows: parents before the organizations under them,
-    then the people (the rows refer to each other within the snapshot)."""
+    then the people (the rows refer to each other within the snapshot). An edition may
+    name thousands of people: the rows go in bulk, each with its audit entry."""
+    from eventhub.audit.bulk import insert_rows
+
     placed: set[int] = set()
+    ordered: list[dict[str, Any]] = []
     pending = sorted(organizations, key=lambda row: row["organization_id"])
     while pending:
         ready = [row for row in pending
                  if row["parent_id"] is None or row["parent_id"] in placed]
         if not ready:
             raise ValueError("The organizations' parents form a cycle.")
-        for row in ready:
-            db.session.add(OrganizationSnapshot(edition_id=edition_id, **row))
-            placed.add(row["organization_id"])
+        ordered.extend(ready)
+        placed.update(row["organization_id"] for row in ready)
         pending = [row for row in pending if row["organization_id"] not in placed]
-    db.session.flush()
-    db.session.add_all(PersonSnapshot(edition_id=edition_id, **row)
-                       for row in sorted(people, key=lambda row: row["person_id"]))
-    db.session.flush()
+    insert_rows(OrganizationSnapshot.__table__,
+                [{"edition_id": edition_id, **row} for row in ordered])
+    insert_rows(PersonSnapshot.__table__,
+                [{"edition_id": edition_id, **row}
+                 for row in sorted(people, key=lambda row: row["person_id"])])
     forget(edition_id)
 
 
