@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
+from eventhub.openapi import BINARY
 from eventhub.registrations import badges
 from eventhub.schemas import QuerySchema
 
@@ -29,7 +30,8 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
-_PDF = {"description": "The badges as a PDF", "content_type": "application/pdf"}
+_PDF = {"schema": BINARY, "description": "The badges as a PDF",
+        "content_type": "application/pdf"}
 
 
 @blp.route("/editions/<slug>/badges.pdf")
