@@ -187,7 +187,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any], *,
     if path.startswith("/api/v1/rsvp/"):
         statuses.update((404, 410, 429))
     if (method, path) in _RATE_LIMITED:
-        statuses.add(429)
+        statuses.update((401, 429))  # a wrong password too
     return sorted(statuses)
 
 
