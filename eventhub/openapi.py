@@ -212,10 +212,12 @@ class ContractPlugin(BasePlugin):
             signed_in = bool(_decorated(function, "_requires_login"))
             if "operationId" not in operation:
                 operation["operationId"] = operation_id(method, openapi_path)
-            if "security" not in operation and not openapi_path.startswith("/api/v1/rsvp/"):
+            if "security" not in operation:
                 operation["security"] = (BEARER if permission or signed_in
                                          else OPTIONAL_BEARER)
-            if openapi_path == "/api/v1/auth/token" and method == "post":
+            if (openapi_path.startswith("/api/v1/rsvp/")
+                    or (openapi_path == "/api/v1/auth/token" and method == "post")):
+                # The invitation link's secret (in the path) or the password is the key.
                 operation["security"] = []
             responses = operation.setdefault("responses", {})
             extra = _decorated(function, "_openapi_content") or {}
@@ -261,6 +263,8 @@ def nullable_types(converter: Any, field: Any, ret: dict[str, Any], **kwargs: An
         nulls = [item for item in any_of if item.get("nullable") and "$ref" not in item]
         if len(refs) == 1 and len(nulls) == 1:
             del ret["anyOf"]
+            # `type` beside `nullable`, as OpenAPI 3.0.3 asks (strict linters check it).
+            ret["type"] = "object"
             ret["allOf"] = refs
             ret["nullable"] = True
     if ret.get("nullable") and "type" not in ret and "enum" in ret:

@@ -1,9 +1,9 @@
 """A client generated from /api/openapi.json by openapi-python-client works against a live
 server without hand edits: sign in, read, create, a 422 and a 404 as problem documents,
-a PDF (tools/openapi-client/smoke.py says each step).
+a PDF (tools/openapi-python/smoke.py says each step).
 
-openapi-python-client lives in a venv of its own (tools/openapi-client/setup, pinned in
-tools/openapi-client/requirements.txt; .ci/run prepares it before the suites). This test
+openapi-python-client lives in a venv of its own (tools/openapi-python/setup, pinned in
+tools/openapi-python/requirements.txt; .ci/run prepares it before the suites). This test
 never skips: a tool that cannot be installed or a client that cannot be generated fails
 it. The generated client is kept per document (by its hash) under .venv-tools, so the
 suites of one run, and later runs, generate it once."""
@@ -24,8 +24,8 @@ from conftest import PASSWORD, make_user
 from eventhub.auth.models import Role
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ROOT / "tools" / "openapi-client"
-VENV = ROOT / ".venv-tools" / "openapi-client"
+TOOLS = ROOT / "tools" / "openapi-python"
+VENV = ROOT / ".venv-tools" / "openapi-python"
 
 
 def _tool_venv() -> Path:
