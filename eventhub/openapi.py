@@ -226,8 +226,10 @@ class ContractPlugin(BasePlugin):
                     int(status)).phrase})
                 if isinstance(response, dict):
                     response.setdefault("content", {}).update(content)
-            for status in error_statuses(method, openapi_path, operation,
-                                         signed_in=signed_in, permission=permission):
+            refusals = set(_decorated(function, "_openapi_refusals") or ())
+            for status in refusals | set(error_statuses(
+                    method, openapi_path, operation, signed_in=signed_in,
+                    permission=permission)):
                 if status not in responses and str(status) not in responses:
                     responses[status] = _response_name(status)
 
@@ -247,6 +249,17 @@ def also_returns(status: int, content: dict[str, Any]):
         existing = dict(getattr(function, "_openapi_content", {}))
         existing.setdefault(status, {}).update(content)
         function._openapi_content = existing
+        return function
+
+    return decorator
+
+
+def may_refuse(*statuses: int):
+    """Declare error statuses beyond those the route implies (eventhub.openapi's rules),
+    e.g. a 409 from a read whose result cannot be made in the resource's state."""
+
+    def decorator(function: Any) -> Any:
+        function._openapi_refusals = (*getattr(function, "_openapi_refusals", ()), *statuses)
         return function
 
     return decorator

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
-from eventhub.openapi import BINARY
+from eventhub.openapi import BINARY, may_refuse
 from eventhub.registrations import badges
 from eventhub.schemas import QuerySchema
 
@@ -39,6 +39,7 @@ class EditionBadges(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug):
         """The badges of every confirmed registration, by organization then name."""
@@ -51,6 +52,7 @@ class DelegationBadges(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug, delegation_id):
         """The badges of a delegation's confirmed members."""
@@ -64,6 +66,7 @@ class RegistrationBadge(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug, registration_id):
         """One confirmed registration's badge."""
