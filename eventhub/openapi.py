@@ -267,24 +267,28 @@ def may_refuse(*statuses: int):
 
 def nullable_types(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any
                    ) -> dict[str, Any]:
-    """OpenAPI 3.0 for nullable fields as generators read them: a nullable reference is
-    `allOf: [$ref]` with `nullable: true` (not an `anyOf` with an untyped object), and a
-    nullable enum has a type."""
+    """OpenAPI 3.0.3 for nullable fields as generators and strict linters read them.
+
+    A nullable reference is "the referenced schema, or null": `anyOf` of the reference and
+    a branch that admits null only (`enum: [null]`), where apispec's branch was an untyped
+    object that generators turned into a dict. (`allOf` + `nullable` does not do: 3.0.3
+    gives `nullable` no effect without a `type`, and with `type: object` beside it
+    openapi-python-client drops the null.) A nullable enum gets its type."""
     any_of = ret.get("anyOf")
     if isinstance(any_of, list) and len(any_of) == 2:
         refs = [item for item in any_of if "$ref" in item]
         nulls = [item for item in any_of if item.get("nullable") and "$ref" not in item]
         if len(refs) == 1 and len(nulls) == 1:
-            del ret["anyOf"]
-            # `type` beside `nullable`, as OpenAPI 3.0.3 asks (strict linters check it).
-            ret["type"] = "object"
-            ret["allOf"] = refs
-            ret["nullable"] = True
+            ret["anyOf"] = [refs[0], NULL_ONLY]
     if ret.get("nullable") and "type" not in ret and "enum" in ret:
         values = [value for value in ret["enum"] if value is not None]
         if all(isinstance(value, str) for value in values):
             ret["type"] = "string"
     return {}
+
+
+# The branch of a nullable reference that admits null and nothing else.
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
 
 
 def problem_content(schema_ref: str = "#/components/schemas/Problem") -> dict[str, Any]:
