@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 from flask_smorest import Api
+from flask_smorest import pagination as fs_pagination
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from swagger_ui_bundle import swagger_ui_path
@@ -15,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from eventhub import errors, i18n, security, web
+from eventhub import errors, i18n, openapi, security, web
 from eventhub.extensions import db, migrate
 from eventhub.schemas import INTEGER_MAX, ProblemSchema
 from eventhub.settings import load_settings, validate_settings
@@ -61,6 +62,16 @@ class ProblemApi(Api):
         finally:
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
+    def _register_pagination_header(self) -> None:
+        # X-Pagination is sent as a JSON document (flask-smorest's json.dumps), not as an
+        # object serialized the OpenAPI way (page=1,total=3): declared as JSON content.
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata, a JSON document",
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}}, lazy=True)
+        self.spec.components.schema("PaginationMetadata",
+                                    schema=fs_pagination.PaginationMetadataSchema)
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)
 
@@ -92,7 +103,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
                      compare_type=True)
     api = ProblemApi(app, spec_kwargs={
         "info": {"description": "Editions, directory, programme and statements of the "
-                                "Sub-Forum on Migration Management Cooperation."}})
+                                "Sub-Forum on Migration Management Cooperation."},
+        "servers": [{"url": settings["PUBLIC_BASE_URL"].rstrip("/") or "/",
+                     "description": "This deployment"}],
+        "extra_plugins": [openapi.ContractPlugin(app)]})
+    api.ma_plugin.converter.add_attribute_function(openapi.nullable_types)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "Token from POST /api/v1/auth/token"})

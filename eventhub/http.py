@@ -89,6 +89,8 @@ def requires_login(view: Callable) -> Callable:
             raise NotAuthenticated()
         return view(*args, **kwargs)
 
+    # The OpenAPI document reads it: a token is required (eventhub.openapi).
+    wrapper._requires_login = True  # type: ignore[attr-defined]
     return wrapper
 
 

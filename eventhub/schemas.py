@@ -191,6 +191,8 @@ class FieldErrorSchema(OutputSchema):
     params = ma.fields.Dict(metadata={
         "description": "The values the message names (a limit, the allowed choices...)"})
     line = ma.fields.Integer(metadata={"description": "The line of an import file"})
+    ref = ma.fields.String(metadata={
+        "description": "The record of an edition bundle the entry is about (organization-3)"})
 
 
 class ProblemSchema(OutputSchema):

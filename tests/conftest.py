@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from _openapi_check import ContractClient
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -95,6 +96,8 @@ def app(database_url: str) -> Iterator[Flask]:
                       # cost is the default in config/defaults.toml.
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})
     app.config["TESTING"] = True
+    # Every /api/v1 response a test receives is checked against /api/openapi.json.
+    app.test_client_class = ContractClient
     with app.app_context():
         upgrade()
         _engines.append(db.engine)

@@ -62,7 +62,8 @@ class NextEdition(MethodView):
 class Export(MethodView):
     @requires(Permission.MANAGE_USERS)
     @blp.arguments(ExportQuerySchema, location="query")
-    @blp.response(200, description="The edition bundle (JSON, see bundle.schema.json)",
+    @blp.response(200, {"type": "object"},
+                  description="The edition bundle (JSON, see bundle.schema.json)",
                   content_type="application/json")
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug):

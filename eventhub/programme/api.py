@@ -6,6 +6,7 @@ from flask.views import MethodView
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.invitations.api import public_token_route
+from eventhub.openapi import TEXT
 from eventhub.programme import ical, service
 from eventhub.programme.schemas import (
     AgendaSchema,
@@ -55,7 +56,7 @@ class Programme(MethodView):
 
 @blp.route("/editions/<slug>/programme.ics")
 class ProgrammeCalendar(MethodView):
-    @blp.response(200, description="iCalendar (RFC 5545)", content_type=ICS_MIME)
+    @blp.response(200, TEXT, description="iCalendar (RFC 5545)", content_type=ICS_MIME)
     def get(self, slug):
         """The published programme as an iCalendar file."""
         edition, entries = service.programme_calendar(current_actor(), slug)
@@ -220,7 +221,7 @@ class Agenda(MethodView):
 @blp.route("/editions/<slug>/people/<int:person_id>/agenda.ics")
 class AgendaCalendar(MethodView):
     @requires(Permission.READ_INTERNAL)
-    @blp.response(200, description="iCalendar (RFC 5545)", content_type=ICS_MIME)
+    @blp.response(200, TEXT, description="iCalendar (RFC 5545)", content_type=ICS_MIME)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, slug, person_id):
         """One person's agenda as an iCalendar file."""

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, SelectPage, current_actor, requires
 from eventhub.idempotency import idempotent
+from eventhub.openapi import BINARY, also_returns
 from eventhub.registrations import credentials, service
 from eventhub.registrations.schemas import (
     CheckInSchema,
@@ -105,8 +106,9 @@ class Delegations(MethodView):
 @blp.route("/editions/<slug>/delegations/<int:delegation_id>/credential")
 class Credential(MethodView):
     @requires(Permission.READ_PRIVATE_CONTACTS)
-    @blp.response(200, description="The document as uploaded",
-                  content_type="application/octet-stream")
+    @blp.response(200, BINARY, description="The document as uploaded (PDF, PNG or JPEG)",
+                  content_type="application/pdf")
+    @also_returns(200, {"image/png": {"schema": BINARY}, "image/jpeg": {"schema": BINARY}})
     @blp.doc(security=BEARER_SECURITY)
     def get(self, slug, delegation_id):
         """Download the delegation's credential document (organizers and admins)."""

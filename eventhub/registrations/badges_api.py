@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
+from eventhub.openapi import BINARY, may_refuse
 from eventhub.registrations import badges
 from eventhub.schemas import QuerySchema
 
@@ -29,7 +30,8 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
-_PDF = {"description": "The badges as a PDF", "content_type": "application/pdf"}
+_PDF = {"schema": BINARY, "description": "The badges as a PDF",
+        "content_type": "application/pdf"}
 
 
 @blp.route("/editions/<slug>/badges.pdf")
@@ -37,6 +39,7 @@ class EditionBadges(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug):
         """The badges of every confirmed registration, by organization then name."""
@@ -49,6 +52,7 @@ class DelegationBadges(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug, delegation_id):
         """The badges of a delegation's confirmed members."""
@@ -62,6 +66,7 @@ class RegistrationBadge(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
     @blp.arguments(BadgeQuerySchema, location="query")
     @blp.response(200, **_PDF)
+    @may_refuse(409)
     @blp.doc(security=BEARER_SECURITY)
     def get(self, query, slug, registration_id):
         """One confirmed registration's badge."""

@@ -14,6 +14,7 @@ from marshmallow import fields
 from eventhub.auth.permissions import Permission
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires
 from eventhub.invitations.api import public_token_route
+from eventhub.openapi import BINARY
 from eventhub.registrations import visa
 from eventhub.schemas import InputSchema, OutputSchema, RowId
 
@@ -41,12 +42,13 @@ class VisaReceiptSchema(OutputSchema):
     full_name = fields.String(attribute="person.full_name", required=True)
     needs_visa_letter = fields.Boolean(required=True)
     passport_details_received = fields.Function(
-        lambda registration: registration.visa_request is not None, required=True)
+        lambda registration: registration.visa_request is not None, required=True,
+        metadata={"type": "boolean"})
     letter_issued_at = fields.Function(
         lambda registration: (registration.visa_request.letter_issued_at.isoformat()
                               if registration.visa_request is not None
                               and registration.visa_request.letter_issued_at else None),
-        allow_none=True)
+        allow_none=True, metadata={"type": "string", "format": "date-time"})
 
 
 class VisaDetailsSchema(OutputSchema):
@@ -91,7 +93,8 @@ class VisaRequestDetail(MethodView):
 @blp.route("/editions/<slug>/registrations/<int:registration_id>/visa/letter")
 class VisaLetter(MethodView):
     @requires(Permission.MANAGE_ATTENDANCE)
-    @blp.response(200, description="The visa support letter", content_type="application/pdf")
+    @blp.response(200, BINARY, description="The visa support letter",
+                  content_type="application/pdf")
     @blp.doc(security=BEARER_SECURITY)
     def post(self, slug, registration_id):
         """Issue the visa support letter of a confirmed registration, as a PDF."""

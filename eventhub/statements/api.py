@@ -7,6 +7,7 @@ from eventhub.auth.permissions import Permission
 from eventhub.errors import Unprocessable
 from eventhub.http import BEARER_SECURITY, Blueprint, current_actor, requires, requires_login
 from eventhub.i18n import N_
+from eventhub.openapi import BINARY, IF_MATCH, TEXT, also_returns
 from eventhub.statements import rendering, service
 from eventhub.statements.schemas import (
     ApproverSchema,
@@ -33,8 +34,12 @@ blp = Blueprint("statements", __name__, url_prefix="/api/v1",
                 description="Chair's statements: drafting, revisions, review, publication")
 
 BASE = "/editions/<slug>/statements/<int:statement_id>"
-_ACCEPT = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html",
-           "application/pdf": "pdf", "application/json": "json"}
+# JSON first: `Accept: */*` (curl's, requests' and httpx's default) gets the JSON the
+# document declares first; a rendering needs an explicit Accept or ?format=.
+_ACCEPT = {"application/json": "json", "text/plain": "text", "text/markdown": "markdown",
+           "text/html": "html", "application/pdf": "pdf"}
+_RENDERINGS = {"text/plain": {"schema": TEXT}, "text/markdown": {"schema": TEXT},
+               "text/html": {"schema": TEXT}, "application/pdf": {"schema": BINARY}}
 
 
 def _requested_format(query: dict) -> str:
@@ -78,8 +83,7 @@ class StatementDetail(MethodView):
     @blp.response(200, StatementSchema, headers={"ETag": {
         "description": "The revision shown; send it back as If-Match when editing",
         "schema": {"type": "string"}}})
-    @blp.alt_response(200, description="Rendered: text, Markdown, HTML or PDF",
-                      content_type="text/plain", success=True)
+    @also_returns(200, _RENDERINGS)
     def get(self, query, slug, statement_id):
         """A statement with numbered sections: the latest revision for staff, the
         published one for the public; `revision` picks another. `format` (or Accept)
@@ -95,9 +99,7 @@ class StatementDetail(MethodView):
     @requires(Permission.MANAGE_STATEMENTS)
     @blp.arguments(StatementEditSchema)
     @blp.response(200, StatementSchema)
-    @blp.doc(security=BEARER_SECURITY, parameters=[{"in": "header", "name": "If-Match",
-                                                    "required": True,
-                                                    "schema": {"type": "string"}}])
+    @blp.doc(security=BEARER_SECURITY, parameters=[IF_MATCH])
     def patch(self, data, slug, statement_id):
         """Change the title, dateline or the sections as a whole (insert, move, delete);
         needs If-Match with the current revision (412 otherwise)."""
@@ -111,7 +113,7 @@ class Sections(MethodView):
     @requires(Permission.MANAGE_STATEMENTS)
     @blp.arguments(SectionInsertSchema)
     @blp.response(201, StatementSchema)
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.doc(security=BEARER_SECURITY, parameters=[IF_MATCH])
     def post(self, data, slug, statement_id):
         """Insert a section (the ones after it renumber); needs the current If-Match."""
         service.insert_section(current_actor(), slug, statement_id, data.get("position"),
@@ -125,7 +127,7 @@ class SectionDetail(MethodView):
     @requires(Permission.MANAGE_STATEMENTS)
     @blp.arguments(SectionEditSchema)
     @blp.response(200, StatementSchema)
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.doc(security=BEARER_SECURITY, parameters=[IF_MATCH])
     def put(self, data, slug, statement_id, key):
         """Replace a section's paragraphs. With an older If-Match the edit merges if
         nobody changed this section since; otherwise 412 with the current text."""
@@ -182,7 +184,7 @@ class Corrections(MethodView):
     @requires(Permission.MANAGE_STATEMENTS)
     @blp.arguments(CorrectionInputSchema)
     @blp.response(201, StatementSchema)
-    @blp.doc(security=BEARER_SECURITY)
+    @blp.doc(security=BEARER_SECURITY, parameters=[IF_MATCH])
     def post(self, data, slug, statement_id):
         """Correct a published statement: a new published revision with a visible note;
         the earlier text stays readable. Needs the current If-Match."""
