@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import pgettext
-from sqlalchemy import Select, and_, func, inspect, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,7 +30,7 @@ from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, DomainError, NotFound, Term, Unprocessable
-from eventhub.extensions import db, guard, utcnow
+from eventhub.extensions import DATABASE_BUSY, LOCK_NOT_AVAILABLE, db, guard, utcnow
 from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
 from eventhub.mail import notifications
@@ -76,18 +76,27 @@ def status_term(status: RegistrationStatus) -> Term:
 def lock_edition_for_capacity(edition: Edition) -> None:
     """Lock the edition row until the transaction ends. The row as locked replaces what
     was read before: a change of status, capacity or approval committed while we waited
-    counts (the edition's own writes take the same lock)."""
+    counts (the edition's own writes take the same lock).
+
+    On PostgreSQL the wait is bounded by the connection's lock timeout, set when it
+    opened (eventhub.extensions); only a timeout changed since (the tests shorten it)
+    costs a SET LOCAL here."""
     if not guard("seats"):
         return
-    if db.session.get_bind().dialect.name == "postgresql":
-        timeout = int(current_app.config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
+    config = current_app.config
+    timeout = int(config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
+    if (timeout != config.get("EVENTHUB_CONNECTION_LOCK_TIMEOUT_MS")
+            and db.session.get_bind().dialect.name == "postgresql"):
         db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
     try:
-        row = db.session.execute(
-            select(*(getattr(Edition, key) for key in _LOCKED_COLUMNS))
-            .where(Edition.id == edition.id).with_for_update()).one()
+        row = db.session.execute(_LOCK_EDITION, {"edition_id": edition.id}).one()
+    except Conflict as exc:
+        if exc.code != DATABASE_BUSY:
+            raise
+        db.session.rollback()
+        raise Busy() from exc
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             db.session.rollback()
             raise Busy() from exc
         raise
@@ -98,11 +107,20 @@ def lock_edition_for_capacity(edition: Edition) -> None:
 
 
 _LOCKED_COLUMNS = ("status", "capacity", "requires_approval")
+# The registration path's statements are built once, with bind parameters: building a
+# select and its cache key on every request cost about as much as running it.
+_LOCK_EDITION = (select(*(getattr(Edition, key) for key in _LOCKED_COLUMNS))
+                 .where(Edition.id == bindparam("edition_id")).with_for_update())
+# Registrations never use the edition's series or host: no joins to load them.
+_EDITION_BY_SLUG = (select(Edition).where(Edition.slug == bindparam("slug"))
+                    .options(lazyload(Edition.series), lazyload(Edition.host_organization)))
 
 
 def _editable_edition(actor: Actor, slug: str) -> Edition:
-    # Registrations never use the edition's series or host: no joins to load them.
-    edition = get_edition(actor, slug, related=False)
+    """The edition, as get_edition(related=False) reads it, for a change under it."""
+    edition = db.session.scalar(_EDITION_BY_SLUG, {"slug": slug})
+    if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
+        raise NotFound(N_("No edition “%(slug)s”."), code="edition.not_found", slug=slug)
     ensure_writable(edition)
     return edition
 
@@ -201,13 +219,16 @@ def _person_for(values: dict[str, Any], organization_id: int | None, *,
     email = _normal_email(values)
     person = None
     if email:
-        query = select(Person).where(func.lower(Person.email) == email,
-                                     _same_organization(organization_id))
         if edition is not None:
-            # The organization was read already (or is none): no join to load it again.
-            query = _with_registration_in(query, edition).options(
-                lazyload(Person.organization))
-        row = db.session.execute(query.order_by(Person.id).limit(1)).first()
+            row = db.session.execute(
+                _PERSON_REGISTERED_IN[organization_id is None],
+                {"email": email, "organization_id": organization_id,
+                 "edition_id": edition.id}).first()
+        else:
+            row = db.session.execute(
+                select(Person).where(func.lower(Person.email) == email,
+                                     _same_organization(organization_id))
+                .order_by(Person.id).limit(1)).first()
         if row is not None:
             person = row[0]
             if edition is not None and row[1] is not None:
@@ -239,6 +260,24 @@ def _with_registration_in(query: Select, edition: Edition) -> Select:
     people."""
     return query.add_columns(Registration.id).outerjoin(Registration, and_(
         Registration.person_id == Person.id, Registration.edition_id == edition.id))
+
+
+def _same_organization_as_given(without_organization: bool):
+    return (Person.organization_id.is_(None) if without_organization
+            else Person.organization_id == bindparam("organization_id"))
+
+
+# The person with an e-mail in an organization (key: whether that is none) and the id of
+# their registration in an edition, if any. The organization was read already (or is
+# none): no join to load it again.
+_PERSON_REGISTERED_IN = {
+    without_organization: select(Person, Registration.id)
+    .outerjoin(Registration, and_(Registration.person_id == Person.id,
+                                  Registration.edition_id == bindparam("edition_id")))
+    .where(func.lower(Person.email) == bindparam("email"),
+           _same_organization_as_given(without_organization))
+    .options(lazyload(Person.organization)).order_by(Person.id).limit(1)
+    for without_organization in (True, False)}
 
 
 def _already_registered(person: Person, edition: Edition) -> Conflict:
@@ -312,6 +351,9 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
     registration.delegation = delegation
     db.session.add(registration)
     db.session.flush()
+    # The answer shows the registrant as the edition does: the session remembers how
+    # (the edition itself may be gone from the session by then, and read again).
+    snapshot.shown(edition)
     return registration
 
 
@@ -359,26 +401,44 @@ def _seats_and_duplicate(edition: Edition, registration: Registration, person: P
     and the id of a registration in this edition of the same person, committed by a
     simultaneous request. For a person this request creates, that is someone with the
     same e-mail in the same organization (the other request created them too)."""
-    columns = []
-    if not created:
-        columns.append(select(Registration.id).where(
-            Registration.edition_id == edition.id, Registration.person_id == person.id)
-            .limit(1).scalar_subquery())
-    elif person.email:
-        columns.append(select(Registration.id).join(Person, Registration.person_id == Person.id)
-                       .where(Registration.edition_id == edition.id,
-                              func.lower(Person.email) == person.email,
-                              _same_organization(person.organization_id))
-                       .limit(1).scalar_subquery())
-    looking = bool(columns)
+    looking = not created or bool(person.email)
     counting = (edition.capacity is not None
                 and registration.attendance == Attendance.IN_PERSON)
-    if counting:
-        columns.append(_seats_query(edition).scalar_subquery())
-    if not columns:
+    if not (looking or counting):
         return None, None
-    row = db.session.execute(select(*columns)).one()
+    without_organization = person.organization_id is None
+    row = db.session.execute(
+        _SEATS_AND_DUPLICATE[(created, looking, counting, without_organization)],
+        {"edition_id": edition.id, "person_id": person.id, "email": person.email,
+         "organization_id": person.organization_id}).one()
     return (row[-1] if counting else None), (row[0] if looking else None)
+
+
+def _seats_and_duplicate_statement(created: bool, looking: bool, counting: bool,
+                                   without_organization: bool) -> Select:
+    in_edition = Registration.edition_id == bindparam("edition_id")
+    columns = []
+    if looking and not created:
+        columns.append(select(Registration.id).where(
+            in_edition, Registration.person_id == bindparam("person_id"))
+            .limit(1).scalar_subquery())
+    elif looking:
+        columns.append(select(Registration.id).join(Person, Registration.person_id == Person.id)
+                       .where(in_edition, func.lower(Person.email) == bindparam("email"),
+                              _same_organization_as_given(without_organization))
+                       .limit(1).scalar_subquery())
+    if counting:
+        columns.append(select(func.count()).select_from(Registration).where(
+            in_edition, _status_in(SEAT_HOLDING),
+            Registration.attendance == Attendance.IN_PERSON).scalar_subquery())
+    return select(*columns)
+
+
+_SEATS_AND_DUPLICATE = {
+    (created, looking, counting, without_organization): _seats_and_duplicate_statement(
+        created, looking, counting, without_organization)
+    for created in (True, False) for looking in (True, False) for counting in (True, False)
+    for without_organization in (True, False) if looking or counting}
 
 
 def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
