@@ -74,32 +74,52 @@ def _actor() -> tuple[int | None, str, str | None]:
     return None, "system", None
 
 
+def _columns(mapper: Any, table: str) -> dict[str, tuple[str, bool]]:
+    """The mapper's column attributes: key -> (the table's column name, private). Entries
+    name the table's columns, whatever the mapped attribute is called, as the entries of
+    bulk statements (which see only the table) do."""
+    columns = _COLUMNS.get(mapper)
+    if columns is None:
+        private = _PRIVATE_COLUMNS.get(table, set())
+        columns = _COLUMNS[mapper] = {
+            attr.key: (attr.columns[0].name, attr.columns[0].name in private)
+            for attr in mapper.column_attrs}
+    return columns
+
+
+_COLUMNS: dict[Any, dict[str, tuple[str, bool]]] = {}
+
+
 def _changes(obj: Any, table: str, action: str) -> dict[str, Any]:
     state = inspect(obj)
-    private = _PRIVATE_COLUMNS.get(table, set())
+    columns = _columns(state.mapper, table)
     changes: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        # Entries name the table's columns, whatever the mapped attribute is called, as
-        # the entries of bulk statements (which see only the table) do.
-        name = attr.columns[0].name
-        if action == "insert":
-            # A new row has no history worth computing: its values are the change.
-            value = getattr(obj, attr.key)
-            if value is None:
-                continue
-            changes[name] = {"after": HIDDEN if name in private else _plain(value)}
-            continue
-        history = state.attrs[attr.key].history
-        if action == "delete":
+    if action == "insert":
+        # A new row has no history worth computing: its values are the change.
+        for key, (name, private) in columns.items():
+            value = getattr(obj, key)
+            if value is not None:
+                changes[name] = {"after": HIDDEN if private else _plain(value)}
+        return changes
+    if action == "delete":
+        for key, (name, private) in columns.items():
+            history = state.attrs[key].history
             value = (history.unchanged or history.deleted or [None])[0]
-            changes[name] = {"before": HIDDEN if name in private else _plain(value)}
-        elif history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            after = history.added[0] if history.added else None
-            if before == after:
-                continue
-            changes[name] = ({"before": HIDDEN, "after": HIDDEN} if name in private
-                             else {"before": _plain(before), "after": _plain(after)})
+            changes[name] = {"before": HIDDEN if private else _plain(value)}
+        return changes
+    # An update: only the attributes set since the row was loaded (committed_state) can
+    # have changed; the others' history is not computed at all.
+    for key in [key for key in state.committed_state if key in columns]:
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if before == after:
+            continue
+        name, private = columns[key]
+        changes[name] = ({"before": HIDDEN, "after": HIDDEN} if private
+                         else {"before": _plain(before), "after": _plain(after)})
     return changes
 
 

@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import pgettext
 from sqlalchemy import Select, and_, bindparam, func, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import dates
@@ -442,23 +442,60 @@ _SEATS_AND_DUPLICATE = {
 
 
 def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
+    return roster(actor, slug, filters).query
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The roster's select (ordered by id) and the select that counts its rows."""
+
+    query: Select
+    count: Select
+
+
+def roster(actor: Actor, slug: str, filters: dict[str, Any]) -> Roster:
+    """The edition's registrations, filtered, with their people (and, while the edition
+    is live, their organizations) loaded by the joins that filter them: people are
+    joined once, not a second time to be loaded. The count joins people and
+    organizations only to filter by organization or country: every registration has
+    exactly one person, and a person at most one organization."""
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
     # Filtered by the organizations as the edition shows them (archived: as they were).
     query, organization = snapshot.join_registrants_organizations(
         select(Registration).join(Person, Registration.person_id == Person.id)
         .where(Registration.edition_id == edition.id), edition)
+    loaded = contains_eager(Registration.person)
+    if edition.status != EditionStatus.ARCHIVED:
+        # The join is the person's own organization only while the edition is live.
+        loaded = loaded.contains_eager(Person.organization)
+    query = query.options(loaded)
+    count = select(func.count()).select_from(Registration).where(
+        Registration.edition_id == edition.id)
     if status := filters.get("status"):
         query = query.where(Registration.status == status)
+        count = count.where(Registration.status == status)
     if role := filters.get("role"):
         query = query.where(Registration.role == role)
-    if (organization_id := filters.get("organization_id")) is not None:
-        query = query.where(organization("id") == organization_id)
-    if code := filters.get("country_code"):
-        query = query.where(organization("country_code") == code.upper())
+        count = count.where(Registration.role == role)
     if attendance := filters.get("attendance"):
         query = query.where(Registration.attendance == attendance)
-    return query.order_by(Registration.id)
+        count = count.where(Registration.attendance == attendance)
+    by_organization = False
+    if (organization_id := filters.get("organization_id")) is not None:
+        query = query.where(organization("id") == organization_id)
+        by_organization = True
+    if code := filters.get("country_code"):
+        query = query.where(organization("country_code") == code.upper())
+        by_organization = True
+    if by_organization:
+        count = select(func.count()).select_from(query.subquery())
+    # The rows are shown as the edition shows its people: the session remembers how, so
+    # serializing them does not read the edition again.
+    snapshot.shown(edition)
+    # The index on (edition_id, id) serves this order: a page reads its rows in order
+    # instead of sorting the whole edition.
+    return Roster(query.order_by(Registration.id), count)
 
 
 def get_registration(actor: Actor, slug: str, registration_id: int) -> Registration:
