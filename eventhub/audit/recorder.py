@@ -154,32 +154,57 @@ def _deleted(session: Session, flush_context: UOWTransaction) -> list[Any]:
     return deleted
 
 
+def _entry(connection: Connection, obj: Any, action: str, now: dt.datetime,
+           actor: tuple[int | None, str, str | None]) -> dict[str, Any] | None:
+    """The audit row for what `action` did to `obj` (None: not audited, or an update
+    that changed nothing)."""
+    table = getattr(obj, "__tablename__", None)
+    if table is None or table in _NOT_AUDITED or isinstance(obj, AuditEntry | RateLimitBucket):
+        return None
+    changes = _changes(obj, table, action)
+    if action == "update" and not changes:
+        return None
+    # New rows have no identity key yet in after_flush, but their primary key values are
+    # already set.
+    mapper = inspect(obj).mapper
+    identity = mapper.primary_key_from_instance(obj)
+    user_id, label, request_id = actor
+    return {"at": now, "actor_user_id": user_id, "actor_label": label,
+            "request_id": request_id, "action": action, "table_name": table,
+            "object_id": ",".join(str(v) for v in identity),
+            "edition_id": _edition_id(connection, mapper.local_table,
+                                      lambda name: getattr(obj, name, None)),
+            "changes": changes}
+
+
 def _record(session: Session, flush_context: UOWTransaction) -> None:
     rows = []
-    user_id, label, request_id = _actor()
+    actor = _actor()
     now = utcnow()
+    connection = session.connection()
     for action, objects in (("insert", session.new), ("update", session.dirty),
                             ("delete", _deleted(session, flush_context))):
         for obj in objects:
-            table = getattr(obj, "__tablename__", None)
-            if table is None or table in _NOT_AUDITED or isinstance(
-                    obj, AuditEntry | RateLimitBucket):
-                continue
-            changes = _changes(obj, table, action)
-            if action == "update" and not changes:
-                continue
-            # New rows have no identity key yet in after_flush, but their primary key
-            # values are already set.
-            identity = inspect(obj).mapper.primary_key_from_instance(obj)
-            rows.append({"at": now, "actor_user_id": user_id, "actor_label": label,
-                         "request_id": request_id, "action": action, "table_name": table,
-                         "object_id": ",".join(str(v) for v in identity),
-                         "edition_id": _edition_id(
-                             session.connection(), inspect(obj).mapper.local_table,
-                             lambda name, obj=obj: getattr(obj, name, None)),
-                         "changes": changes})
+            if (row := _entry(connection, obj, action, now, actor)) is not None:
+                rows.append(row)
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        connection.execute(_INSERT_ENTRIES, rows)
+
+
+_INSERT_ENTRIES = insert(AuditEntry.__table__)
+
+
+def record_inserted(session: Session, objects: list[Any]) -> None:
+    """Entries for rows a service inserted with its own INSERT statements (not through a
+    flush, which records them itself), as a flush would have written them: `objects`
+    hold every column's value as inserted."""
+    actor = _actor()
+    now = utcnow()
+    connection = session.connection()
+    rows = [row for obj in objects
+            if (row := _entry(connection, obj, "insert", now, actor)) is not None]
+    if rows:
+        connection.execute(_INSERT_ENTRIES, rows)
 
 
 def _audited_table(statement: Any) -> Table | None:
