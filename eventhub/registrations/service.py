@@ -110,8 +110,8 @@ def lock_edition_for_capacity(edition: Edition) -> None:
 _LOCKED_COLUMNS = ("status", "capacity", "requires_approval")
 # The registration path's statements are built once, with bind parameters: building a
 # select and its cache key on every request cost about as much as running it.
-_LOCK_EDITION = (select(*(getattr(Edition, key) for key in _LOCKED_COLUMNS))
-                 .where(Edition.id == bindparam("edition_id")).with_for_update())
+_LOCK_EDITION = (select(*(Edition.__table__.c[key] for key in _LOCKED_COLUMNS))
+                 .where(Edition.__table__.c.id == bindparam("edition_id")).with_for_update())
 # Registrations never use the edition's series or host: no joins to load them.
 _EDITION_BY_SLUG = (select(Edition).where(Edition.slug == bindparam("slug"))
                     .options(lazyload(Edition.series), lazyload(Edition.host_organization)))
@@ -453,21 +453,27 @@ def _seats_and_duplicate(edition: Edition, registration: Registration, person: P
 
 def _seats_and_duplicate_statement(created: bool, looking: bool, counting: bool,
                                    without_organization: bool) -> Select:
-    in_edition = Registration.edition_id == bindparam("edition_id")
+    # Of tables, not of mapped classes: nothing here is an entity, and a Core select
+    # skips the ORM's compile and result steps.
+    registrations, people = Registration.__table__, Person.__table__
+    in_edition = registrations.c.edition_id == bindparam("edition_id")
     columns = []
     if looking and not created:
-        columns.append(select(Registration.id).where(
-            in_edition, Registration.person_id == bindparam("person_id"))
+        columns.append(select(registrations.c.id).where(
+            in_edition, registrations.c.person_id == bindparam("person_id"))
             .limit(1).scalar_subquery())
     elif looking:
-        columns.append(select(Registration.id).join(Person, Registration.person_id == Person.id)
-                       .where(in_edition, func.lower(Person.email) == bindparam("email"),
-                              _same_organization_as_given(without_organization))
-                       .limit(1).scalar_subquery())
+        columns.append(
+            select(registrations.c.id)
+            .join(people, registrations.c.person_id == people.c.id)
+            .where(in_edition, func.lower(people.c.email) == bindparam("email"),
+                   people.c.organization_id.is_(None) if without_organization
+                   else people.c.organization_id == bindparam("organization_id"))
+            .limit(1).scalar_subquery())
     if counting:
-        columns.append(select(func.count()).select_from(Registration).where(
-            in_edition, _status_in(SEAT_HOLDING),
-            Registration.attendance == Attendance.IN_PERSON).scalar_subquery())
+        columns.append(select(func.count()).select_from(registrations).where(
+            in_edition, or_(*(registrations.c.status == status for status in SEAT_HOLDING)),
+            registrations.c.attendance == Attendance.IN_PERSON).scalar_subquery())
     return select(*columns)
 
 
