@@ -341,27 +341,29 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
     registration = Registration(edition_id=edition.id, **_registration_fields(values))
     registration.attendance = registration.attendance or Attendance.IN_PERSON
 
+    # No autoflush until the rows are in: a new person waiting in the session is inserted
+    # below, by its own statement.
     with db.session.no_autoflush:
         lock_edition_for_capacity(edition)
         _require_open(edition)
         seats, duplicate = _seats_and_duplicate(edition, registration, person, created=created)
-    if duplicate is not None:
-        raise _already_registered(person, edition)
-    _place(registration, edition, seats=seats)
-    # The new rows go in by one INSERT ... RETURNING each, with their audit entries in one
-    # more statement, instead of a unit-of-work flush (the flush cost about a fifth of a
-    # registration's CPU). A person found in the directory and renamed is still updated
-    # by the commit's flush, which records that.
-    inserted = [person] if created else []
-    if created:
-        _insert_returning(person)
-    registration.person_id = person.id
-    registration.delegation_id = delegation.id if delegation is not None else None
-    _insert_returning(registration)
-    inserted.append(registration)
-    set_committed_value(registration, "person", person)
-    if delegation is not None:
-        set_committed_value(registration, "delegation", delegation)
+        if duplicate is not None:
+            raise _already_registered(person, edition)
+        _place(registration, edition, seats=seats)
+        # The new rows go in by one INSERT ... RETURNING each, with their audit entries in
+        # one more statement, instead of a unit-of-work flush (the flush cost about a fifth
+        # of a registration's CPU). A person found in the directory and renamed is still
+        # updated by the commit's flush, which records that.
+        inserted = [person] if created else []
+        if created:
+            _insert_returning(person)
+        registration.person_id = person.id
+        registration.delegation_id = delegation.id if delegation is not None else None
+        _insert_returning(registration)
+        inserted.append(registration)
+        set_committed_value(registration, "person", person)
+        if delegation is not None:
+            set_committed_value(registration, "delegation", delegation)
     recorder.record_inserted(db.session(), inserted)
     # The answer shows the registrant as the edition does: the session remembers how
     # (the edition itself may be gone from the session by then, and read again).
