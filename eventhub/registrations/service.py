@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import pgettext
 from sqlalchemy import Select, and_, bindparam, func, insert, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import contains_eager, lazyload, make_transient_to_detached
+from sqlalchemy.orm import aliased, contains_eager, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import dates
@@ -119,7 +119,10 @@ _EDITION_BY_SLUG = (select(Edition).where(Edition.slug == bindparam("slug"))
 
 def _editable_edition(actor: Actor, slug: str) -> Edition:
     """The edition, as get_edition(related=False) reads it, for a change under it."""
-    edition = db.session.scalar(_EDITION_BY_SLUG, {"slug": slug})
+    return _writable(actor, slug, db.session.scalar(_EDITION_BY_SLUG, {"slug": slug}))
+
+
+def _writable(actor: Actor, slug: str, edition: Edition | None) -> Edition:
     if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
         raise NotFound(N_("No edition “%(slug)s”."), code="edition.not_found", slug=slug)
     ensure_writable(edition)
@@ -209,31 +212,19 @@ def _normal_email(values: dict[str, Any]) -> str | None:
 
 
 def _person_for(values: dict[str, Any], organization_id: int | None, *,
-                edition: Edition | None = None, flush: bool = True) -> tuple[Person, bool]:
+                flush: bool = True) -> tuple[Person, bool]:
     """The directory entry for a registrant: the person with this e-mail in this
     organization, or a new one. A person of another organization is never taken over or
     renamed (a focal point can only speak for their own organization).
 
-    Returns the person and whether it was created. With `edition`, an existing person
-    already registered there is refused in the same query. With flush=False a new person
-    is inserted by the caller's next flush (with their registration)."""
+    Returns the person and whether it was created."""
     email = _normal_email(values)
     person = None
     if email:
-        if edition is not None:
-            row = db.session.execute(
-                _PERSON_REGISTERED_IN[organization_id is None],
-                {"email": email, "organization_id": organization_id,
-                 "edition_id": edition.id}).first()
-        else:
-            row = db.session.execute(
-                select(Person).where(func.lower(Person.email) == email,
-                                     _same_organization(organization_id))
-                .order_by(Person.id).limit(1)).first()
-        if row is not None:
-            person = row[0]
-            if edition is not None and row[1] is not None:
-                raise _already_registered(person, edition)
+        person = db.session.scalar(
+            select(Person).where(func.lower(Person.email) == email,
+                                 _same_organization(organization_id))
+            .order_by(Person.id).limit(1))
     created = person is None
     person = _directory_entry(values, organization_id, person)
     if flush:
@@ -263,22 +254,29 @@ def _with_registration_in(query: Select, edition: Edition) -> Select:
         Registration.person_id == Person.id, Registration.edition_id == edition.id))
 
 
-def _same_organization_as_given(without_organization: bool):
-    return (Person.organization_id.is_(None) if without_organization
-            else Person.organization_id == bindparam("organization_id"))
+def _edition_and_person_statement(without_organization: bool) -> Select:
+    # The candidate is the first person (by id) with the e-mail in the organization, read
+    # from an alias: the outer query joins people too.
+    candidate = aliased(Person)
+    first_match = select(func.min(candidate.id)).where(
+        func.lower(candidate.email) == bindparam("email"),
+        candidate.organization_id.is_(None) if without_organization
+        else candidate.organization_id == bindparam("organization_id")).scalar_subquery()
+    return (select(Edition, Person, Registration.id).select_from(Edition)
+            .outerjoin(Person, Person.id == first_match)
+            .outerjoin(Registration, and_(Registration.person_id == Person.id,
+                                          Registration.edition_id == Edition.id))
+            .where(Edition.slug == bindparam("slug"))
+            # The organization is read by the caller (or is none): no join to load it.
+            .options(lazyload(Edition.series), lazyload(Edition.host_organization),
+                     lazyload(Person.organization)))
 
 
-# The person with an e-mail in an organization (key: whether that is none) and the id of
-# their registration in an edition, if any. The organization was read already (or is
-# none): no join to load it again.
-_PERSON_REGISTERED_IN = {
-    without_organization: select(Person, Registration.id)
-    .outerjoin(Registration, and_(Registration.person_id == Person.id,
-                                  Registration.edition_id == bindparam("edition_id")))
-    .where(func.lower(Person.email) == bindparam("email"),
-           _same_organization_as_given(without_organization))
-    .options(lazyload(Person.organization)).order_by(Person.id).limit(1)
-    for without_organization in (True, False)}
+# One query for a registration by e-mail, before the edition is locked: the edition (as
+# _editable_edition reads it), the person with that e-mail in the organization (the key:
+# whether that is none), and the id of that person's registration in the edition.
+_EDITION_AND_PERSON = {without_organization: _edition_and_person_statement(without_organization)
+                       for without_organization in (True, False)}
 
 
 def _already_registered(person: Person, edition: Edition) -> Conflict:
@@ -303,12 +301,22 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
 
     Everything that needs no seat count (finding the person, the checks) happens before
     the edition is locked, because every registration of the edition queues on that lock
-    until this request commits. Under it, one query counts the seats and looks for a
-    registration of the same person committed meanwhile by a simultaneous request; then
-    one flush inserts the person (when new) and the registration, and the request
-    commits."""
+    until this request commits (one query reads the edition and the person with the
+    e-mail given). Under it, one query counts the seats and looks for a registration of
+    the same person committed meanwhile by a simultaneous request; then the person (when
+    new) and the registration are inserted, and the request commits."""
     authorize(actor, Permission.MANAGE_ATTENDANCE)
-    edition = _editable_edition(actor, slug)
+    organization_id = values.get("organization_id")
+    email = (_normal_email(values)
+             if values.get("person_id") is None and values.get("full_name") else None)
+    found = registered = None
+    if email:
+        row = db.session.execute(_EDITION_AND_PERSON[organization_id is None], {
+            "slug": slug, "email": email, "organization_id": organization_id}).first()
+        edition = _writable(actor, slug, row[0] if row is not None else None)
+        found, registered = row[1], row[2]
+    else:
+        edition = _editable_edition(actor, slug)
     _require_open(edition)
     if values.get("person_id") is not None:
         row = db.session.execute(_with_registration_in(
@@ -320,14 +328,15 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
         if row[1] is not None:
             raise _already_registered(person, edition)
     elif values.get("full_name"):
-        organization_id = values.get("organization_id")
         if organization_id is not None and db.session.get(Organization, organization_id) is None:
             raise Unprocessable.for_field("organization_id",
                                           N_("No organization with id %(id)s."),
                                           code="organization.not_found", id=organization_id)
-        # A new person is inserted by the same flush as their registration: one unit of
-        # work and one audit statement instead of two of each.
-        person, created = _person_for(values, organization_id, edition=edition, flush=False)
+        if found is not None and registered is not None:
+            raise _already_registered(found, edition)
+        # A new person is inserted with their registration, below.
+        person = _directory_entry(values, organization_id, found)
+        created = found is None
     else:
         raise Unprocessable.for_field("person_id", N_("Give person_id or full_name."),
                                       code="registration.person_missing")
