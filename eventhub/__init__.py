@@ -123,7 +123,7 @@ def _configure(app: Flask, settings: dict[str, Any]) -> None:
     # is replaced after half an hour, and one that fails with a disconnect makes the pool
     # replace every connection opened before it (SQLAlchemy's disconnect handling), so a
     # database restart costs at most the request that finds it. The lock timeout is the
-    # connection's own setting, sent at connect (extensions.connection_lock_timeout).
+    # connection's own setting, sent once at connect (extensions.connection_lock_timeout_option).
     engine_options: dict[str, Any] = {
         "pool_recycle": 1800,
         "connect_args": {"options": connection_lock_timeout_option(
