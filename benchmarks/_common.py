@@ -53,8 +53,10 @@ def environment(database_url: str) -> dict[str, str]:
             "EVENTHUB_RATE_LIMIT_TOKEN_LINK": "100000/60"}
 
 
-def prepare(database_url: str) -> None:
-    env = environment(database_url)
+def prepare(database_url: str, code: str | None = None) -> None:
+    """Migrate the scratch database and add the admin, with the code in `code` (a tree
+    from `code_tree`) or this checkout's."""
+    env = {**environment(database_url), **code_env(code)}
     run = [str(VENV_BIN / "eventhub")]
     subprocess.run([*run, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*run, "users", "create", "--email", ADMIN_EMAIL, "--name", "Bench",
@@ -73,6 +75,54 @@ def create_floor_table(database_url: str) -> None:
         engine.dispose()
 
 
+DEFAULT_BASELINE = "5591374"
+
+
+@contextlib.contextmanager
+def code_tree(commit: str | None) -> Iterator[str | None]:
+    """A temporary git worktree of `commit` (removed afterwards), to run an older version
+    of the application with this checkout's virtualenv and benchmark scripts; None (this
+    checkout) when no commit is given."""
+    if not commit:
+        yield None
+        return
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="eventhub-baseline-")
+    subprocess.run(["git", "worktree", "add", "--detach", directory, commit], cwd=ROOT,
+                   check=True, capture_output=True)
+    try:
+        yield directory
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", directory], cwd=ROOT,
+                       check=False, capture_output=True)
+
+
+def code_env(code: str | None) -> dict[str, str]:
+    """The environment that makes Python import `eventhub` from `code` (PYTHONPATH comes
+    before the virtualenv's editable install of this checkout)."""
+    return {"PYTHONPATH": code} if code else {}
+
+
+def code_label(code: str | None) -> str:
+    if code is None:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "eventhub"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return f"this checkout ({head}{' + uncommitted changes' if dirty else ''})"
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code,
+                          capture_output=True, text=True).stdout.strip()
+    return f"baseline ({head})"
+
+
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 @contextlib.contextmanager
 def sqlite_database() -> Iterator[str]:
     """A fresh SQLite file in a scratch directory (removed afterwards, with the WAL)."""
@@ -89,14 +139,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, database_url: str, extra_env: dict[str, str] | None = None
-             ) -> Iterator[str]:
+def gunicorn(app: str, database_url: str, extra_env: dict[str, str] | None = None,
+             code: str | None = None) -> Iterator[str]:
     port = free_port()
-    env = {**environment(database_url), **(extra_env or {})}
+    env = {**environment(database_url), **code_env(code), **(extra_env or {})}
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--workers", str(WORKERS), "--worker-class", "gthread",
          "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         app], cwd=ROOT, env=env)
+         app], cwd=code or ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from eventhub import errors, i18n, openapi, security, web
-from eventhub.extensions import db, migrate
+from eventhub.extensions import connection_lock_timeout_option, db, migrate
 from eventhub.schemas import INTEGER_MAX, ProblemSchema
 from eventhub.settings import load_settings, validate_settings
 
@@ -134,13 +134,24 @@ def _configure(app: Flask, settings: dict[str, Any]) -> None:
         database_url = f"sqlite:///{Path(app.instance_path) / 'eventhub.sqlite3'}"
     for key, value in settings.items():
         app.config[f"EVENTHUB_{key}"] = value
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    # PostgreSQL: no ping before every checkout (a round trip per request); a connection
+    # is replaced after half an hour, and one that fails with a disconnect makes the pool
+    # replace every connection opened before it (SQLAlchemy's disconnect handling), so a
+    # database restart costs at most the request that finds it. The lock timeout is the
+    # connection's own setting, sent once at connect (extensions.connection_lock_timeout_option).
+    engine_options: dict[str, Any] = {
+        "pool_recycle": 1800,
+        "connect_args": {"options": connection_lock_timeout_option(
+            settings["REGISTRATION_LOCK_TIMEOUT_MS"])}}
     if database_url.startswith("sqlite"):
         # Several threads (the dev server, tests with concurrent clients) share one file;
         # a busy timeout makes writers queue instead of failing with "database is locked".
         # pysqlite's own transaction handling is off: EventHub begins SQLite transactions
         # itself, taking the write lock where PostgreSQL would lock rows (extensions.py).
         engine_options = {"connect_args": {"timeout": 30, "isolation_level": None}}
+    else:
+        app.config["EVENTHUB_CONNECTION_LOCK_TIMEOUT_MS"] = settings[
+            "REGISTRATION_LOCK_TIMEOUT_MS"]
     app.config.update(
         SECRET_KEY=settings["SECRET_KEY"],
         SQLALCHEMY_DATABASE_URI=database_url,

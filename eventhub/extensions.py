@@ -87,6 +87,7 @@ def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 BUSY_RETRY_AFTER = "2"
+DATABASE_BUSY = "database.busy"
 
 
 def _needs_write_lock(statement: str, context) -> bool:
@@ -115,7 +116,35 @@ def _begin_sqlite_transaction(conn, cursor, statement, parameters, context,
         from eventhub.i18n import N_
 
         raise Conflict(N_("Other changes are being saved; please retry shortly."),
-                       code="database.busy", headers={"Retry-After": BUSY_RETRY_AFTER}) from exc
+                       code=DATABASE_BUSY, headers={"Retry-After": BUSY_RETRY_AFTER}) from exc
+
+
+# PostgreSQL lock waits -------------------------------------------------------------------
+#
+# Every app connection waits at most REGISTRATION_LOCK_TIMEOUT_MS for a row lock: the
+# setting is sent once, when the connection opens (instead of a SET LOCAL round trip in
+# every registration), and a statement that waits longer fails with lock_not_available,
+# answered 409 with Retry-After like SQLite's busy timeout above. A registration names
+# the edition that is busy (registrations.service.Busy).
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def connection_lock_timeout_option(milliseconds: int) -> str:
+    """libpq's `options` for the app's PostgreSQL connections."""
+    return f"-c lock_timeout={int(milliseconds)}"
+
+
+@event.listens_for(Engine, "handle_error")
+def _lock_wait_timeout(context) -> Exception | None:
+    if getattr(context.original_exception, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+        return None
+    # The transaction is aborted; the request's end rolls it back.
+    from eventhub.errors import Conflict
+    from eventhub.i18n import N_
+
+    return Conflict(N_("Other changes are being saved; please retry shortly."),
+                    code=DATABASE_BUSY, headers={"Retry-After": BUSY_RETRY_AFTER})
 
 
 def guard(name: str) -> bool:

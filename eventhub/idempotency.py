@@ -37,6 +37,11 @@ _TABLE = IdempotentRequest.__table__
 _LOOKUP = (select(_TABLE.c.request_digest, _TABLE.c.response_status, _TABLE.c.response_body)
            .where(_TABLE.c.scope == bindparam("scope"), _TABLE.c.key == bindparam("key")))
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:lock_key)")
+# The remembered response, written with its request's change (the statements are built
+# once; the values come as parameters).
+_RECORD = insert(_TABLE)
+_FILL = update(_TABLE).where(_TABLE.c.scope == bindparam("claimed_scope"),
+                             _TABLE.c.key == bindparam("claimed_key"))
 # The status of a claimed row on SQLite until the response is known; never committed.
 _CLAIMED = 0
 
@@ -157,10 +162,9 @@ def idempotent(view: Callable) -> Callable:
                       "response_body": response.get_data(as_text=True),
                       "created_at": utcnow()}
             filled = claimed and db.session.execute(
-                update(_TABLE).where(_TABLE.c.scope == scope, _TABLE.c.key == key)
-                .values(**values)).rowcount == 1
+                _FILL, {"claimed_scope": scope, "claimed_key": key, **values}).rowcount == 1
             if not filled:  # nothing claimed (PostgreSQL), or a view rolled the claim back
-                db.session.execute(insert(_TABLE).values(scope=scope, key=key, **values))
+                db.session.execute(_RECORD, {"scope": scope, "key": key, **values})
         return response
 
     return wrapper

@@ -74,32 +74,52 @@ def _actor() -> tuple[int | None, str, str | None]:
     return None, "system", None
 
 
+def _columns(mapper: Any, table: str) -> dict[str, tuple[str, bool]]:
+    """The mapper's column attributes: key -> (the table's column name, private). Entries
+    name the table's columns, whatever the mapped attribute is called, as the entries of
+    bulk statements (which see only the table) do."""
+    columns = _COLUMNS.get(mapper)
+    if columns is None:
+        private = _PRIVATE_COLUMNS.get(table, set())
+        columns = _COLUMNS[mapper] = {
+            attr.key: (attr.columns[0].name, attr.columns[0].name in private)
+            for attr in mapper.column_attrs}
+    return columns
+
+
+_COLUMNS: dict[Any, dict[str, tuple[str, bool]]] = {}
+
+
 def _changes(obj: Any, table: str, action: str) -> dict[str, Any]:
     state = inspect(obj)
-    private = _PRIVATE_COLUMNS.get(table, set())
+    columns = _columns(state.mapper, table)
     changes: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        # Entries name the table's columns, whatever the mapped attribute is called, as
-        # the entries of bulk statements (which see only the table) do.
-        name = attr.columns[0].name
-        if action == "insert":
-            # A new row has no history worth computing: its values are the change.
-            value = getattr(obj, attr.key)
-            if value is None:
-                continue
-            changes[name] = {"after": HIDDEN if name in private else _plain(value)}
-            continue
-        history = state.attrs[attr.key].history
-        if action == "delete":
+    if action == "insert":
+        # A new row has no history worth computing: its values are the change.
+        for key, (name, private) in columns.items():
+            value = getattr(obj, key)
+            if value is not None:
+                changes[name] = {"after": HIDDEN if private else _plain(value)}
+        return changes
+    if action == "delete":
+        for key, (name, private) in columns.items():
+            history = state.attrs[key].history
             value = (history.unchanged or history.deleted or [None])[0]
-            changes[name] = {"before": HIDDEN if name in private else _plain(value)}
-        elif history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            after = history.added[0] if history.added else None
-            if before == after:
-                continue
-            changes[name] = ({"before": HIDDEN, "after": HIDDEN} if name in private
-                             else {"before": _plain(before), "after": _plain(after)})
+            changes[name] = {"before": HIDDEN if private else _plain(value)}
+        return changes
+    # An update: only the attributes set since the row was loaded (committed_state) can
+    # have changed; the others' history is not computed at all.
+    for key in [key for key in state.committed_state if key in columns]:
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if before == after:
+            continue
+        name, private = columns[key]
+        changes[name] = ({"before": HIDDEN, "after": HIDDEN} if private
+                         else {"before": _plain(before), "after": _plain(after)})
     return changes
 
 
@@ -134,32 +154,57 @@ def _deleted(session: Session, flush_context: UOWTransaction) -> list[Any]:
     return deleted
 
 
+def _entry(connection: Connection, obj: Any, action: str, now: dt.datetime,
+           actor: tuple[int | None, str, str | None]) -> dict[str, Any] | None:
+    """The audit row for what `action` did to `obj` (None: not audited, or an update
+    that changed nothing)."""
+    table = getattr(obj, "__tablename__", None)
+    if table is None or table in _NOT_AUDITED or isinstance(obj, AuditEntry | RateLimitBucket):
+        return None
+    changes = _changes(obj, table, action)
+    if action == "update" and not changes:
+        return None
+    # New rows have no identity key yet in after_flush, but their primary key values are
+    # already set.
+    mapper = inspect(obj).mapper
+    identity = mapper.primary_key_from_instance(obj)
+    user_id, label, request_id = actor
+    return {"at": now, "actor_user_id": user_id, "actor_label": label,
+            "request_id": request_id, "action": action, "table_name": table,
+            "object_id": ",".join(str(v) for v in identity),
+            "edition_id": _edition_id(connection, mapper.local_table,
+                                      lambda name: getattr(obj, name, None)),
+            "changes": changes}
+
+
 def _record(session: Session, flush_context: UOWTransaction) -> None:
     rows = []
-    user_id, label, request_id = _actor()
+    actor = _actor()
     now = utcnow()
+    connection = session.connection()
     for action, objects in (("insert", session.new), ("update", session.dirty),
                             ("delete", _deleted(session, flush_context))):
         for obj in objects:
-            table = getattr(obj, "__tablename__", None)
-            if table is None or table in _NOT_AUDITED or isinstance(
-                    obj, AuditEntry | RateLimitBucket):
-                continue
-            changes = _changes(obj, table, action)
-            if action == "update" and not changes:
-                continue
-            # New rows have no identity key yet in after_flush, but their primary key
-            # values are already set.
-            identity = inspect(obj).mapper.primary_key_from_instance(obj)
-            rows.append({"at": now, "actor_user_id": user_id, "actor_label": label,
-                         "request_id": request_id, "action": action, "table_name": table,
-                         "object_id": ",".join(str(v) for v in identity),
-                         "edition_id": _edition_id(
-                             session.connection(), inspect(obj).mapper.local_table,
-                             lambda name, obj=obj: getattr(obj, name, None)),
-                         "changes": changes})
+            if (row := _entry(connection, obj, action, now, actor)) is not None:
+                rows.append(row)
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        connection.execute(_INSERT_ENTRIES, rows)
+
+
+_INSERT_ENTRIES = insert(AuditEntry.__table__)
+
+
+def record_inserted(session: Session, objects: list[Any]) -> None:
+    """Entries for rows a service inserted with its own INSERT statements (not through a
+    flush, which records them itself), as a flush would have written them: `objects`
+    hold every column's value as inserted."""
+    actor = _actor()
+    now = utcnow()
+    connection = session.connection()
+    rows = [row for obj in objects
+            if (row := _entry(connection, obj, "insert", now, actor)) is not None]
+    if rows:
+        connection.execute(_INSERT_ENTRIES, rows)
 
 
 def _audited_table(statement: Any) -> Table | None:

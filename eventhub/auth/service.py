@@ -155,10 +155,12 @@ def issue_token(email: str, password: str, ttl_seconds: int) -> tuple[str, ApiTo
 
 
 # Every authenticated request runs this: columns only, no entities to build.
-_TOKEN_LOOKUP = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, User.id,
-                        User.role, User.email, User.is_active)
-                 .join(User, ApiToken.user_id == User.id)
-                 .where(ApiToken.token_digest == bindparam("digest")))
+# Of tables, not mapped classes: a Core select skips the ORM's compile and result steps.
+_TOKENS, _USERS = ApiToken.__table__, User.__table__
+_TOKEN_LOOKUP = (select(_TOKENS.c.id, _TOKENS.c.revoked_at, _TOKENS.c.expires_at, _USERS.c.id,
+                        _USERS.c.role, _USERS.c.email, _USERS.c.is_active)
+                 .join(_USERS, _TOKENS.c.user_id == _USERS.c.id)
+                 .where(_TOKENS.c.token_digest == bindparam("digest")))
 
 
 def actor_for_token(token: str | None) -> Actor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from eventhub.auth.models import enum_column
@@ -90,11 +90,13 @@ class Registration(db.Model):
     """One person's participation in one edition."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("edition_id", "person_id"),)
+    # The roster lists an edition's registrations by id: this index reads a page in that
+    # order (it serves every lookup by edition too).
+    __table_args__ = (UniqueConstraint("edition_id", "person_id"),
+                      Index("ix_registrations_edition_id_id", "edition_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"),
-                                            index=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"),
                                            index=True)
     delegation_id: Mapped[int | None] = mapped_column(

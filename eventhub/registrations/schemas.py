@@ -41,12 +41,13 @@ class RegistrationSchema(OutputSchema):
     dietary = fields.String(allow_none=True)
     accessibility = fields.String(allow_none=True)
 
-    @post_dump
-    def _hide_private_fields(self, data, **kwargs):
-        # Contact details and needs: organizers and admins only.
+    @post_dump(pass_collection=True)
+    def _hide_private_fields(self, data, many, **kwargs):
+        # Contact details and needs: organizers and admins only. Decided once for a list.
         if not current_actor().can(Permission.READ_PRIVATE_CONTACTS):
-            for field in PRIVATE_FIELDS:
-                data.pop(field, None)
+            for row in data if many else [data]:
+                for field in PRIVATE_FIELDS:
+                    row.pop(field, None)
         return data
 
 

@@ -18,19 +18,20 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import pgettext
-from sqlalchemy import Select, and_, func, inspect, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, insert, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, contains_eager, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import dates
+from eventhub.audit import recorder
 from eventhub.auth.permissions import Actor, Permission, authorize
 from eventhub.directory.models import Organization, Person
 from eventhub.editions import snapshot
 from eventhub.editions.models import Edition, EditionStatus
 from eventhub.editions.service import ensure_writable, get_edition
 from eventhub.errors import Conflict, DomainError, NotFound, Term, Unprocessable
-from eventhub.extensions import db, guard, utcnow
+from eventhub.extensions import DATABASE_BUSY, LOCK_NOT_AVAILABLE, db, guard, utcnow
 from eventhub.i18n import N_
 from eventhub.invitations.models import Invitation, InvitationStatus
 from eventhub.mail import notifications
@@ -76,18 +77,27 @@ def status_term(status: RegistrationStatus) -> Term:
 def lock_edition_for_capacity(edition: Edition) -> None:
     """Lock the edition row until the transaction ends. The row as locked replaces what
     was read before: a change of status, capacity or approval committed while we waited
-    counts (the edition's own writes take the same lock)."""
+    counts (the edition's own writes take the same lock).
+
+    On PostgreSQL the wait is bounded by the connection's lock timeout, set when it
+    opened (eventhub.extensions); only a timeout changed since (the tests shorten it)
+    costs a SET LOCAL here."""
     if not guard("seats"):
         return
-    if db.session.get_bind().dialect.name == "postgresql":
-        timeout = int(current_app.config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
+    config = current_app.config
+    timeout = int(config["EVENTHUB_REGISTRATION_LOCK_TIMEOUT_MS"])
+    if (timeout != config.get("EVENTHUB_CONNECTION_LOCK_TIMEOUT_MS")
+            and db.session.get_bind().dialect.name == "postgresql"):
         db.session.execute(text(f"SET LOCAL lock_timeout = {timeout}"))
     try:
-        row = db.session.execute(
-            select(*(getattr(Edition, key) for key in _LOCKED_COLUMNS))
-            .where(Edition.id == edition.id).with_for_update()).one()
+        row = db.session.execute(_LOCK_EDITION, {"edition_id": edition.id}).one()
+    except Conflict as exc:
+        if exc.code != DATABASE_BUSY:
+            raise
+        db.session.rollback()
+        raise Busy() from exc
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             db.session.rollback()
             raise Busy() from exc
         raise
@@ -98,11 +108,23 @@ def lock_edition_for_capacity(edition: Edition) -> None:
 
 
 _LOCKED_COLUMNS = ("status", "capacity", "requires_approval")
+# The registration path's statements are built once, with bind parameters: building a
+# select and its cache key on every request cost about as much as running it.
+_LOCK_EDITION = (select(*(Edition.__table__.c[key] for key in _LOCKED_COLUMNS))
+                 .where(Edition.__table__.c.id == bindparam("edition_id")).with_for_update())
+# Registrations never use the edition's series or host: no joins to load them.
+_EDITION_BY_SLUG = (select(Edition).where(Edition.slug == bindparam("slug"))
+                    .options(lazyload(Edition.series), lazyload(Edition.host_organization)))
 
 
 def _editable_edition(actor: Actor, slug: str) -> Edition:
-    # Registrations never use the edition's series or host: no joins to load them.
-    edition = get_edition(actor, slug, related=False)
+    """The edition, as get_edition(related=False) reads it, for a change under it."""
+    return _writable(actor, slug, db.session.scalar(_EDITION_BY_SLUG, {"slug": slug}))
+
+
+def _writable(actor: Actor, slug: str, edition: Edition | None) -> Edition:
+    if edition is None or (not edition.is_public and not actor.can(Permission.READ_INTERNAL)):
+        raise NotFound(N_("No edition “%(slug)s”."), code="edition.not_found", slug=slug)
     ensure_writable(edition)
     return edition
 
@@ -190,28 +212,19 @@ def _normal_email(values: dict[str, Any]) -> str | None:
 
 
 def _person_for(values: dict[str, Any], organization_id: int | None, *,
-                edition: Edition | None = None, flush: bool = True) -> tuple[Person, bool]:
+                flush: bool = True) -> tuple[Person, bool]:
     """The directory entry for a registrant: the person with this e-mail in this
     organization, or a new one. A person of another organization is never taken over or
     renamed (a focal point can only speak for their own organization).
 
-    Returns the person and whether it was created. With `edition`, an existing person
-    already registered there is refused in the same query. With flush=False a new person
-    is inserted by the caller's next flush (with their registration)."""
+    Returns the person and whether it was created."""
     email = _normal_email(values)
     person = None
     if email:
-        query = select(Person).where(func.lower(Person.email) == email,
-                                     _same_organization(organization_id))
-        if edition is not None:
-            # The organization was read already (or is none): no join to load it again.
-            query = _with_registration_in(query, edition).options(
-                lazyload(Person.organization))
-        row = db.session.execute(query.order_by(Person.id).limit(1)).first()
-        if row is not None:
-            person = row[0]
-            if edition is not None and row[1] is not None:
-                raise _already_registered(person, edition)
+        person = db.session.scalar(
+            select(Person).where(func.lower(Person.email) == email,
+                                 _same_organization(organization_id))
+            .order_by(Person.id).limit(1))
     created = person is None
     person = _directory_entry(values, organization_id, person)
     if flush:
@@ -241,6 +254,31 @@ def _with_registration_in(query: Select, edition: Edition) -> Select:
         Registration.person_id == Person.id, Registration.edition_id == edition.id))
 
 
+def _edition_and_person_statement(without_organization: bool) -> Select:
+    # The candidate is the first person (by id) with the e-mail in the organization, read
+    # from an alias: the outer query joins people too.
+    candidate = aliased(Person)
+    first_match = select(func.min(candidate.id)).where(
+        func.lower(candidate.email) == bindparam("email"),
+        candidate.organization_id.is_(None) if without_organization
+        else candidate.organization_id == bindparam("organization_id")).scalar_subquery()
+    return (select(Edition, Person, Registration.id).select_from(Edition)
+            .outerjoin(Person, Person.id == first_match)
+            .outerjoin(Registration, and_(Registration.person_id == Person.id,
+                                          Registration.edition_id == Edition.id))
+            .where(Edition.slug == bindparam("slug"))
+            # The organization is read by the caller (or is none): no join to load it.
+            .options(lazyload(Edition.series), lazyload(Edition.host_organization),
+                     lazyload(Person.organization)))
+
+
+# One query for a registration by e-mail, before the edition is locked: the edition (as
+# _editable_edition reads it), the person with that e-mail in the organization (the key:
+# whether that is none), and the id of that person's registration in the edition.
+_EDITION_AND_PERSON = {without_organization: _edition_and_person_statement(without_organization)
+                       for without_organization in (True, False)}
+
+
 def _already_registered(person: Person, edition: Edition) -> Conflict:
     return Conflict(N_("%(name)s is already registered for %(slug)s."),
                     code="registration.duplicate", name=person.full_name, slug=edition.slug)
@@ -263,12 +301,22 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
 
     Everything that needs no seat count (finding the person, the checks) happens before
     the edition is locked, because every registration of the edition queues on that lock
-    until this request commits. Under it, one query counts the seats and looks for a
-    registration of the same person committed meanwhile by a simultaneous request; then
-    one flush inserts the person (when new) and the registration, and the request
-    commits."""
+    until this request commits (one query reads the edition and the person with the
+    e-mail given). Under it, one query counts the seats and looks for a registration of
+    the same person committed meanwhile by a simultaneous request; then the person (when
+    new) and the registration are inserted, and the request commits."""
     authorize(actor, Permission.MANAGE_ATTENDANCE)
-    edition = _editable_edition(actor, slug)
+    organization_id = values.get("organization_id")
+    email = (_normal_email(values)
+             if values.get("person_id") is None and values.get("full_name") else None)
+    found = registered = None
+    if email:
+        row = db.session.execute(_EDITION_AND_PERSON[organization_id is None], {
+            "slug": slug, "email": email, "organization_id": organization_id}).first()
+        edition = _writable(actor, slug, row[0] if row is not None else None)
+        found, registered = row[1], row[2]
+    else:
+        edition = _editable_edition(actor, slug)
     _require_open(edition)
     if values.get("person_id") is not None:
         row = db.session.execute(_with_registration_in(
@@ -280,14 +328,15 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
         if row[1] is not None:
             raise _already_registered(person, edition)
     elif values.get("full_name"):
-        organization_id = values.get("organization_id")
         if organization_id is not None and db.session.get(Organization, organization_id) is None:
             raise Unprocessable.for_field("organization_id",
                                           N_("No organization with id %(id)s."),
                                           code="organization.not_found", id=organization_id)
-        # A new person is inserted by the same flush as their registration: one unit of
-        # work and one audit statement instead of two of each.
-        person, created = _person_for(values, organization_id, edition=edition, flush=False)
+        if found is not None and registered is not None:
+            raise _already_registered(found, edition)
+        # A new person is inserted with their registration, below.
+        person = _directory_entry(values, organization_id, found)
+        created = found is None
     else:
         raise Unprocessable.for_field("person_id", N_("Give person_id or full_name."),
                                       code="registration.person_missing")
@@ -301,18 +350,59 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
     registration = Registration(edition_id=edition.id, **_registration_fields(values))
     registration.attendance = registration.attendance or Attendance.IN_PERSON
 
+    # No autoflush until the rows are in: a new person waiting in the session is inserted
+    # below, by its own statement.
     with db.session.no_autoflush:
         lock_edition_for_capacity(edition)
         _require_open(edition)
         seats, duplicate = _seats_and_duplicate(edition, registration, person, created=created)
-    if duplicate is not None:
-        raise _already_registered(person, edition)
-    _place(registration, edition, seats=seats)
-    registration.person = person
-    registration.delegation = delegation
-    db.session.add(registration)
-    db.session.flush()
+        if duplicate is not None:
+            raise _already_registered(person, edition)
+        _place(registration, edition, seats=seats)
+        # The new rows go in by one INSERT ... RETURNING each, with their audit entries in
+        # one more statement, instead of a unit-of-work flush (the flush cost about a fifth
+        # of a registration's CPU). A person found in the directory and renamed is still
+        # updated by the commit's flush, which records that.
+        inserted = [person] if created else []
+        if created:
+            _insert_returning(person)
+        registration.person_id = person.id
+        registration.delegation_id = delegation.id if delegation is not None else None
+        _insert_returning(registration)
+        inserted.append(registration)
+        set_committed_value(registration, "person", person)
+        if delegation is not None:
+            set_committed_value(registration, "delegation", delegation)
+    recorder.record_inserted(db.session(), inserted)
+    # The answer shows the registrant as the edition does: the session remembers how
+    # (the edition itself may be gone from the session by then, and read again).
+    snapshot.shown(edition)
     return registration
+
+
+def _insert_returning(obj: Any) -> None:
+    """Insert a new object's row with one statement that returns every column (the
+    defaults included), and make the object the session's persistent, clean copy of that
+    row: no flush, and nothing read again. The caller records it in the audit trail."""
+    state = inspect(obj)
+    if state.pending:  # added to the session to be flushed: taken back
+        db.session.expunge(obj)
+    mapper = state.mapper
+    table = mapper.local_table
+    statement = _INSERT_RETURNING.get(table)
+    if statement is None:
+        statement = _INSERT_RETURNING[table] = insert(table).returning(*table.c)
+    given = obj.__dict__
+    row = db.session.execute(statement, {
+        attr.columns[0].key: given[attr.key] for attr in mapper.column_attrs
+        if attr.key in given}).one()._mapping
+    for attr in mapper.column_attrs:
+        set_committed_value(obj, attr.key, row[attr.columns[0]])
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+
+
+_INSERT_RETURNING: dict[Any, Any] = {}
 
 
 def register_many(actor: Actor, slug: str, rows: list[dict[str, Any]]) -> list[Registration]:
@@ -359,46 +449,107 @@ def _seats_and_duplicate(edition: Edition, registration: Registration, person: P
     and the id of a registration in this edition of the same person, committed by a
     simultaneous request. For a person this request creates, that is someone with the
     same e-mail in the same organization (the other request created them too)."""
-    columns = []
-    if not created:
-        columns.append(select(Registration.id).where(
-            Registration.edition_id == edition.id, Registration.person_id == person.id)
-            .limit(1).scalar_subquery())
-    elif person.email:
-        columns.append(select(Registration.id).join(Person, Registration.person_id == Person.id)
-                       .where(Registration.edition_id == edition.id,
-                              func.lower(Person.email) == person.email,
-                              _same_organization(person.organization_id))
-                       .limit(1).scalar_subquery())
-    looking = bool(columns)
+    looking = not created or bool(person.email)
     counting = (edition.capacity is not None
                 and registration.attendance == Attendance.IN_PERSON)
-    if counting:
-        columns.append(_seats_query(edition).scalar_subquery())
-    if not columns:
+    if not (looking or counting):
         return None, None
-    row = db.session.execute(select(*columns)).one()
+    without_organization = person.organization_id is None
+    row = db.session.execute(
+        _SEATS_AND_DUPLICATE[(created, looking, counting, without_organization)],
+        {"edition_id": edition.id, "person_id": person.id, "email": person.email,
+         "organization_id": person.organization_id}).one()
     return (row[-1] if counting else None), (row[0] if looking else None)
 
 
+def _seats_and_duplicate_statement(created: bool, looking: bool, counting: bool,
+                                   without_organization: bool) -> Select:
+    # Of tables, not of mapped classes: nothing here is an entity, and a Core select
+    # skips the ORM's compile and result steps.
+    registrations, people = Registration.__table__, Person.__table__
+    in_edition = registrations.c.edition_id == bindparam("edition_id")
+    columns = []
+    if looking and not created:
+        columns.append(select(registrations.c.id).where(
+            in_edition, registrations.c.person_id == bindparam("person_id"))
+            .limit(1).scalar_subquery())
+    elif looking:
+        columns.append(
+            select(registrations.c.id)
+            .join(people, registrations.c.person_id == people.c.id)
+            .where(in_edition, func.lower(people.c.email) == bindparam("email"),
+                   people.c.organization_id.is_(None) if without_organization
+                   else people.c.organization_id == bindparam("organization_id"))
+            .limit(1).scalar_subquery())
+    if counting:
+        columns.append(select(func.count()).select_from(registrations).where(
+            in_edition, or_(*(registrations.c.status == status for status in SEAT_HOLDING)),
+            registrations.c.attendance == Attendance.IN_PERSON).scalar_subquery())
+    return select(*columns)
+
+
+_SEATS_AND_DUPLICATE = {
+    (created, looking, counting, without_organization): _seats_and_duplicate_statement(
+        created, looking, counting, without_organization)
+    for created in (True, False) for looking in (True, False) for counting in (True, False)
+    for without_organization in (True, False) if looking or counting}
+
+
 def list_registrations(actor: Actor, slug: str, filters: dict[str, Any]) -> Select:
+    return roster(actor, slug, filters).query
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The roster's select (ordered by id) and the select that counts its rows."""
+
+    query: Select
+    count: Select
+
+
+def roster(actor: Actor, slug: str, filters: dict[str, Any]) -> Roster:
+    """The edition's registrations, filtered, with their people (and, while the edition
+    is live, their organizations) loaded by the joins that filter them: people are
+    joined once, not a second time to be loaded. The count joins people and
+    organizations only to filter by organization or country: every registration has
+    exactly one person, and a person at most one organization."""
     authorize(actor, Permission.READ_INTERNAL)
     edition = get_edition(actor, slug)
     # Filtered by the organizations as the edition shows them (archived: as they were).
     query, organization = snapshot.join_registrants_organizations(
         select(Registration).join(Person, Registration.person_id == Person.id)
         .where(Registration.edition_id == edition.id), edition)
+    loaded = contains_eager(Registration.person)
+    if edition.status != EditionStatus.ARCHIVED:
+        # The join is the person's own organization only while the edition is live.
+        loaded = loaded.contains_eager(Person.organization)
+    query = query.options(loaded)
+    count = select(func.count()).select_from(Registration).where(
+        Registration.edition_id == edition.id)
     if status := filters.get("status"):
         query = query.where(Registration.status == status)
+        count = count.where(Registration.status == status)
     if role := filters.get("role"):
         query = query.where(Registration.role == role)
-    if (organization_id := filters.get("organization_id")) is not None:
-        query = query.where(organization("id") == organization_id)
-    if code := filters.get("country_code"):
-        query = query.where(organization("country_code") == code.upper())
+        count = count.where(Registration.role == role)
     if attendance := filters.get("attendance"):
         query = query.where(Registration.attendance == attendance)
-    return query.order_by(Registration.id)
+        count = count.where(Registration.attendance == attendance)
+    by_organization = False
+    if (organization_id := filters.get("organization_id")) is not None:
+        query = query.where(organization("id") == organization_id)
+        by_organization = True
+    if code := filters.get("country_code"):
+        query = query.where(organization("country_code") == code.upper())
+        by_organization = True
+    if by_organization:
+        count = select(func.count()).select_from(query.subquery())
+    # The rows are shown as the edition shows its people: the session remembers how, so
+    # serializing them does not read the edition again.
+    snapshot.shown(edition)
+    # The index on (edition_id, id) serves this order: a page reads its rows in order
+    # instead of sorting the whole edition.
+    return Roster(query.order_by(Registration.id), count)
 
 
 def get_registration(actor: Actor, slug: str, registration_id: int) -> Registration:
