@@ -316,6 +316,25 @@ def test_publishing_the_programme_mails_every_focal_point_who_accepted(
     assert delivered(smtp_server, chinese["focal_point_email"], "日程")
 
 
+def test_a_programme_with_no_timed_item_is_mailed_without_a_calendar_link(
+        app, organizer_client, client, smtp_server):  # noqa: F811
+    # The calendar of such a programme answers 404: the mail must not send people there.
+    open_edition(organizer_client)
+    org = organization(organizer_client, "Untimed Ministry")
+    accepted, _ = accepted_invitation(app, organizer_client, client, org["id"])
+    item = organizer_client.post(f"{EDITION_URL}/programme/items", json={
+        "kind": "plenary", "title": "Opening plenary"})
+    assert item.status_code == 201, item.json
+    published = organizer_client.post(f"{EDITION_URL}/programme/versions", json={})
+    assert published.status_code in (200, 201), published.json
+    assert client.get(f"{EDITION_URL}/programme.ics").status_code == 404
+
+    deliver(app)
+    text = body(delivered(smtp_server, accepted["focal_point_email"], "Programme"))
+    assert f"{BASE}/editions/{SLUG}" in text
+    assert "programme.ics" not in text and "iCalendar" not in text
+
+
 # Statements -------------------------------------------------------------------------------
 
 def _statement_in_draft(organizer_client, secretariat_client) -> int:

@@ -445,9 +445,14 @@ def _registrations_context(template: str):
 
 def _programme_context(params: dict[str, Any]) -> MailContext:
     _invitation, edition, values, secrets = _focal_point_context(params)
+    from eventhub.programme.service import has_calendar
+
+    # A programme with no timed item has no calendar file (its address answers 404).
+    calendar_link = (_page_link("programme.ProgrammeCalendar", slug=edition.slug)
+                     if has_calendar(edition) else None)
     values.update(version=params.get("version"),
                   programme_link=_page_link("web_public.edition", slug=edition.slug),
-                  calendar_link=_page_link("programme.ProgrammeCalendar", slug=edition.slug))
+                  calendar_link=calendar_link)
     return MailContext(values=values, secrets=secrets)
 
 
