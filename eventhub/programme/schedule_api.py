@@ -28,7 +28,17 @@ JSON_BODY = {
             "version": {"type": "string"}, "base_url": {"type": "string", "format": "uri"},
             "conference": {"type": "object", "required": [
                 "acronym", "title", "start", "end", "daysCount", "timeslot_duration",
-                "days"]}}},
+                "days"], "properties": {
+                    "acronym": {"type": "string"}, "title": {"type": "string"},
+                    "start": {"type": "string", "format": "date"},
+                    "end": {"type": "string", "format": "date"},
+                    "daysCount": {"type": "integer"},
+                    "timeslot_duration": {"type": "string", "example": "00:15"},
+                    "time_zone_name": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                    "rooms": {"type": "array", "items": {"type": "object"}},
+                    "days": {"type": "array", "items": {"type": "object"},
+                             "description": "Each day with its rooms and their events"}}}}},
     },
 }
 
