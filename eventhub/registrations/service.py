@@ -342,7 +342,9 @@ def register(actor: Actor, slug: str, values: dict[str, Any]) -> Registration:
                                       code="registration.person_missing")
     delegation = None
     if values.get("delegation_id") is not None:
-        delegation = db.session.get(Delegation, values["delegation_id"])
+        # Not autoflushed: the new person must wait for its own INSERT below.
+        with db.session.no_autoflush:
+            delegation = db.session.get(Delegation, values["delegation_id"])
         if delegation is None or delegation.edition_id != edition.id:
             raise Unprocessable.for_field("delegation_id",
                                           N_("No such delegation in this edition."),
