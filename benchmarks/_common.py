@@ -223,13 +223,10 @@ def login(base: str) -> str:
     return body["token"]
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the server processes (gunicorn, or `eventhub serve`, which
-    on SQLite does the database's work too), PostgreSQL's processes and this client, from
-    /proc (Linux; empty elsewhere). Only processes alive at both readings
-    count, which is fine within one burst against one server."""
+def processes() -> Iterator[tuple[int, str, bytes, float]]:
+    """(pid, name, command line, CPU seconds used so far) of every process, from /proc
+    (Linux; nothing elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"server": 0.0, "database": 0.0, "client": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -239,7 +236,17 @@ def cpu_seconds() -> dict[str, float]:
         name = text[text.index("(") + 1:text.rindex(")")]
         fields = text[text.rindex(")") + 2:].split()
         used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-        if int(stat.parent.name) == os.getpid():
+        yield int(stat.parent.name), name, command, used
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the server processes (gunicorn, or `eventhub serve`, which
+    on SQLite does the database's work too), PostgreSQL's processes and this client.
+    Only processes alive at both readings count, which is fine within one burst against
+    one server."""
+    totals = {"server": 0.0, "database": 0.0, "client": 0.0}
+    for pid, name, command, used in processes():
+        if pid == os.getpid():
             totals["client"] += used
         elif name.startswith("postgres"):
             totals["database"] += used

@@ -38,7 +38,9 @@ from _common import (
     ADMIN_PASSWORD,
     ROOT,
     SERVER_URL,
+    load_average,
     prepare,
+    processes,
     scratch_database,
     seed_large_edition,
 )
@@ -48,25 +50,11 @@ from _common import (
 BEFORE = "5591374"
 
 
-def load_average() -> str:
-    return Path("/proc/loadavg").read_text().split()[0]
-
-
 def database_cpu(database: str) -> float:
     """CPU seconds used so far by the PostgreSQL backends connected to `database` (other
     sessions on the same server are not counted)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-            command = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"postgres" in command and f" {database} ".encode() in command:
-            fields = text[text.rindex(")") + 2:].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(used for _, _, command, used in processes()
+               if b"postgres" in command and f" {database} ".encode() in command)
 
 
 def _status_mib(field: str) -> float:
