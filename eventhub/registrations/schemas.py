@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from marshmallow import fields, post_dump, validate
+from typing import Any
+
+from marshmallow import fields, post_dump, pre_dump, validate
+from marshmallow.utils import get_value
 
 from eventhub.auth.permissions import Permission
 from eventhub.directory.schemas import OrganizationBriefSchema
+from eventhub.editions import snapshot
 from eventhub.http import current_actor
 from eventhub.registrations.models import Attendance, RegistrationRole, RegistrationStatus
 from eventhub.schemas import (
@@ -17,6 +21,8 @@ from eventhub.schemas import (
 )
 
 PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
+# The fields read from the registrant as the edition shows them (Registration.person_as_shown).
+AS_SHOWN = "person_as_shown."
 
 
 class RegistrationSchema(OutputSchema):
@@ -40,6 +46,25 @@ class RegistrationSchema(OutputSchema):
     needs_visa_letter = fields.Boolean()
     dietary = fields.String(allow_none=True)
     accessibility = fields.String(allow_none=True)
+
+    @pre_dump(pass_collection=True)
+    def _show_people_once(self, data, many, **kwargs):
+        # Three fields read the registrant as the edition shows them: each row's person is
+        # looked up once, not once per field, and how the edition shows its people once
+        # for the whole list. Rows become (registration, person as shown) pairs.
+        rows = list(data) if many else [data]
+        pairs = list(zip(rows, snapshot.people_of_registrations(rows), strict=True))
+        return pairs if many else pairs[0]
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        registration, person_as_shown = obj
+        if attr.startswith(AS_SHOWN):
+            return get_value(person_as_shown, attr[len(AS_SHOWN):], default)
+        if "." in attr:
+            return get_value(registration, attr, default)
+        # A registration is an object, not a mapping: marshmallow's own accessor would
+        # first try registration[attr] on every field.
+        return getattr(registration, attr, default)
 
     @post_dump(pass_collection=True)
     def _hide_private_fields(self, data, many, **kwargs):
