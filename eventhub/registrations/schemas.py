@@ -25,13 +25,44 @@ PRIVATE_FIELDS = ("email", "needs_visa_letter", "dietary", "accessibility")
 AS_SHOWN = "person_as_shown."
 
 
+class _Row:
+    """A registration being dumped, with what its fields read more than once: the
+    registrant as the edition shows them, and the organizations already dumped in the
+    same list (shared by its rows)."""
+
+    __slots__ = ("organizations", "person_as_shown", "registration")
+
+    def __init__(self, registration: Any, person_as_shown: Any,
+                 organizations: dict[int, dict]) -> None:
+        self.registration = registration
+        self.person_as_shown = person_as_shown
+        self.organizations = organizations
+
+
+class _OrganizationOncePerList(fields.Nested):
+    """The registrant's organization, dumped once per list: the rows of a roster name the
+    same organizations over and over. Each row gets its own copy of the dump."""
+
+    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if nested_obj is None:
+            return None
+        # The objects stay alive (in the session or the snapshot) for the whole dump:
+        # their identity tells them apart, whichever edition shows them how.
+        dumped = obj.organizations.get(id(nested_obj))
+        if dumped is None:
+            dumped = obj.organizations[id(nested_obj)] = super()._serialize(
+                nested_obj, attr, obj, **kwargs)
+        return dict(dumped)
+
+
 class RegistrationSchema(OutputSchema):
     id = fields.Integer(required=True)
     person_id = RowId(required=True)
     full_name = fields.String(attribute="person_as_shown.full_name", required=True)
     position = fields.String(attribute="person_as_shown.position", allow_none=True)
-    organization = fields.Nested(OrganizationBriefSchema,
-                                 attribute="person_as_shown.organization", allow_none=True)
+    organization = _OrganizationOncePerList(OrganizationBriefSchema,
+                                            attribute="person_as_shown.organization",
+                                            allow_none=True)
     delegation_id = RowId(allow_none=True)
     role = fields.Enum(RegistrationRole, by_value=True, required=True)
     status = fields.Enum(RegistrationStatus, by_value=True, required=True)
@@ -51,20 +82,21 @@ class RegistrationSchema(OutputSchema):
     def _show_people_once(self, data, many, **kwargs):
         # Three fields read the registrant as the edition shows them: each row's person is
         # looked up once, not once per field, and how the edition shows its people once
-        # for the whole list. Rows become (registration, person as shown) pairs.
-        rows = list(data) if many else [data]
-        pairs = list(zip(rows, snapshot.people_of_registrations(rows), strict=True))
-        return pairs if many else pairs[0]
+        # for the whole list.
+        registrations = list(data) if many else [data]
+        organizations: dict[int, dict] = {}
+        rows = [_Row(registration, person, organizations) for registration, person in zip(
+            registrations, snapshot.people_of_registrations(registrations), strict=True)]
+        return rows if many else rows[0]
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        registration, person_as_shown = obj
         if attr.startswith(AS_SHOWN):
-            return get_value(person_as_shown, attr[len(AS_SHOWN):], default)
+            return get_value(obj.person_as_shown, attr[len(AS_SHOWN):], default)
         if "." in attr:
-            return get_value(registration, attr, default)
+            return get_value(obj.registration, attr, default)
         # A registration is an object, not a mapping: marshmallow's own accessor would
         # first try registration[attr] on every field.
-        return getattr(registration, attr, default)
+        return getattr(obj.registration, attr, default)
 
     @post_dump(pass_collection=True)
     def _hide_private_fields(self, data, many, **kwargs):

@@ -516,7 +516,8 @@ def roster(actor: Actor, slug: str, filters: dict[str, Any]) -> Roster:
     organizations only to filter by organization or country: every registration has
     exactly one person, and a person at most one organization."""
     authorize(actor, Permission.READ_INTERNAL)
-    edition = get_edition(actor, slug)
+    # The roster reads the edition's id and status only: not its series and host.
+    edition = get_edition(actor, slug, related=False)
     # Filtered by the organizations as the edition shows them (archived: as they were).
     query, organization = snapshot.join_registrants_organizations(
         select(Registration).join(Person, Registration.person_id == Person.id)
