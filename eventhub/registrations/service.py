@@ -515,15 +515,14 @@ class Roster:
     count: Select
 
 
-# What a roster row of the API does not show (RegistrationSchema): not read for its list.
-_UNSHOWN_REGISTRATION_COLUMNS = (Registration.updated_at,)
-_UNSHOWN_PERSON_COLUMNS = (Person.honorific, Person.phone, Person.created_at, Person.updated_at)
-_UNSHOWN_ORGANIZATION_COLUMNS = (Organization.parent_id, Organization.website,
-                                 Organization.created_at, Organization.updated_at)
-
-
-def _unread(columns: tuple[Any, ...]) -> list[Any]:
-    return [defer(column, raiseload=True) for column in columns]
+# What a roster row of the API does not show (RegistrationSchema): not read for its list,
+# and raising if read (instead of a query per row). Built once: they never change.
+_UNREAD_REGISTRATION_COLUMNS = (defer(Registration.updated_at, raiseload=True),)
+_UNREAD_PERSON_COLUMNS = tuple(defer(column, raiseload=True) for column in (
+    Person.honorific, Person.phone, Person.created_at, Person.updated_at))
+_UNREAD_ORGANIZATION_COLUMNS = tuple(defer(column, raiseload=True) for column in (
+    Organization.parent_id, Organization.website, Organization.created_at,
+    Organization.updated_at))
 
 
 def roster(actor: Actor, slug: str, filters: dict[str, Any]) -> Roster:
@@ -549,13 +548,13 @@ def _roster(actor: Actor, slug: str, filters: dict[str, Any], *, shown_columns_o
         .where(Registration.edition_id == edition.id), edition)
     loaded = contains_eager(Registration.person)
     if shown_columns_only:
-        query = query.options(*_unread(_UNSHOWN_REGISTRATION_COLUMNS),
-                              loaded.options(*_unread(_UNSHOWN_PERSON_COLUMNS)))
+        query = query.options(*_UNREAD_REGISTRATION_COLUMNS,
+                              loaded.options(*_UNREAD_PERSON_COLUMNS))
     if edition.status != EditionStatus.ARCHIVED:
         # The join is the person's own organization only while the edition is live.
         loaded = loaded.contains_eager(Person.organization)
         if shown_columns_only:
-            query = query.options(loaded.options(*_unread(_UNSHOWN_ORGANIZATION_COLUMNS)))
+            query = query.options(loaded.options(*_UNREAD_ORGANIZATION_COLUMNS))
     query = query.options(loaded)
     count = select(func.count()).select_from(Registration).where(
         Registration.edition_id == edition.id)
