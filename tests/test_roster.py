@@ -98,6 +98,18 @@ def test_roster_lists_everyone_in_order_with_pagination(organizer_client, people
     assert (pagination["total"], pagination["total_pages"], pagination["page"]) == (6, 2, 2)
 
 
+def test_each_roster_row_reads_as_the_registration_itself(organizer_client, people, orgs):
+    # The list dumps an organization once for all its rows and looks the people up once
+    # per page: every row still says what the registration's own read says.
+    register(organizer_client, "Li Na", "delegate", orgs["mps"], dietary="Halal")
+    rows = organizer_client.get(ROSTER).json
+    assert [r["organization"]["acronym"] for r in rows if r["full_name"] in (
+        "Wang Xiaoming", "Li Na")] == ["MPS", "MPS"]
+    assert next(r for r in rows if r["full_name"] == "Reporter Liu")["organization"] is None
+    for row in rows:
+        assert row == organizer_client.get(f"{ROSTER}/{row['id']}").json
+
+
 @pytest.mark.parametrize(("query", "expected"), [
     ("status=confirmed", ["Wang Xiaoming", "Zhang Wei", "João Conceição", "Amy Pope",
                           "Reporter Liu"]),
