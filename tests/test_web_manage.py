@@ -509,6 +509,31 @@ def test_programme_add_clash_publish_and_changelog(app, organizer_client, organi
     assert nothing.status == 303
 
 
+def test_the_programme_pages_link_the_calendar_only_when_it_has_an_event(
+        app, organizer_client, organizer, client):
+    """An untimed programme has no calendar file (404): neither the organizer's programme
+    page nor the public edition page links it, until an item with a time is published."""
+    open_programme_edition(organizer_client)
+    calendar = f"/api/v1/editions/{PROGRAMME_SLUG}/programme.ics"
+    organizer.post(f"{PROGRAMME}/items", {"kind": "plenary", "title": "Opening plenary"})
+    organizer.post(f"{PROGRAMME}/publish", {"note": ""})
+    assert client.get(calendar).status_code == 404
+    public_page = f"/editions/{PROGRAMME_SLUG}"
+
+    def links(page) -> list:
+        return page.soup.select(f"a[href$='{calendar}']")
+
+    assert not links(organizer.get(PROGRAMME))
+    assert not links(organizer.get(public_page))
+
+    organizer.post(f"{PROGRAMME}/items", item_form("Plenary", "2025-10-24T09:00",
+                                                    "2025-10-24T10:30"))
+    organizer.post(f"{PROGRAMME}/publish", {"note": ""})
+    assert client.get(calendar).status_code == 200
+    assert links(organizer.get(PROGRAMME))
+    assert links(organizer.get(public_page))
+
+
 def test_programme_edit_cancel_and_restore(app, organizer_client, organizer):
     open_programme_edition(organizer_client)
     item = add_item(organizer_client, "Opening plenary", at(24, "09:00"), at(24, "10:30"),

@@ -33,7 +33,7 @@ from eventhub.editions.words import reported_number
 from eventhub.extensions import db
 from eventhub.i18n import N_, _, language, translate
 from eventhub.programme.models import ProgrammeItem
-from eventhub.programme.service import list_exhibitors, programme
+from eventhub.programme.service import has_calendar, list_exhibitors, programme
 from eventhub.schemas import INTEGER_MAX
 from eventhub.statements.service import list_revisions, list_statements, statement_view
 from eventhub.web import words
@@ -200,7 +200,9 @@ def edition(slug: str):
         exhibitors=list_exhibitors(actor, slug),
         statements=list_statements(actor, slug),
         event_metadata=event_metadata(record, published["items"]),
-        has_calendar=any(item["starts_at"] for item in published["items"]),
+        # The calendar keeps items a later version cancelled or dropped: it can have events
+        # when the latest version has no timed item.
+        has_calendar=has_calendar(record),
         has_schedule=any(item["starts_at"] and not item["is_cancelled"]
                          for item in published["items"]), **_template_words())
 
