@@ -99,6 +99,7 @@ def present(driver: WebDriver, selector: str) -> list:
 def step(driver: WebDriver, name: str, *, size=None) -> None:
     """Every step ends on a page that refused nothing; its screenshot is kept."""
     assert not present(driver, "[aria-invalid=true]"), problems_shown(driver)
+    screenshot(driver, f"journey-{name}", size=size)
 
 
 def no_horizontal_scrolling(driver: WebDriver) -> None:
