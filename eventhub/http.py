@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask_smorest
 import marshmallow as ma
@@ -125,4 +126,14 @@ class SelectPage(Page):
 
 def config(key: str) -> Any:
     return current_app.config[f"EVENTHUB_{key}"]
+
+
+def public_url(path: str) -> str:
+    """`path` (from "/") on the address people reach the service at (PUBLIC_BASE_URL)."""
+    return str(config("PUBLIC_BASE_URL")).rstrip("/") + path
+
+
+def public_host() -> str:
+    """The host of that address: the domain of Message-IDs and of feed entry ids."""
+    return urlsplit(str(config("PUBLIC_BASE_URL"))).hostname or "localhost"
 

@@ -36,7 +36,6 @@ from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 from babel import Locale, UnknownLocaleError
@@ -47,7 +46,7 @@ from sqlalchemy import func, select, update
 
 from eventhub import dates
 from eventhub.extensions import db, guard, utcnow
-from eventhub.http import config
+from eventhub.http import config, public_host, public_url
 from eventhub.i18n import (
     PACKAGE_TRANSLATIONS,
     SOURCE_LOCALE,
@@ -270,11 +269,6 @@ def _prepare_invitation(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def public_url(path: str) -> str:
-    """`path` (from "/") on the address people reach the service at (PUBLIC_BASE_URL)."""
-    return str(config("PUBLIC_BASE_URL")).rstrip("/") + path
-
-
 def focal_point_link(token: str) -> str:
     """The focal point's pages, as every mail to a focal point links them."""
     return public_url(f"/rsvp/{token}")
@@ -368,7 +362,7 @@ def queue_message(recipient: str, template: str, language: str,
 
 def new_message_id() -> str:
     """A Message-ID in the domain of the address people reach the service at."""
-    host = urlsplit(str(config("PUBLIC_BASE_URL"))).hostname or "localhost"
+    host = public_host()
     return f"<{uuid4().hex}@{f'[{host}]' if ':' in host else host}>"
 
 

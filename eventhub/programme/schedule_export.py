@@ -27,9 +27,11 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
+
 from eventhub.editions.models import Edition
 from eventhub.errors import NotFound
-from eventhub.http import config
+from eventhub.http import public_url
 from eventhub.i18n import N_
 from eventhub.programme.models import ProgrammeVersion
 
@@ -69,10 +71,6 @@ def acronym(edition: Edition) -> str:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
-
-
-def _public_url(path: str) -> str:
-    return str(config("PUBLIC_BASE_URL")).rstrip("/") + path
 
 
 def _hours_minutes(delta: dt.timedelta) -> str:
@@ -128,7 +126,8 @@ def _event(edition: Edition, entry: ScheduledItem) -> dict[str, Any]:
         "duration": _hours_minutes(entry.ends - entry.starts),
         "room": entry.room,
         "slug": f"{short}-{item['id']}" + (f"-{title_slug}" if title_slug else ""),
-        "url": _public_url(f"/editions/{edition.slug}#item-{item['id']}"),
+        "url": public_url(url_for("web_public.edition", slug=edition.slug,
+                                  _anchor=f"item-{item['id']}")),
         "title": item["title"],
         "subtitle": "",
         "track": TRACKS.get(item["kind"], item["kind"]),
@@ -159,7 +158,7 @@ def schedule_json(edition: Edition, version: ProgrammeVersion | None) -> dict[st
         "generator": {"name": "EventHub"},
         "schedule": {
             "version": str(version.number),
-            "base_url": _public_url("/"),
+            "base_url": public_url("/"),
             "conference": {
                 "acronym": acronym(edition),
                 "title": edition.title,
@@ -168,7 +167,7 @@ def schedule_json(edition: Edition, version: ProgrammeVersion | None) -> dict[st
                 "daysCount": len(days),
                 "timeslot_duration": TIMESLOT,
                 "time_zone_name": edition.time_zone,
-                "url": _public_url(f"/editions/{edition.slug}"),
+                "url": public_url(url_for("web_public.edition", slug=edition.slug)),
                 "rooms": [{"name": name, "guid": guid(edition.slug, "room", name)}
                           for name in _rooms(scheduled)],
                 "days": days,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Response, url_for
 
@@ -22,7 +21,7 @@ from eventhub.auth.permissions import ANONYMOUS
 from eventhub.editions.models import Edition
 from eventhub.editions.service import get_edition, list_editions
 from eventhub.extensions import db
-from eventhub.http import config
+from eventhub.http import public_host, public_url
 from eventhub.i18n import _
 from eventhub.programme.service import published_history
 from eventhub.statements.service import list_statements
@@ -35,7 +34,7 @@ ATOM_MIME = "application/atom+xml"
 
 def public_link(endpoint: str, **values: object) -> str:
     """An absolute address of a page, on the address people reach the service at."""
-    return str(config("PUBLIC_BASE_URL")).rstrip("/") + url_for(endpoint, **values)
+    return public_url(url_for(endpoint, **values))
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -50,8 +49,7 @@ def _stamp(moment: dt.datetime) -> str:
 def _tag(path: str, since: dt.date) -> str:
     """A permanent entry id (RFC 4151 tag URI): the host and the day the thing was first
     published never change, so neither does the id."""
-    host = urlsplit(str(config("PUBLIC_BASE_URL"))).hostname or "localhost"
-    return f"tag:{host},{since.isoformat()}:{path}"
+    return f"tag:{public_host()},{since.isoformat()}:{path}"
 
 
 # robots.txt ------------------------------------------------------------------------
