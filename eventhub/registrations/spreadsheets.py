@@ -147,6 +147,8 @@ REQUIRED_COLUMNS = ("full_name", "email", "role")
 OPTIONAL_COLUMNS = ("position", "organization_id", "organization", "country_code",
                     "attendance", "needs_visa_letter", "dietary", "accessibility")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+
 def import_template_csv() -> str:
     """An empty import file: the header row of every column an import reads, required ones
     first, as the export writes text (UTF-8 with a byte order mark for Excel)."""
